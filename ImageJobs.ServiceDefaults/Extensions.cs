@@ -1,0 +1,1 @@
+namespace ImageJobs.ServiceDefaults; public static class Placeholder {}
