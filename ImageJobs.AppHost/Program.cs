@@ -1,1 +1,27 @@
-var builder = DistributedApplication.CreateBuilder(args); builder.Build().Run();
+using ImageJobs.AppHost;
+using ImageJobs.AppHost.Infrastructure;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+// Containers where a container runtime is healthy, local processes where none is.
+var infrastructure = builder.ChooseInfrastructureMode();
+
+var messaging = builder.AddMessaging("messaging", infrastructure);
+var blobs = builder.AddBlobStorage("blobs", infrastructure);
+
+var producer = builder.AddProject<Projects.ImageJobs_Producer>("producer")
+    .WithReference(messaging).WaitFor(messaging)
+    .WithReference(blobs).WaitFor(blobs)
+    .WithBlobContainers()
+    .WithDemoBatch()
+    .WithHttpHealthCheck("/health")
+    .WithExternalHttpEndpoints();
+
+builder.AddProject<Projects.ImageJobs_Worker>("worker")
+    .WithReplicas(builder.WorkerReplicas())
+    .WithReference(messaging).WaitFor(messaging)
+    .WithReference(blobs).WaitFor(blobs)
+    .WithBlobContainers()
+    .WaitFor(producer);
+
+builder.Build().Run();

@@ -1,1 +1,9 @@
-var b = Host.CreateApplicationBuilder(args); b.Build().Run();
+using ImageJobs.Worker;
+
+var builder = Host.CreateApplicationBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddWorkerServices();
+builder.Services.AddHostedService<ImageJobs.Worker.Processing.JobConsumerService>();
+
+builder.Build().Run();

@@ -1,0 +1,46 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+
+namespace ImageJobs.AppHost.Infrastructure;
+
+/// <summary>Where local infrastructure keeps its data and scripts, and which ports it takes.</summary>
+internal static class LocalProcesses
+{
+    public const string DataDirectoryKey = "LocalInfrastructure:DataDirectory";
+
+    public static string DataDirectory(IDistributedApplicationBuilder builder, string resourceName)
+    {
+        var root = builder.Configuration[DataDirectoryKey] is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(builder.AppHostDirectory, ".local-infra");
+        var directory = Path.GetFullPath(Path.Combine(root, resourceName));
+        Directory.CreateDirectory(directory);
+        return directory;
+    }
+
+    /// <summary>Runs every local process under supervise.sh, so none outlives the AppHost.</summary>
+    public static string Script(IDistributedApplicationBuilder builder, string name) =>
+        Path.Combine(builder.AppHostDirectory, "Infrastructure", "scripts", name);
+
+    /// <summary>The configured port, or a free loopback port when it is 0 or unset.</summary>
+    public static int Port(IDistributedApplicationBuilder builder, string key)
+    {
+        var configured = builder.Configuration.GetValue<int?>(key);
+        if (configured is > 0)
+        {
+            return configured.Value;
+        }
+
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The full path of a program on PATH, or null.</summary>
+    public static string? FindOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(directory => Path.Combine(directory, program))
+            .FirstOrDefault(File.Exists);
+}

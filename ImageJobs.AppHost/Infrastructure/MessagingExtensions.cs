@@ -1,0 +1,88 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using RabbitMQ.Client;
+
+namespace ImageJobs.AppHost.Infrastructure;
+
+/// <summary>Debian's rabbitmq-server run as a local process; same connection string shape as the container.</summary>
+public sealed class LocalRabbitMQResource(string name, string command, string workingDirectory, ParameterResource userName, ParameterResource password)
+    : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
+{
+    public const string EndpointName = "amqp";
+
+    public ParameterResource UserName { get; } = userName;
+
+    public ParameterResource Password { get; } = password;
+
+    public EndpointReference Endpoint => new(this, EndpointName);
+
+    // 127.0.0.1, not localhost: the broker listens on IPv4 loopback only.
+    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
+        $"amqp://{UserName}:{Password}@127.0.0.1:{Endpoint.Property(EndpointProperty.Port)}");
+}
+
+public static class MessagingExtensions
+{
+    private const string RabbitMQServer = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+
+    /// <summary>RabbitMQ with generated, non-guest credentials: a container, or a local process.</summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddMessaging(
+        this IDistributedApplicationBuilder builder, string name, InfrastructureMode mode)
+    {
+        var userName = builder.AddParameter($"{name}-username", "imagejobs");
+        var password = builder.AddParameter($"{name}-password",
+            new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
+
+        if (mode.Kind == InfrastructureKind.Containers)
+        {
+            var rabbit = builder.AddRabbitMQ(name, userName, password).WithManagementPlugin();
+            return builder.CreateResourceBuilder<IResourceWithConnectionString>(rabbit.Resource);
+        }
+
+        if (!File.Exists(RabbitMQServer))
+        {
+            throw new InvalidOperationException(
+                "Local infrastructure needs RabbitMQ, and rabbitmq-server is not installed. " +
+                "Install it with: sudo apt-get install -y rabbitmq-server (or run ./scripts/setup.sh).");
+        }
+
+        var dataDirectory = LocalProcesses.DataDirectory(builder, name);
+        var resource = new LocalRabbitMQResource(name, "bash", dataDirectory, userName.Resource, password.Resource);
+        var healthCheckKey = $"{name}_amqp";
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            healthCheckKey, _ => new AmqpHealthCheck(resource), failureStatus: null, tags: null));
+
+        var local = builder.AddResource(resource)
+            .WithArgs(LocalProcesses.Script(builder, "supervise.sh"), LocalProcesses.Script(builder, "rabbitmq.sh"))
+            .WithEndpoint(port: LocalProcesses.Port(builder, "LocalInfrastructure:RabbitMQPort"), name: LocalRabbitMQResource.EndpointName,
+                scheme: "tcp", env: "RABBITMQ_NODE_PORT", isProxied: false)
+            .WithEnvironment("RABBITMQ_DIST_PORT", LocalProcesses.Port(builder, "LocalInfrastructure:RabbitMQDistributionPort").ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("ERL_EPMD_PORT", LocalProcesses.Port(builder, "LocalInfrastructure:EpmdPort").ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("IMAGEJOBS_RABBITMQ_DATA", dataDirectory)
+            .WithEnvironment("RABBITMQ_DEFAULT_USER", userName)
+            .WithEnvironment("RABBITMQ_DEFAULT_PASS", password)
+            .WithHealthCheck(healthCheckKey)
+            .ExcludeFromManifest();
+        return builder.CreateResourceBuilder<IResourceWithConnectionString>(local.Resource);
+    }
+
+    /// <summary>Healthy once the broker accepts an AMQP connection with our credentials.</summary>
+    private sealed class AmqpHealthCheck(IResourceWithConnectionString resource) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                var connectionString = await resource.ConnectionStringExpression.GetValueAsync(cancellationToken);
+                var factory = new ConnectionFactory { Uri = new Uri(connectionString!), RequestedConnectionTimeout = TimeSpan.FromSeconds(5) };
+                await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+                return HealthCheckResult.Healthy();
+            }
+            catch (Exception ex)
+            {
+                return HealthCheckResult.Unhealthy("RabbitMQ does not accept connections yet.", ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Configuration;
+
+namespace ImageJobs.AppHost;
+
+/// <summary>Settings the AppHost hands to the services: one place for each.</summary>
+public static class ServiceConfiguration
+{
+    /// <summary>The one setting for the number of workers (default 3).</summary>
+    public const string WorkerReplicasKey = "Workers:Replicas";
+
+    public const string SourcesContainer = "sources";
+    public const string ResultsContainer = "results";
+    public const string BatchesContainer = "batches";
+
+    public static int WorkerReplicas(this IDistributedApplicationBuilder builder)
+    {
+        var replicas = builder.Configuration.GetValue(WorkerReplicasKey, 3);
+        return replicas is >= 1 and <= 100
+            ? replicas
+            : throw new InvalidOperationException($"{WorkerReplicasKey} must be between 1 and 100, not {replicas}.");
+    }
+
+    public static IResourceBuilder<ProjectResource> WithBlobContainers(this IResourceBuilder<ProjectResource> service) => service
+        .WithEnvironment("Storage__SourcesContainer", SourcesContainer)
+        .WithEnvironment("Storage__ResultsContainer", ResultsContainer)
+        .WithEnvironment("Storage__BatchesContainer", BatchesContainer);
+
+    /// <summary>On a first run (empty source container) the producer seeds samples and submits a batch; Demo:Enabled=false turns it off.</summary>
+    public static IResourceBuilder<ProjectResource> WithDemoBatch(this IResourceBuilder<ProjectResource> producer)
+    {
+        var builder = producer.ApplicationBuilder;
+        var enabled = builder.ExecutionContext.IsRunMode && builder.Configuration.GetValue("Demo:Enabled", true);
+        return producer.WithEnvironment("Demo__Enabled", enabled ? "true" : "false");
+    }
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using ImageJobs.Worker.Contracts;
+using ImageJobs.Worker.Messaging;
+using ImageJobs.Worker.Storage;
+using Microsoft.Extensions.Options;
+
+namespace ImageJobs.Producer.Batches;
+
+/// <summary>A submission that cannot be accepted, with errors keyed by field.</summary>
+public sealed class BatchRejectedException(IDictionary<string, string[]> errors)
+    : Exception("The batch request is invalid.")
+{
+    public IDictionary<string, string[]> Errors { get; } = errors;
+}
+
+/// <summary>
+/// Turns a request into jobs and publishes them. The batch is recorded before the first
+/// publish, and accepted only once the broker has confirmed every job.
+/// </summary>
+public sealed partial class BatchSubmitter(
+    BlobServiceClient blobs,
+    BatchTracker tracker,
+    ConfirmedPublisher publisher,
+    TimeProvider time,
+    IOptions<StorageOptions> storage,
+    IOptions<BatchLimits> limits,
+    ILogger<BatchSubmitter> logger)
+{
+    private static readonly ActivitySource ActivitySource = new("ImageJobs.Producer");
+
+    public async Task<BatchAccepted> SubmitAsync(SubmitBatchRequest request, CancellationToken cancellationToken)
+    {
+        var errors = BatchRequestValidator.Validate(request, limits.Value);
+        if (errors.Count > 0)
+        {
+            throw new BatchRejectedException(errors);
+        }
+
+        var items = request.Items ?? await ExpandPrefixAsync(request.Prefix ?? string.Empty, request.Template!, cancellationToken);
+        var now = time.GetUtcNow();
+        var batchId = JobPlanner.NewBatchId(now);
+        using var activity = ActivitySource.StartActivity("submit batch");
+        activity?.SetTag("imagejobs.batch_id", batchId);
+        activity?.SetTag("imagejobs.jobs", items.Count);
+
+        var jobs = JobPlanner.Plan(batchId, items, request.Style, now);
+        await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: false), cancellationToken);
+
+        var messages = jobs
+            .Select(job => new OutgoingMessage(job.JobId, JsonSerializer.SerializeToUtf8Bytes(job, JobJson.Default.RenderJob)))
+            .ToList();
+        var stopwatch = Stopwatch.StartNew();
+        await publisher.PublishAsync(JobTopology.JobsQueue, messages, cancellationToken);
+        await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: true), cancellationToken);
+        LogPublished(logger, batchId, jobs.Count, stopwatch.ElapsedMilliseconds);
+
+        return new BatchAccepted(batchId, jobs.Count, $"/api/batches/{batchId}");
+    }
+
+    private async Task<IReadOnlyList<BatchItem>> ExpandPrefixAsync(string prefix, string template, CancellationToken cancellationToken)
+    {
+        var container = blobs.GetBlobContainerClient(storage.Value.SourcesContainer);
+        var items = new List<BatchItem>();
+        await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
+        {
+            if (items.Count == limits.Value.MaxJobsPerBatch)
+            {
+                throw new BatchRejectedException(new Dictionary<string, string[]>
+                {
+                    ["prefix"] = [$"More than {limits.Value.MaxJobsPerBatch:N0} blobs under '{prefix}'."],
+                });
+            }
+
+            items.Add(new BatchItem(blob.Name, JobPlanner.ApplyTemplate(template, blob.Name, items.Count)));
+        }
+
+        if (items.Count == 0)
+        {
+            throw new BatchRejectedException(new Dictionary<string, string[]>
+            {
+                ["prefix"] = [$"No blob in container '{storage.Value.SourcesContainer}' starts with '{prefix}'."],
+            });
+        }
+
+        return items;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Batch {BatchId}: {Count} jobs published and confirmed in {ElapsedMs} ms")]
+    private static partial void LogPublished(ILogger logger, string batchId, int count, long elapsedMs);
+}

@@ -1,0 +1,103 @@
+using ImageJobs.Worker.Contracts;
+
+namespace ImageJobs.Producer.Batches;
+
+/// <summary>
+/// The producer's view of every batch: progress in memory, rebuilt from <see cref="BatchStore"/>
+/// on first use, so counts survive a restart. Outcomes are stored before they are counted.
+/// </summary>
+public sealed class BatchTracker(BatchStore store) : IDisposable
+{
+    // One gate: loads and applies must not interleave, or an outcome could be missed.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, BatchProgress> _batches = new(StringComparer.Ordinal);
+
+    public async Task StartAsync(BatchDefinition batch, CancellationToken cancellationToken)
+    {
+        await store.SaveAsync(batch, cancellationToken);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            _batches.TryAdd(batch.BatchId, new BatchProgress(batch.BatchId, batch.CreatedAt, batch.Total));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<BatchStatus?> GetAsync(string batchId, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return (await LoadAsync(batchId, cancellationToken))?.Snapshot();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<BatchStatus>> ListAsync(CancellationToken cancellationToken)
+    {
+        var statuses = new List<BatchStatus>();
+        await foreach (var id in store.ListIdsAsync(cancellationToken))
+        {
+            if (await GetAsync(id, cancellationToken) is { } status)
+            {
+                statuses.Add(status with { Failures = [] });
+            }
+        }
+
+        return statuses.OrderByDescending(s => s.CreatedAt).ToList();
+    }
+
+    /// <summary>Stores the outcomes, then counts them. Throws if storing fails: the caller must not ack.</summary>
+    public async Task RecordAsync(IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var group in outcomes.GroupBy(o => o.BatchId, StringComparer.Ordinal))
+            {
+                await store.AppendOutcomesAsync(group.Key, group.ToList(), cancellationToken);
+                if (_batches.TryGetValue(group.Key, out var progress))
+                {
+                    foreach (var outcome in group)
+                    {
+                        progress.Apply(outcome);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<BatchProgress?> LoadAsync(string batchId, CancellationToken cancellationToken)
+    {
+        if (_batches.TryGetValue(batchId, out var cached))
+        {
+            return cached;
+        }
+
+        if (await store.LoadAsync(batchId, cancellationToken) is not { } definition)
+        {
+            return null;
+        }
+
+        var progress = new BatchProgress(definition.BatchId, definition.CreatedAt, definition.Total);
+        foreach (var outcome in await store.ReadOutcomesAsync(batchId, cancellationToken))
+        {
+            progress.Apply(outcome);
+        }
+
+        _batches[batchId] = progress;
+        return progress;
+    }
+
+    public void Dispose() => _gate.Dispose();
+}

@@ -1,0 +1,51 @@
+using System.Globalization;
+using ImageJobs.Worker.Contracts;
+using ImageJobs.Worker.Rendering;
+
+namespace ImageJobs.Producer.Batches;
+
+/// <summary>Pure batch arithmetic: ids, names and texts of a batch's jobs.</summary>
+public static class JobPlanner
+{
+    /// <summary>A short, sortable, unique batch id: time first, then randomness.</summary>
+    public static string NewBatchId(DateTimeOffset now) =>
+        $"{now:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    public static string JobId(string batchId, int index) => $"{batchId}-{index.ToString("D6", CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// Where a job's result goes: the batch's folder, the job's index (one source may appear
+    /// many times in a batch, e.g. one certificate for many names) and the source's file name.
+    /// </summary>
+    public static string ResultBlob(string batchId, int index, string sourceBlob)
+    {
+        var fileName = sourceBlob[(sourceBlob.LastIndexOf('/') + 1)..];
+        return $"{batchId}/{index.ToString("D6", CultureInfo.InvariantCulture)}-{fileName}";
+    }
+
+    /// <summary>Replaces {name}, {stem} and {index} in a template; other text is kept as it is.</summary>
+    public static string ApplyTemplate(string template, string sourceBlob, int index)
+    {
+        var name = sourceBlob[(sourceBlob.LastIndexOf('/') + 1)..];
+        var dot = name.LastIndexOf('.');
+        var stem = dot > 0 ? name[..dot] : name;
+        return template
+            .Replace("{name}", name, StringComparison.Ordinal)
+            .Replace("{stem}", stem, StringComparison.Ordinal)
+            .Replace("{index}", (index + 1).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    public static IReadOnlyList<RenderJob> Plan(string batchId, IReadOnlyList<BatchItem> items, TextStyle? batchStyle, DateTimeOffset now)
+    {
+        var jobs = new RenderJob[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            var source = item.Source!;
+            var style = item.Style is null ? batchStyle : batchStyle is null ? item.Style : item.Style.Over(batchStyle);
+            jobs[i] = new RenderJob(RenderJob.CurrentSchemaVersion, JobId(batchId, i), batchId, i, source, item.Text!, ResultBlob(batchId, i, source), style, now);
+        }
+
+        return jobs;
+    }
+}

@@ -1,0 +1,30 @@
+using ImageJobs.Producer.Batches;
+using ImageJobs.Producer.Demo;
+using ImageJobs.Producer.Startup;
+
+namespace ImageJobs.Producer;
+
+public static class ProducerServiceExtensions
+{
+    public static WebApplicationBuilder AddProducerServices(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOptions<BatchLimits>().BindConfiguration(BatchLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<BatchStore>();
+        builder.Services.AddSingleton<BatchTracker>();
+        builder.Services.AddSingleton<BatchSubmitter>();
+
+        builder.Services.AddSingleton<InfrastructureInitializer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<InfrastructureInitializer>());
+        builder.Services.AddHealthChecks().AddCheck<InfrastructureInitializer>("infrastructure", tags: ["ready"]);
+        builder.Services.AddHostedService<OutcomeConsumer>();
+        builder.Services.AddHostedService<DemoBatchSeeder>();
+
+        // Bound request bodies: a batch of 100,000 items is about 20 MB of JSON.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 32 * 1024 * 1024);
+        return builder;
+    }
+}

@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ImageJobs.Worker.Messaging;
+
+/// <summary>Queue behaviour shared by producer and worker, bound from <c>Messaging</c>.</summary>
+public sealed class MessagingOptions
+{
+    public const string SectionName = "Messaging";
+
+    /// <summary>The connection name of the broker (ConnectionStrings:messaging).</summary>
+    public const string ConnectionName = "messaging";
+
+    /// <summary>Deliveries of one job before the broker dead-letters it. Must match on every declarer.</summary>
+    [Range(2, 100)]
+    public int DeliveryLimit { get; set; } = 5;
+
+    /// <summary>Unacknowledged jobs per consumer. 1 spreads jobs evenly across replicas.</summary>
+    [Range(1, 100)]
+    public ushort Prefetch { get; set; } = 1;
+
+    /// <summary>Publishes awaited together; one at a time is tens of times slower.</summary>
+    [Range(1, 10_000)]
+    public int PublishGroupSize { get; set; } = 500;
+
+    /// <summary>Upper bound of unconfirmed publishes on one channel.</summary>
+    [Range(1, 100_000)]
+    public int MaxOutstandingConfirms { get; set; } = 1_000;
+
+    /// <summary>A job running longer than this is abandoned and handed back.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:25:00")]
+    public TimeSpan JobTimeout { get; set; } = TimeSpan.FromMinutes(2);
+}

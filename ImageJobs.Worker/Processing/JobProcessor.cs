@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using ImageJobs.Worker.Contracts;
+using ImageJobs.Worker.Rendering;
+using ImageJobs.Worker.Storage;
+using Microsoft.Extensions.Options;
+
+namespace ImageJobs.Worker.Processing;
+
+/// <summary>The result of one job: where it went and how large it is.</summary>
+public sealed record JobResult(string ResultBlob, long Bytes);
+
+/// <summary>
+/// Does one job: download the source, render, upload the result. The upload overwrites, and
+/// rendering is deterministic, so doing a job twice leaves one identical result.
+/// </summary>
+public sealed class JobProcessor(
+    BlobServiceClient blobs,
+    ImageRenderer renderer,
+    IOptions<StorageOptions> storage,
+    IOptions<RenderLimits> limits)
+{
+    public static readonly ActivitySource ActivitySource = new("ImageJobs.Worker");
+
+    public async Task<JobResult> ProcessAsync(RenderJob job, CancellationToken cancellationToken)
+    {
+        var source = await DownloadAsync(job.SourceBlob, cancellationToken);
+
+        RenderedImage rendered;
+        using (ActivitySource.StartActivity("render"))
+        {
+            try
+            {
+                rendered = renderer.Render(source, job.Text, job.Style);
+            }
+            catch (RenderException ex)
+            {
+                throw new JobFailedException(ex.Code, ex.Message, transient: false, ex);
+            }
+        }
+
+        using (ActivitySource.StartActivity("upload"))
+        {
+            var result = blobs.GetBlobContainerClient(storage.Value.ResultsContainer).GetBlobClient(job.ResultBlob);
+            await result.UploadAsync(BinaryData.FromBytes(rendered.Data), new BlobUploadOptions
+            {
+                HttpHeaders = new BlobHttpHeaders { ContentType = rendered.ContentType },
+                Metadata = new Dictionary<string, string>
+                {
+                    ["jobid"] = job.JobId,
+                    ["batchid"] = job.BatchId,
+                    ["source"] = Uri.EscapeDataString(job.SourceBlob),
+                },
+            }, cancellationToken);
+        }
+
+        return new JobResult(job.ResultBlob, rendered.Data.Length);
+    }
+
+    private async Task<ReadOnlyMemory<byte>> DownloadAsync(string name, CancellationToken cancellationToken)
+    {
+        using var activity = ActivitySource.StartActivity("download");
+        var blob = blobs.GetBlobContainerClient(storage.Value.SourcesContainer).GetBlobClient(name);
+        try
+        {
+            var response = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken);
+            await using var content = response.Value.Content;
+            var length = response.Value.Details.ContentLength;
+            var maxBytes = limits.Value.MaxSourceBytes;
+            if (length > maxBytes)
+            {
+                // Refused before reading: the size is in the response headers.
+                throw new JobFailedException(RenderErrorCodes.SourceTooLarge,
+                    $"The source image is {length:N0} bytes, more than the limit of {maxBytes:N0}.", transient: false);
+            }
+
+            var buffer = new byte[length];
+            await content.ReadExactlyAsync(buffer, cancellationToken);
+            return buffer;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            throw new JobFailedException(JobErrorCodes.SourceNotFound, $"The source blob '{name}' does not exist.", transient: false, ex);
+        }
+    }
+}

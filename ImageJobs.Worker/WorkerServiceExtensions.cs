@@ -1,0 +1,32 @@
+using ImageJobs.Worker.Messaging;
+using ImageJobs.Worker.Processing;
+using ImageJobs.Worker.Rendering;
+using ImageJobs.Worker.Storage;
+
+namespace ImageJobs.Worker;
+
+public static class WorkerServiceExtensions
+{
+    /// <summary>
+    /// The broker, blob storage, options, renderer and job processing: what both the worker
+    /// and the producer (which renders previews and publishes jobs) need.
+    /// </summary>
+    public static IHostApplicationBuilder AddWorkerServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddRabbitMQClient(MessagingOptions.ConnectionName);
+        builder.AddAzureBlobServiceClient(StorageOptions.ConnectionName);
+
+        builder.Services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RenderLimits>().BindConfiguration(RenderLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        builder.Services.AddSingleton<FontLibrary>(_ => new FontLibrary());
+        builder.Services.AddSingleton(sp => new ImageRenderer(sp.GetRequiredService<FontLibrary>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RenderLimits>>().Value));
+        builder.Services.AddSingleton<JobProcessor>();
+        builder.Services.AddSingleton<ConfirmedPublisher>();
+
+        // A job in hand gets this long to finish when the worker is asked to stop (SIGTERM).
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        return builder;
+    }
+}
