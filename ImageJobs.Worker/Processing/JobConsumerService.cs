@@ -155,7 +155,7 @@ public sealed partial class JobConsumerService(
         channel.ChannelShutdownAsync += onShutdown;
         try
         {
-            var result = await processor.ProcessAsync(job, jobCancellation.Token);
+            var result = await processor.ProcessAsync(job, new DeliveryInfo(attempt, delivery.Redelivered, WorkerName), jobCancellation.Token);
             await ReportAsync(new JobOutcome(JobOutcome.CurrentSchemaVersion, job.JobId, job.BatchId, JobStatus.Succeeded,
                 result.ResultBlob, result.Bytes, null, null, attempt, delivery.Redelivered, WorkerName, DateTimeOffset.UtcNow));
             await TrySettleAsync(() => channel.BasicAckAsync(delivery.DeliveryTag, multiple: false));

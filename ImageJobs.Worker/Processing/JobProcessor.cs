@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -12,6 +13,9 @@ namespace ImageJobs.Worker.Processing;
 /// <summary>The result of one job: where it went and how large it is.</summary>
 public sealed record JobResult(string ResultBlob, long Bytes);
 
+/// <summary>Which delivery of a job this is, and who handles it: recorded on the result.</summary>
+public sealed record DeliveryInfo(int Attempt, bool Redelivered, string Worker);
+
 /// <summary>
 /// Does one job: download the source, render, upload the result. The upload overwrites, and
 /// rendering is deterministic, so doing a job twice leaves one identical result.
@@ -24,7 +28,7 @@ public sealed class JobProcessor(
 {
     public static readonly ActivitySource ActivitySource = new("ImageJobs.Worker");
 
-    public async Task<JobResult> ProcessAsync(RenderJob job, CancellationToken cancellationToken)
+    public async Task<JobResult> ProcessAsync(RenderJob job, DeliveryInfo delivery, CancellationToken cancellationToken)
     {
         var source = await DownloadAsync(job.SourceBlob, cancellationToken);
 
@@ -52,6 +56,9 @@ public sealed class JobProcessor(
                     ["jobid"] = job.JobId,
                     ["batchid"] = job.BatchId,
                     ["source"] = Uri.EscapeDataString(job.SourceBlob),
+                    ["worker"] = delivery.Worker,
+                    ["attempt"] = delivery.Attempt.ToString(CultureInfo.InvariantCulture),
+                    ["redelivered"] = delivery.Redelivered ? "true" : "false",
                 },
             }, cancellationToken);
         }
