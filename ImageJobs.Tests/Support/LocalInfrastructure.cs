@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using Azure.Storage.Blobs;
+using RabbitMQ.Client;
+
+namespace ImageJobs.Tests.Support;
+
+/// <summary>
+/// A real RabbitMQ and a real Azurite for integration tests, started as local processes with
+/// the AppHost's own scripts (so those are exercised too), on free loopback ports.
+/// </summary>
+public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
+{
+    private const string AzuriteKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly TempDirectory _data = new("imagejobs-infra");
+    private readonly List<Process> _processes = [];
+
+    public string RabbitMQConnectionString { get; private set; } = string.Empty;
+
+    public string BlobConnectionString { get; private set; } = string.Empty;
+
+    /// <summary>A marker every process of this fixture carries (its data folder).</summary>
+    public string Marker => _data.Path;
+
+    public async Task InitializeAsync()
+    {
+        var amqpPort = Processes.FreePort();
+        var blobPort = Processes.FreePort();
+        var password = Guid.NewGuid().ToString("N");
+        RabbitMQConnectionString = $"amqp://imagejobs:{password}@127.0.0.1:{amqpPort}";
+        BlobConnectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteKey};BlobEndpoint=http://127.0.0.1:{blobPort}/devstoreaccount1;";
+
+        var rabbit = new ProcessStartInfo("bash", [Path.Combine(Repository.AppHostScripts, "supervise.sh"), Path.Combine(Repository.AppHostScripts, "rabbitmq.sh")]);
+        rabbit.Environment["RABBITMQ_NODE_PORT"] = amqpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        rabbit.Environment["RABBITMQ_DIST_PORT"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        rabbit.Environment["ERL_EPMD_PORT"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        rabbit.Environment["IMAGEJOBS_RABBITMQ_DATA"] = Path.Combine(_data.Path, "rabbitmq");
+        rabbit.Environment["RABBITMQ_DEFAULT_USER"] = "imagejobs";
+        rabbit.Environment["RABBITMQ_DEFAULT_PASS"] = password;
+        Start(rabbit);
+
+        Start(new ProcessStartInfo("bash", [Path.Combine(Repository.AppHostScripts, "supervise.sh"), "azurite-blob",
+            "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--location", Path.Combine(_data.Path, "azurite"), "--skipApiVersionCheck", "--disableProductStyleUrl"]));
+
+        await WaitUntilAsync(async () =>
+        {
+            await using var connection = await ConnectAsync();
+            return connection.IsOpen;
+        }, "RabbitMQ");
+        await WaitUntilAsync(async () =>
+        {
+            await new BlobServiceClient(BlobConnectionString).GetPropertiesAsync();
+            return true;
+        }, "Azurite");
+    }
+
+    public Task<IConnection> ConnectAsync() =>
+        new ConnectionFactory { Uri = new Uri(RabbitMQConnectionString) }.CreateConnectionAsync();
+
+    public BlobServiceClient Blobs() => new(BlobConnectionString);
+
+    private void Start(ProcessStartInfo startInfo)
+    {
+        startInfo.RedirectStandardOutput = true;
+        startInfo.RedirectStandardError = true;
+        var process = Process.Start(startInfo)!;
+        // Drain the output so the broker never blocks on a full pipe.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes.Add(process);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> ready, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        Exception? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if (await ready())
+                {
+                    return;
+                }
+            }
+            catch (Exception ex)
+            {
+                last = ex;
+            }
+
+            await Task.Delay(500);
+        }
+
+        throw new TimeoutException($"{what} did not become ready in 90 s.", last);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            Processes.Signal(process.Id, Processes.SigTerm);
+        }
+
+        foreach (var process in _processes)
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { }, TaskScheduler.Default);
+            process.Dispose();
+        }
+    }
+
+    public void Dispose() => _data.Dispose();
+}
+
+[CollectionDefinition(Name)]
+public sealed class LocalInfrastructureGroup : ICollectionFixture<LocalInfrastructure>
+{
+    public const string Name = "Local RabbitMQ and Azurite";
+}

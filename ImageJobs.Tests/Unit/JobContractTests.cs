@@ -1,0 +1,74 @@
+using System.Text.Json;
+using ImageJobs.Worker.Contracts;
+using ImageJobs.Worker.Processing;
+using ImageJobs.Worker.Rendering;
+
+namespace ImageJobs.Tests.Unit;
+
+public class JobContractTests
+{
+    private static readonly RenderJob Job = new(RenderJob.CurrentSchemaVersion, "b1-000007", "b1", 7, "in/cat.jpg", "Hello", "b1/000007-cat.jpg",
+        null, new DateTimeOffset(2026, 11, 27, 8, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public void Job_message_has_the_documented_json_shape()
+    {
+        using var json = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(Job, JobJson.Default.RenderJob));
+        var names = json.RootElement.EnumerateObject().Select(p => p.Name).ToArray();
+
+        Assert.Equal(["schemaVersion", "jobId", "batchId", "index", "sourceBlob", "text", "resultBlob", "createdAt"], names);
+        Assert.Equal(1, json.RootElement.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal("2026-11-27T08:00:00+00:00", json.RootElement.GetProperty("createdAt").GetString());
+    }
+
+    [Fact]
+    public void Job_message_round_trips_with_a_style()
+    {
+        var job = Job with { Style = new TextStyle { Color = "#FF000080" } };
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(job, JobJson.Default.RenderJob);
+
+        Assert.Equal(job, JobMessageReader.Read(bytes));
+    }
+
+    [Fact]
+    public void Outcome_status_is_written_as_a_name()
+    {
+        var outcome = new JobOutcome(1, "j", "b", JobStatus.Failed, null, null, "image.corrupt", "bad", 2, true, "host/1", DateTimeOffset.UnixEpoch);
+        using var json = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(outcome, JobJson.Default.JobOutcome));
+
+        Assert.Equal("Failed", json.RootElement.GetProperty("status").GetString());
+        Assert.False(json.RootElement.TryGetProperty("resultBlob", out _));
+    }
+
+    [Theory]
+    [InlineData("not json", JobErrorCodes.MalformedMessage)]
+    [InlineData("null", JobErrorCodes.MalformedMessage)]
+    [InlineData("[1,2]", JobErrorCodes.MalformedMessage)]
+    [InlineData("""{"schemaVersion":2,"jobId":"j","batchId":"b","sourceBlob":"s","text":"t","resultBlob":"r"}""", JobErrorCodes.UnsupportedSchema)]
+    [InlineData("""{"schemaVersion":1,"jobId":"j","batchId":"b","text":"t"}""", JobErrorCodes.MalformedMessage)]
+    public void Reader_refuses_bad_messages_with_a_code(string body, string code)
+    {
+        var error = Assert.Throws<JobFailedException>(() => JobMessageReader.Read(System.Text.Encoding.UTF8.GetBytes(body)));
+
+        Assert.Equal(code, error.Code);
+        Assert.False(error.Transient);
+    }
+
+    [Fact]
+    public void Reader_names_the_missing_fields()
+    {
+        var error = Assert.Throws<JobFailedException>(() => JobMessageReader.Read("""{"schemaVersion":1,"jobId":"j","batchId":"b","text":"t"}"""u8));
+
+        Assert.Contains("sourceBlob", error.Message, StringComparison.Ordinal);
+        Assert.Contains("resultBlob", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ids_of_a_refused_message_are_still_found()
+    {
+        var ids = JobMessageReader.TryReadIds("""{"schemaVersion":9,"jobId":"j1","batchId":"b1"}"""u8);
+
+        Assert.Equal(new JobMessageReader.JobIds("j1", "b1"), ids);
+        Assert.Equal(default, JobMessageReader.TryReadIds("garbage"u8));
+    }
+}
