@@ -1,0 +1,173 @@
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using ImageJobs.Tests.Support;
+using ImageJobs.Worker.Contracts;
+using ImageJobs.Worker.Messaging;
+using ImageJobs.Worker.Processing;
+using ImageJobs.Worker.Rendering;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using RabbitMQ.Client;
+using SkiaSharp;
+
+namespace ImageJobs.Tests.Integration;
+
+/// <summary>The worker against a real RabbitMQ and a real Azurite.</summary>
+[Collection(LocalInfrastructureGroup.Name)]
+public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputHelper output)
+{
+    private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public async Task Good_jobs_succeed_and_bad_ones_fail_with_a_code_and_are_dead_lettered()
+    {
+        await ServiceHosts.ResetQueuesAsync(infrastructure);
+        var (sources, results) = await CreateContainersAsync();
+        var good = TestImages.Jpeg(1);
+        await sources.UploadBlobAsync("good.jpg", BinaryData.FromBytes(good));
+        await sources.UploadBlobAsync("truncated.jpg", BinaryData.FromBytes(good[..(good.Length / 2)]));
+        await sources.UploadBlobAsync("text.jpg", BinaryData.FromString("this is not an image"));
+        await sources.UploadBlobAsync("empty.png", BinaryData.FromBytes([]));
+
+        using var host = ServiceHosts.Worker(infrastructure, _suffix);
+        var publisher = host.Services.GetRequiredService<ConfirmedPublisher>();
+        var expected = new Dictionary<string, (JobStatus Status, string? Code)>
+        {
+            ["good.jpg"] = (JobStatus.Succeeded, null),
+            ["truncated.jpg"] = (JobStatus.Failed, RenderErrorCodes.CorruptImage),
+            ["text.jpg"] = (JobStatus.Failed, RenderErrorCodes.UnsupportedFormat),
+            ["empty.png"] = (JobStatus.Failed, RenderErrorCodes.EmptySource),
+            ["missing.jpg"] = (JobStatus.Failed, JobErrorCodes.SourceNotFound),
+        };
+        var jobs = expected.Keys.Select((source, i) => Job("batch-" + _suffix, i, source)).ToList();
+        await publisher.PublishAsync(JobTopology.JobsQueue, jobs.Select(Message).ToList(), CancellationToken.None);
+        await PublishRawAsync("{ not json"u8.ToArray());
+        await PublishRawAsync("""{"schemaVersion":99,"jobId":"future-job","batchId":"b"}"""u8.ToArray());
+
+        await host.StartAsync();
+        var outcomes = await CollectOutcomesAsync(expected.Count + 1, TimeSpan.FromSeconds(60));
+        await host.StopAsync();
+
+        foreach (var job in jobs)
+        {
+            var outcome = Assert.Single(outcomes, o => o.JobId == job.JobId);
+            Assert.Equal(expected[job.SourceBlob], (outcome.Status, outcome.ErrorCode));
+            if (outcome.Status == JobStatus.Failed)
+            {
+                Assert.False(string.IsNullOrWhiteSpace(outcome.Error));
+                output.WriteLine($"{job.SourceBlob}: {outcome.ErrorCode}: {outcome.Error}");
+            }
+        }
+
+        Assert.Equal(JobErrorCodes.UnsupportedSchema, Assert.Single(outcomes, o => o.JobId == "future-job").ErrorCode);
+
+        var result = results.GetBlobClient(jobs[0].ResultBlob);
+        var properties = (await result.GetPropertiesAsync()).Value;
+        Assert.Equal("image/jpeg", properties.ContentType);
+        Assert.Equal(jobs[0].JobId, properties.Metadata["jobid"]);
+        Assert.Equal(jobs[0].BatchId, properties.Metadata["batchid"]);
+        using var original = SKBitmap.Decode(good);
+        using var rendered = SKBitmap.Decode((await result.DownloadContentAsync()).Value.Content.ToArray());
+        Assert.Equal((original.Width, original.Height), (rendered.Width, rendered.Height));
+        Assert.True(TestImages.DifferingFraction(original, rendered) > 0.005, "the caption changed no pixel");
+
+        // Every bad message (4 bad jobs, 2 malformed) sits in the dead-letter queue; nothing is left to do.
+        await using var connection = await infrastructure.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        Assert.Equal(6u, await ServiceHosts.ReadyCountAsync(channel, JobTopology.DeadLetterQueue));
+        Assert.Equal(0u, await ServiceHosts.ReadyCountAsync(channel, JobTopology.JobsQueue));
+    }
+
+    [Fact]
+    public async Task A_graceful_stop_finishes_the_job_in_hand_and_hands_back_nothing_else()
+    {
+        await ServiceHosts.ResetQueuesAsync(infrastructure);
+        var (sources, _) = await CreateContainersAsync();
+        await sources.UploadBlobAsync("photo.jpg", BinaryData.FromBytes(TestImages.Jpeg(2, 1920, 1080)));
+
+        using var host = ServiceHosts.Worker(infrastructure, _suffix);
+        const int total = 40;
+        var jobs = Enumerable.Range(0, total).Select(i => Job("stop-" + _suffix, i, "photo.jpg")).ToList();
+        await host.Services.GetRequiredService<ConfirmedPublisher>().PublishAsync(JobTopology.JobsQueue, jobs.Select(Message).ToList(), CancellationToken.None);
+
+        await host.StartAsync();
+        await CollectOutcomesAsync(3, TimeSpan.FromSeconds(60), keep: false);
+        await host.StopAsync();
+
+        await using var connection = await infrastructure.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var outcomes = await CollectOutcomesAsync(int.MaxValue, TimeSpan.FromSeconds(2), channel);
+        var succeeded = outcomes.Where(o => o.Status == JobStatus.Succeeded).Select(o => o.JobId).Distinct().Count() + 3;
+        var left = await DrainAsync(channel, JobTopology.JobsQueue);
+        output.WriteLine($"succeeded before stop: {succeeded}, handed back untouched: {left.Count}");
+
+        Assert.Equal(total, succeeded + left.Count);
+        Assert.All(left, redelivered => Assert.False(redelivered));
+        Assert.DoesNotContain(outcomes, o => o.Status == JobStatus.Failed || o.Redelivered);
+    }
+
+    private async Task<(BlobContainerClient Sources, BlobContainerClient Results)> CreateContainersAsync()
+    {
+        var blobs = infrastructure.Blobs();
+        var sources = blobs.GetBlobContainerClient($"sources-{_suffix}");
+        var results = blobs.GetBlobContainerClient($"results-{_suffix}");
+        await sources.CreateIfNotExistsAsync();
+        await results.CreateIfNotExistsAsync();
+        return (sources, results);
+    }
+
+    private static RenderJob Job(string batchId, int index, string source) =>
+        new(RenderJob.CurrentSchemaVersion, $"{batchId}-{index:D6}", batchId, index, source, $"Caption {index}", $"{batchId}/{index:D6}-{source}", null, DateTimeOffset.UtcNow);
+
+    private static OutgoingMessage Message(RenderJob job) => new(job.JobId, JsonSerializer.SerializeToUtf8Bytes(job, JobJson.Default.RenderJob));
+
+    private async Task PublishRawAsync(byte[] body)
+    {
+        await using var connection = await infrastructure.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.BasicPublishAsync(string.Empty, JobTopology.JobsQueue, mandatory: true, new BasicProperties { Persistent = true }, body);
+    }
+
+    private async Task<List<JobOutcome>> CollectOutcomesAsync(int count, TimeSpan timeout, IChannel? channel = null, bool keep = true)
+    {
+        await using var connection = channel is null ? await infrastructure.ConnectAsync() : null;
+        var ch = channel ?? await connection!.CreateChannelAsync();
+        var outcomes = new List<JobOutcome>();
+        var deadline = DateTime.UtcNow + timeout;
+        while (outcomes.Count < count && DateTime.UtcNow < deadline)
+        {
+            if (await ch.BasicGetAsync(JobTopology.OutcomesQueue, autoAck: false) is { } message)
+            {
+                outcomes.Add(JsonSerializer.Deserialize(message.Body.Span, JobJson.Default.JobOutcome)!);
+                await ch.BasicAckAsync(message.DeliveryTag, multiple: false);
+            }
+            else
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        if (channel is null)
+        {
+            await ch.DisposeAsync();
+        }
+
+        if (keep && count != int.MaxValue)
+        {
+            Assert.True(outcomes.Count >= count, $"{outcomes.Count} of {count} outcomes arrived in {timeout}");
+        }
+
+        return outcomes;
+    }
+
+    private static async Task<List<bool>> DrainAsync(IChannel channel, string queue)
+    {
+        var redelivered = new List<bool>();
+        while (await channel.BasicGetAsync(queue, autoAck: true) is { } message)
+        {
+            redelivered.Add(message.Redelivered);
+        }
+
+        return redelivered;
+    }
+}

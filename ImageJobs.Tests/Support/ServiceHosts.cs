@@ -1,0 +1,48 @@
+using ImageJobs.Worker;
+using ImageJobs.Worker.Messaging;
+using ImageJobs.Worker.Processing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using RabbitMQ.Client;
+
+namespace ImageJobs.Tests.Support;
+
+/// <summary>Real worker hosts wired to the test infrastructure, with containers of their own.</summary>
+public static class ServiceHosts
+{
+    public static IHost Worker(LocalInfrastructure infrastructure, string containerSuffix, bool consume = true)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:messaging"] = infrastructure.RabbitMQConnectionString,
+            ["ConnectionStrings:blobs"] = infrastructure.BlobConnectionString,
+            ["Storage:SourcesContainer"] = $"sources-{containerSuffix}",
+            ["Storage:ResultsContainer"] = $"results-{containerSuffix}",
+            ["Storage:BatchesContainer"] = $"batches-{containerSuffix}",
+        });
+        builder.AddWorkerServices();
+        if (consume)
+        {
+            builder.Services.AddHostedService<JobConsumerService>();
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>Declares the topology and empties every queue: tests in one collection share the broker.</summary>
+    public static async Task ResetQueuesAsync(LocalInfrastructure infrastructure)
+    {
+        await using var connection = await infrastructure.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await JobTopology.DeclareAsync(channel, new MessagingOptions(), CancellationToken.None);
+        foreach (var queue in new[] { JobTopology.JobsQueue, JobTopology.OutcomesQueue, JobTopology.DeadLetterQueue })
+        {
+            await channel.QueuePurgeAsync(queue);
+        }
+    }
+
+    public static async Task<uint> ReadyCountAsync(IChannel channel, string queue) =>
+        (await channel.QueueDeclarePassiveAsync(queue)).MessageCount;
+}
