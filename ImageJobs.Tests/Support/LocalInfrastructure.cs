@@ -12,7 +12,7 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
 {
     private const string AzuriteKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    private readonly TempDirectory _data = new("imagejobs-infra");
+    private readonly ScratchDirectory _data = new("imagejobs-infra");
     private readonly List<Process> _processes = [];
 
     public string RabbitMQConnectionString { get; private set; } = string.Empty;

@@ -1,9 +1,9 @@
 namespace ImageJobs.Tests.Support;
 
 /// <summary>A fresh folder under /tmp, removed on dispose.</summary>
-public sealed class TempDirectory : IDisposable
+public sealed class ScratchDirectory : IDisposable
 {
-    public TempDirectory(string prefix = "imagejobs-test")
+    public ScratchDirectory(string prefix = "imagejobs-test")
     {
         Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)]);
         Directory.CreateDirectory(Path);
