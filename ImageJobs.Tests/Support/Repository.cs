@@ -6,7 +6,7 @@ public static class Repository
     public static string Root { get; } = FindRoot();
 
     /// <summary>Debug or Release: the configuration this test assembly was built in.</summary>
-    public static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+    public static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
 
     public static string AppHostScripts => Path.Combine(Root, "ImageJobs.AppHost", "Infrastructure", "scripts");
 

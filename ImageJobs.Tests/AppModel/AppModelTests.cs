@@ -1,0 +1,129 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using ImageJobs.AppHost.Infrastructure;
+using ImageJobs.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ImageJobs.Tests.AppModel;
+
+/// <summary>
+/// What the AppHost's model holds in each mode, built but not started (no Docker engine runs
+/// here, so container mode is checked as a model, and publish mode as the manifest azd reads).
+/// </summary>
+public sealed class AppModelTests
+{
+    private static async Task<(IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string> Environment)> ConfigurationAsync(
+        IResource resource, DistributedApplicationOperation operation = DistributedApplicationOperation.Run)
+    {
+        var result = await ExecutionConfigurationBuilder.Create(resource).WithArgumentsConfig().WithEnvironmentVariablesConfig()
+            .BuildAsync(new DistributedApplicationExecutionContext(operation), NullLogger.Instance, CancellationToken.None);
+        return (result.Arguments.Select(a => a.Value).ToList(), result.EnvironmentVariables.ToDictionary(e => e.Key, e => e.Value.ToString()!));
+    }
+
+    private static async Task<IDistributedApplicationTestingBuilder> BuildAsync(params string[] args) =>
+        await DistributedApplicationTestingBuilder.CreateAsync<Projects.ImageJobs_AppHost>(["Demo:Enabled=false", .. args]);
+
+    [Fact]
+    public async Task Container_mode_runs_rabbitmq_and_azurite_as_containers()
+    {
+        var builder = await BuildAsync("Infrastructure:Mode=Containers");
+        var resources = builder.Resources;
+
+        var messaging = Assert.IsType<RabbitMQServerResource>(resources.Single(r => r.Name == "messaging"));
+        var rabbitImage = messaging.Annotations.OfType<ContainerImageAnnotation>().Single();
+        Assert.Equal("library/rabbitmq", rabbitImage.Image);
+        Assert.Contains("management", rabbitImage.Tag, StringComparison.Ordinal);
+        var rabbitPorts = messaging.Annotations.OfType<EndpointAnnotation>().ToDictionary(e => e.Name, e => e.TargetPort);
+        Assert.Equal(5672, rabbitPorts["tcp"]);
+        Assert.Equal(15672, rabbitPorts["management"]);
+        var (_, rabbitEnvironment) = await ConfigurationAsync(messaging, DistributedApplicationOperation.Publish);
+        Assert.Equal("imagejobs", rabbitEnvironment["RABBITMQ_DEFAULT_USER"]);
+
+        var blobs = Assert.IsType<AzuriteBlobResource>(resources.Single(r => r.Name == "blobs"));
+        var azuriteImage = blobs.Annotations.OfType<ContainerImageAnnotation>().Single();
+        Assert.Equal(("mcr.microsoft.com", "azure-storage/azurite"), (azuriteImage.Registry, azuriteImage.Image));
+        Assert.Equal(10000, blobs.Annotations.OfType<EndpointAnnotation>().Single().TargetPort);
+        var (azuriteArgs, _) = await ConfigurationAsync(blobs);
+        Assert.Contains("--skipApiVersionCheck", azuriteArgs);
+
+        Assert.DoesNotContain(resources, r => r is ExecutableResource);
+        AssertServices(resources);
+    }
+
+    [Fact]
+    public async Task Local_mode_runs_loopback_processes_with_generated_credentials()
+    {
+        using var data = new ScratchDirectory();
+        var builder = await BuildAsync("Infrastructure:Mode=LocalProcesses", $"LocalInfrastructure:DataDirectory={data.Path}");
+        var resources = builder.Resources;
+
+        var messaging = Assert.IsType<LocalRabbitMQResource>(resources.Single(r => r.Name == "messaging"));
+        var (rabbitArgs, environment) = await ConfigurationAsync(messaging);
+        Assert.EndsWith("supervise.sh", rabbitArgs[0], StringComparison.Ordinal);
+        Assert.NotEqual("guest", environment["RABBITMQ_DEFAULT_USER"]);
+        Assert.True(environment["RABBITMQ_DEFAULT_PASS"].Length >= 24);
+        Assert.StartsWith(data.Path, environment["IMAGEJOBS_RABBITMQ_DATA"], StringComparison.Ordinal);
+        Assert.All(messaging.Annotations.OfType<EndpointAnnotation>(), e => Assert.False(e.IsProxied));
+
+        var blobs = Assert.IsType<LocalAzuriteBlobResource>(resources.Single(r => r.Name == "blobs"));
+        var (args, _) = await ConfigurationAsync(blobs);
+        Assert.Equal("127.0.0.1", args[args.ToList().IndexOf("--blobHost") + 1]);
+
+        Assert.DoesNotContain(resources, r => r is ContainerResource);
+        AssertServices(resources);
+    }
+
+    [Fact]
+    public async Task The_replica_count_comes_from_one_setting()
+    {
+        var builder = await BuildAsync("Infrastructure:Mode=Containers", "Workers:Replicas=7");
+
+        Assert.Equal(7, builder.Resources.Single(r => r.Name == "worker").Annotations.OfType<ReplicaAnnotation>().Single().Replicas);
+    }
+
+    [Fact]
+    public async Task The_publish_manifest_holds_no_executable_and_no_emulator()
+    {
+        using var output = new ScratchDirectory();
+        var manifestPath = Path.Combine(output.Path, "manifest.json");
+        using var process = Process.Start(new ProcessStartInfo(Repository.AppHostExecutable, ["--publisher", "manifest", "--output-path", manifestPath])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.Combine(Repository.Root, "ImageJobs.AppHost"),
+        })!;
+        var log = process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.True(process.ExitCode == 0, await log + await process.StandardError.ReadToEndAsync());
+
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(manifestPath));
+        var resources = manifest.RootElement.GetProperty("resources").EnumerateObject()
+            .ToDictionary(r => r.Name, r => r.Value.GetProperty("type").GetString());
+
+        Assert.DoesNotContain("executable.v0", resources.Values);
+        Assert.Equal("container.v0", resources["messaging"]);
+        Assert.Equal("parameter.v0", resources["blobs"]);
+        Assert.Equal("project.v0", resources["producer"]);
+        Assert.Equal("project.v0", resources["worker"]);
+        var password = manifest.RootElement.GetProperty("resources").GetProperty("messaging-password");
+        Assert.True(password.GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
+    }
+
+    private static void AssertServices(IResourceCollection resources)
+    {
+        var producer = Assert.IsType<ProjectResource>(resources.Single(r => r.Name == "producer"));
+        var worker = Assert.IsType<ProjectResource>(resources.Single(r => r.Name == "worker"));
+        Assert.Equal(3, worker.Annotations.OfType<ReplicaAnnotation>().Single().Replicas);
+
+        foreach (var service in new[] { producer, worker })
+        {
+            var waits = service.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource.Name).ToHashSet();
+            Assert.Superset(new HashSet<string> { "messaging", "blobs" }, waits);
+        }
+
+        Assert.Contains("producer", worker.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource.Name));
+    }
+}
