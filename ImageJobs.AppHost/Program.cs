@@ -15,7 +15,8 @@ var producer = builder.AddProject<Projects.ImageJobs_Producer>("producer")
     .WithBlobContainers()
     .WithDemoBatch()
     .WithHttpHealthCheck("/health")
-    .WithExternalHttpEndpoints();
+    .WithExternalHttpEndpoints()
+    .WithUrlAnnouncement();
 
 builder.AddProject<Projects.ImageJobs_Worker>("worker")
     .WithReplicas(builder.WorkerReplicas())

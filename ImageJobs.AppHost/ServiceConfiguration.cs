@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ImageJobs.AppHost;
 
 /// <summary>Settings the AppHost hands to the services: one place for each.</summary>
-public static class ServiceConfiguration
+public static partial class ServiceConfiguration
 {
     /// <summary>The one setting for the number of workers (default 3).</summary>
     public const string WorkerReplicasKey = "Workers:Replicas";
@@ -32,4 +34,19 @@ public static class ServiceConfiguration
         var enabled = builder.ExecutionContext.IsRunMode && builder.Configuration.GetValue("Demo:Enabled", true);
         return producer.WithEnvironment("Demo__Enabled", enabled ? "true" : "false");
     }
+
+    /// <summary>Prints the service's URL on the console once it is ready, beside the dashboard's.</summary>
+    public static IResourceBuilder<ProjectResource> WithUrlAnnouncement(this IResourceBuilder<ProjectResource> service)
+    {
+        service.ApplicationBuilder.Eventing.Subscribe<ResourceReadyEvent>(service.Resource, (e, _) =>
+        {
+            var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ImageJobs.AppHost");
+            LogReady(logger, service.Resource.Name, service.GetEndpoint("http").Url);
+            return Task.CompletedTask;
+        });
+        return service;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The {Resource} is ready at {Url}")]
+    private static partial void LogReady(ILogger logger, string resource, string url);
 }
