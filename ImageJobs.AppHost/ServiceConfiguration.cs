@@ -41,7 +41,8 @@ public static partial class ServiceConfiguration
         service.ApplicationBuilder.Eventing.Subscribe<ResourceReadyEvent>(service.Resource, (e, _) =>
         {
             var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ImageJobs.AppHost");
-            LogReady(logger, service.Resource.Name, service.GetEndpoint("http").Url);
+            var url = service.GetEndpoint("http").Url;
+            LogReady(logger, service.Resource.Name, url);
             return Task.CompletedTask;
         });
         return service;
