@@ -39,7 +39,7 @@ public sealed class AppModelTests
         var rabbitPorts = messaging.Annotations.OfType<EndpointAnnotation>().ToDictionary(e => e.Name, e => e.TargetPort);
         Assert.Equal(5672, rabbitPorts["tcp"]);
         Assert.Equal(15672, rabbitPorts["management"]);
-        var (_, rabbitEnvironment) = await ConfigurationAsync(messaging, DistributedApplicationOperation.Publish);
+        var (_, rabbitEnvironment) = await ConfigurationAsync(messaging);
         Assert.Equal("imagejobs", rabbitEnvironment["RABBITMQ_DEFAULT_USER"]);
 
         var blobs = Assert.IsType<AzuriteBlobResource>(resources.Single(r => r.Name == "blobs"));

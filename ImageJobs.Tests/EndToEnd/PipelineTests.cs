@@ -5,6 +5,8 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using SkiaSharp;
 
 namespace ImageJobs.Tests.EndToEnd;
@@ -27,6 +29,10 @@ public sealed class PipelineTests(ITestOutputHelper output)
             "Demo:Enabled=false",
             "Workers:Replicas=3",
         ]);
+        // Resource consoles (broker boot logs and the like) only when something goes wrong.
+        appHost.Services.AddLogging(logging => logging
+            .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Warning)
+            .AddFilter("Aspire.Hosting", LogLevel.Warning));
         await using var app = await appHost.BuildAsync();
         await app.StartAsync().WaitAsync(StartTimeout);
         await app.ResourceNotifications.WaitForResourceHealthyAsync("producer").WaitAsync(StartTimeout);
