@@ -49,7 +49,8 @@ public sealed class AppModelTests
         var (azuriteArgs, _) = await ConfigurationAsync(blobs);
         Assert.Contains("--skipApiVersionCheck", azuriteArgs);
 
-        Assert.DoesNotContain(resources, r => r is ExecutableResource);
+        // Aspire's own per-project rebuilders are executables too; none of ours may be.
+        Assert.DoesNotContain(resources, r => r is ExecutableResource and not IResourceWithParent { Parent: ProjectResource });
         AssertServices(resources);
     }
 
