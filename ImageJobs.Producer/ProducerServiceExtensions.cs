@@ -12,10 +12,10 @@ public static class ProducerServiceExtensions
         builder.Services.AddOptions<BatchLimits>().BindConfiguration(BatchLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<BatchStore>();
         builder.Services.AddSingleton<BatchTracker>();
         builder.Services.AddSingleton<BatchSubmitter>();
+        builder.Services.AddSingleton<DeadLetterRequeuer>();
 
         builder.Services.AddSingleton<InfrastructureInitializer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InfrastructureInitializer>());

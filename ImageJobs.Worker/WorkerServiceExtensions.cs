@@ -2,6 +2,7 @@ using ImageJobs.Worker.Messaging;
 using ImageJobs.Worker.Processing;
 using ImageJobs.Worker.Rendering;
 using ImageJobs.Worker.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ImageJobs.Worker;
 
@@ -20,6 +21,7 @@ public static class WorkerServiceExtensions
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<RenderLimits>().BindConfiguration(RenderLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<FontLibrary>(_ => new FontLibrary());
         builder.Services.AddSingleton(sp => new ImageRenderer(sp.GetRequiredService<FontLibrary>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RenderLimits>>().Value));
         builder.Services.AddSingleton<JobProcessor>();

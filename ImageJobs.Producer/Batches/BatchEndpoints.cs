@@ -1,4 +1,9 @@
+using Microsoft.AspNetCore.Mvc;
+
 namespace ImageJobs.Producer.Batches;
+
+/// <summary>Which dead-lettered jobs to requeue; none named means all of the batch's.</summary>
+public sealed record RequeueRequest(IReadOnlyList<string>? JobIds);
 
 public static class BatchEndpoints
 {
@@ -6,16 +11,24 @@ public static class BatchEndpoints
     {
         var batches = app.MapGroup("/api/batches");
 
-        batches.MapPost("/", async (SubmitBatchRequest request, BatchSubmitter submitter, CancellationToken cancellationToken) =>
+        batches.MapPost("/", async (
+            SubmitBatchRequest request,
+            [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+            BatchSubmitter submitter,
+            CancellationToken cancellationToken) =>
         {
             try
             {
-                var accepted = await submitter.SubmitAsync(request, cancellationToken);
+                var accepted = await submitter.SubmitAsync(request, idempotencyKey, cancellationToken);
                 return Results.Accepted(accepted.StatusUrl, accepted);
             }
             catch (BatchRejectedException ex)
             {
                 return Results.ValidationProblem(ex.Errors, title: "The batch request is invalid.");
+            }
+            catch (BatchConflictException ex)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: ex.Message);
             }
         });
 
@@ -26,6 +39,27 @@ public static class BatchEndpoints
             await tracker.GetAsync(batchId, cancellationToken) is { } status
                 ? Results.Ok(status)
                 : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No batch '{batchId}'."));
+
+        batches.MapGet("/{batchId}/failures", async (string batchId, BatchTracker tracker, CancellationToken cancellationToken) =>
+            await tracker.GetFailuresAsync(batchId, cancellationToken) is { } failures
+                ? Results.Ok(failures)
+                : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No batch '{batchId}'."));
+
+        batches.MapPost("/{batchId}/requeue", async (
+            string batchId,
+            RequeueRequest? request,
+            BatchTracker tracker,
+            DeadLetterRequeuer requeuer,
+            CancellationToken cancellationToken) =>
+        {
+            if (await tracker.GetAsync(batchId, cancellationToken) is null)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No batch '{batchId}'.");
+            }
+
+            var selected = request?.JobIds is { Count: > 0 } ids ? ids.ToHashSet(StringComparer.Ordinal) : null;
+            return Results.Ok(await requeuer.RequeueAsync(batchId, selected, cancellationToken));
+        });
 
         return app;
     }

@@ -18,8 +18,8 @@ public sealed record BatchStatus(
 
 /// <summary>
 /// Pure progress arithmetic of one batch. Outcomes are keyed by job id, so a duplicate outcome
-/// (a redelivered job reported twice) is counted once; a success replaces an earlier failure
-/// (a job requeued after a fix), never the other way round.
+/// (a redelivered job reported twice) is counted once. A success is final; a failure is final
+/// until an operator requeues the job, which makes it pending again.
 /// </summary>
 public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int total)
 {
@@ -43,35 +43,44 @@ public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int 
             return false;
         }
 
-        if (!_outcomes.TryGetValue(outcome.JobId, out var previous))
+        var previous = _outcomes.TryGetValue(outcome.JobId, out var known) ? known.Status : (JobStatus?)null;
+        var changes = (previous, outcome.Status) switch
         {
-            _outcomes[outcome.JobId] = outcome;
-            Count(outcome.Status, +1);
-            return true;
+            (null, JobStatus.Requeued) => false,
+            (null, _) => true,
+            (JobStatus.Requeued, JobStatus.Succeeded or JobStatus.Failed) => true,
+            (JobStatus.Failed, JobStatus.Succeeded or JobStatus.Requeued) => true,
+            _ => false,
+        };
+        if (!changes)
+        {
+            return false;
         }
 
-        if (previous.Status == JobStatus.Failed && outcome.Status == JobStatus.Succeeded)
-        {
-            _outcomes[outcome.JobId] = outcome;
-            Count(JobStatus.Failed, -1);
-            Count(JobStatus.Succeeded, +1);
-            return true;
-        }
-
-        return false;
+        Count(previous, -1);
+        Count(outcome.Status, +1);
+        _outcomes[outcome.JobId] = outcome;
+        return true;
     }
 
-    private void Count(JobStatus status, int delta)
+    private void Count(JobStatus? status, int delta)
     {
         if (status == JobStatus.Succeeded)
         {
             Succeeded += delta;
         }
-        else
+        else if (status == JobStatus.Failed)
         {
             Failed += delta;
         }
     }
+
+    /// <summary>Every failed job with its reason, in job order.</summary>
+    public IReadOnlyList<JobFailure> Failures() =>
+        _outcomes.Values.Where(o => o.Status == JobStatus.Failed)
+            .OrderBy(o => o.JobId, StringComparer.Ordinal)
+            .Select(o => new JobFailure(o.JobId, o.ErrorCode, o.Error))
+            .ToList();
 
     public BatchStatus Snapshot(int maxFailures = 100) => new(
         BatchId,
@@ -81,9 +90,5 @@ public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int 
         Failed,
         Math.Max(0, Total - Succeeded - Failed),
         Done,
-        _outcomes.Values.Where(o => o.Status == JobStatus.Failed)
-            .OrderBy(o => o.JobId, StringComparer.Ordinal)
-            .Take(maxFailures)
-            .Select(o => new JobFailure(o.JobId, o.ErrorCode, o.Error))
-            .ToList());
+        Failures().Take(maxFailures).ToList());
 }

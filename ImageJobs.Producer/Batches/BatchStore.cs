@@ -11,8 +11,11 @@ using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Producer.Batches;
 
-/// <summary>A batch as stored: enough to rebuild its progress after a restart.</summary>
-public sealed record BatchDefinition(string BatchId, DateTimeOffset CreatedAt, int Total, bool Published);
+/// <summary>
+/// A batch as stored: enough to rebuild its progress after a restart. <see cref="RequestHash"/>
+/// tells a repeated submission (same idempotency key, same request) from a conflicting one.
+/// </summary>
+public sealed record BatchDefinition(string BatchId, DateTimeOffset CreatedAt, int Total, bool Published, string RequestHash);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(BatchDefinition))]

@@ -16,13 +16,24 @@ public sealed class BatchRejectedException(IDictionary<string, string[]> errors)
     public IDictionary<string, string[]> Errors { get; } = errors;
 }
 
+/// <summary>The idempotency key was used before for a different request.</summary>
+public sealed class BatchConflictException(string batchId)
+    : Exception($"The idempotency key was already used for batch {batchId} with a different request.")
+{
+    public string BatchId { get; } = batchId;
+}
+
 /// <summary>
 /// Turns a request into jobs and publishes them. The batch is recorded before the first
-/// publish, and accepted only once the broker has confirmed every job.
+/// publish, and accepted only once the broker has confirmed every job. With an idempotency key
+/// the batch id comes from the key: a repeated submission of an accepted batch publishes
+/// nothing, and one of a batch whose publishing was cut short publishes it again (same job ids,
+/// so workers and counts absorb the duplicates).
 /// </summary>
 public sealed partial class BatchSubmitter(
     BlobServiceClient blobs,
     BatchTracker tracker,
+    BatchStore store,
     ConfirmedPublisher publisher,
     TimeProvider time,
     IOptions<StorageOptions> storage,
@@ -31,30 +42,51 @@ public sealed partial class BatchSubmitter(
 {
     private static readonly ActivitySource ActivitySource = new("ImageJobs.Producer");
 
-    public async Task<BatchAccepted> SubmitAsync(SubmitBatchRequest request, CancellationToken cancellationToken)
+    public async Task<BatchAccepted> SubmitAsync(SubmitBatchRequest request, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var errors = BatchRequestValidator.Validate(request, limits.Value);
+        if (idempotencyKey is not null && !JobPlanner.IsValidIdempotencyKey(idempotencyKey))
+        {
+            errors["idempotencyKey"] = ["The Idempotency-Key header must be 1 to 200 printable ASCII characters."];
+        }
+
         if (errors.Count > 0)
         {
             throw new BatchRejectedException(errors);
         }
 
-        var items = request.Items ?? await ExpandPrefixAsync(request.Prefix ?? string.Empty, request.Template!, cancellationToken);
+        var requestHash = JobPlanner.RequestHash(request);
         var now = time.GetUtcNow();
-        var batchId = JobPlanner.NewBatchId(now);
+        var batchId = idempotencyKey is null ? JobPlanner.NewBatchId(now) : JobPlanner.BatchIdForKey(idempotencyKey);
+        if (idempotencyKey is not null && await store.LoadAsync(batchId, cancellationToken) is { } earlier)
+        {
+            if (earlier.RequestHash != requestHash)
+            {
+                throw new BatchConflictException(batchId);
+            }
+
+            if (earlier.Published)
+            {
+                return new BatchAccepted(batchId, earlier.Total, $"/api/batches/{batchId}");
+            }
+
+            now = earlier.CreatedAt;
+        }
+
+        var items = request.Items ?? await ExpandPrefixAsync(request.Prefix ?? string.Empty, request.Template!, cancellationToken);
         using var activity = ActivitySource.StartActivity("submit batch");
         activity?.SetTag("imagejobs.batch_id", batchId);
         activity?.SetTag("imagejobs.jobs", items.Count);
 
         var jobs = JobPlanner.Plan(batchId, items, request.Style, now);
-        await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: false), cancellationToken);
+        await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: false, requestHash), cancellationToken);
 
         var messages = jobs
             .Select(job => new OutgoingMessage(job.JobId, JsonSerializer.SerializeToUtf8Bytes(job, JobJson.Default.RenderJob)))
             .ToList();
         var stopwatch = Stopwatch.StartNew();
         await publisher.PublishAsync(JobTopology.JobsQueue, messages, cancellationToken);
-        await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: true), cancellationToken);
+        await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: true, requestHash), cancellationToken);
         LogPublished(logger, batchId, jobs.Count, stopwatch.ElapsedMilliseconds);
 
         return new BatchAccepted(batchId, jobs.Count, $"/api/batches/{batchId}");

@@ -26,12 +26,19 @@ public sealed class BatchTracker(BatchStore store) : IDisposable
         }
     }
 
-    public async Task<BatchStatus?> GetAsync(string batchId, CancellationToken cancellationToken)
+    public Task<BatchStatus?> GetAsync(string batchId, CancellationToken cancellationToken) =>
+        ReadAsync(batchId, progress => progress.Snapshot(), cancellationToken);
+
+    public Task<IReadOnlyList<JobFailure>?> GetFailuresAsync(string batchId, CancellationToken cancellationToken) =>
+        ReadAsync(batchId, progress => progress.Failures(), cancellationToken);
+
+    private async Task<T?> ReadAsync<T>(string batchId, Func<BatchProgress, T> read, CancellationToken cancellationToken)
+        where T : class
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            return (await LoadAsync(batchId, cancellationToken))?.Snapshot();
+            return await LoadAsync(batchId, cancellationToken) is { } progress ? read(progress) : null;
         }
         finally
         {

@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using ImageJobs.Worker.Contracts;
 using ImageJobs.Worker.Rendering;
 
@@ -10,6 +13,19 @@ public static class JobPlanner
     /// <summary>A short, sortable, unique batch id: time first, then randomness.</summary>
     public static string NewBatchId(DateTimeOffset now) =>
         $"{now:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>The batch id an idempotency key stands for: the same key, the same batch.</summary>
+    public static string BatchIdForKey(string idempotencyKey) =>
+        "key-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(idempotencyKey)))[..24];
+
+    public static bool IsValidIdempotencyKey(string key) =>
+        key.Length is > 0 and <= 200 && key.All(c => c is >= ' ' and <= '~');
+
+    /// <summary>A fingerprint of the request, to tell a repeat from a different request under the same key.</summary>
+    public static string RequestHash(SubmitBatchRequest request) =>
+        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, RequestJson)));
+
+    private static readonly JsonSerializerOptions RequestJson = new(JsonSerializerDefaults.Web);
 
     public static string JobId(string batchId, int index) => $"{batchId}-{index.ToString("D6", CultureInfo.InvariantCulture)}";
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using ImageJobs.Worker.Contracts;
 using ImageJobs.Worker.Messaging;
+using ImageJobs.Worker.Processing;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -9,8 +10,10 @@ using RabbitMQ.Client.Events;
 namespace ImageJobs.Producer.Batches;
 
 /// <summary>
-/// Follows every batch: consumes the outcomes workers report, stores and counts them in groups,
-/// and acks a group only once it is stored, so no outcome is lost across a producer restart.
+/// Follows every batch: consumes the successes workers report and the failures the dead-letter
+/// exchange sees (dead-lettered by a worker with its reason, or by the broker over the delivery
+/// limit), stores and counts them in groups, and acks a group only once it is stored, so no
+/// outcome is lost across a producer restart.
 /// </summary>
 public sealed partial class OutcomeConsumer(
     IConnection connection,
@@ -48,20 +51,14 @@ public sealed partial class OutcomeConsumer(
         await JobTopology.DeclareAsync(channel, options.Value, stoppingToken);
         await channel.BasicQosAsync(0, Prefetch, global: false, stoppingToken);
 
-        var deliveries = Channel.CreateUnbounded<(ulong Tag, ReadOnlyMemory<byte> Body)>(new UnboundedChannelOptions { SingleReader = true });
-        var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) =>
-        {
-            // The body is only valid during this call: copy it.
-            deliveries.Writer.TryWrite((delivery.DeliveryTag, delivery.Body.ToArray()));
-            return Task.CompletedTask;
-        };
+        var deliveries = Channel.CreateUnbounded<(ulong Tag, JobOutcome? Outcome)>(new UnboundedChannelOptions { SingleReader = true });
         channel.ChannelShutdownAsync += (_, _) =>
         {
             deliveries.Writer.TryComplete();
             return Task.CompletedTask;
         };
-        await channel.BasicConsumeAsync(JobTopology.OutcomesQueue, autoAck: false, consumer, stoppingToken);
+        await ConsumeAsync(channel, JobTopology.OutcomesQueue, deliveries.Writer, ReadOutcome, stoppingToken);
+        await ConsumeAsync(channel, JobTopology.DeadLetterEventsQueue, deliveries.Writer, ReadDeadLetter, stoppingToken);
 
         var group = new List<JobOutcome>(MaxGroup);
         while (await deliveries.Reader.WaitToReadAsync(stoppingToken))
@@ -76,8 +73,8 @@ public sealed partial class OutcomeConsumer(
                 {
                     while (group.Count < MaxGroup && deliveries.Reader.TryRead(out var delivery))
                     {
-                        lastTag = delivery.Tag;
-                        if (Read(delivery.Body) is { } outcome)
+                        lastTag = Math.Max(lastTag, delivery.Tag);
+                        if (delivery.Outcome is { } outcome)
                         {
                             group.Add(outcome);
                         }
@@ -99,11 +96,25 @@ public sealed partial class OutcomeConsumer(
         }
     }
 
-    private JobOutcome? Read(ReadOnlyMemory<byte> body)
+    private static async Task ConsumeAsync(
+        IChannel channel, string queue, ChannelWriter<(ulong, JobOutcome?)> deliveries,
+        Func<BasicDeliverEventArgs, JobOutcome?> read, CancellationToken cancellationToken)
+    {
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) =>
+        {
+            // The body is only valid during this call: read it here.
+            deliveries.TryWrite((delivery.DeliveryTag, read(delivery)));
+            return Task.CompletedTask;
+        };
+        await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken);
+    }
+
+    private JobOutcome? ReadOutcome(BasicDeliverEventArgs delivery)
     {
         try
         {
-            return JsonSerializer.Deserialize(body.Span, JobJson.Default.JobOutcome);
+            return JsonSerializer.Deserialize(delivery.Body.Span, JobJson.Default.JobOutcome);
         }
         catch (JsonException ex)
         {
@@ -112,9 +123,28 @@ public sealed partial class OutcomeConsumer(
         }
     }
 
+    /// <summary>A dead letter is a failed job: the original job message, with why in its headers.</summary>
+    private JobOutcome? ReadDeadLetter(BasicDeliverEventArgs delivery)
+    {
+        var ids = JobMessageReader.TryReadIds(delivery.Body.Span);
+        if (ids is not { JobId: { } jobId, BatchId: { } batchId })
+        {
+            // Not attributable to any batch (not even JSON): it stays in the dead-letter queue for a person.
+            LogUnattributable(logger, delivery.BasicProperties.MessageId);
+            return null;
+        }
+
+        var failure = FailureHeaders.Read(delivery.BasicProperties);
+        return new JobOutcome(JobOutcome.CurrentSchemaVersion, jobId, batchId, JobStatus.Failed, null, null,
+            failure.ErrorCode, failure.Error, failure.Attempts, delivery.Redelivered, failure.Worker ?? "broker", failure.FailedAt);
+    }
+
     // Unacked outcomes go back to the queue with the channel, and are stored on the next try.
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consuming outcomes failed; trying again")]
     private static partial void LogConsumeFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead letter {MessageId} names no job or batch; it stays in the dead-letter queue")]
+    private static partial void LogUnattributable(ILogger logger, string? messageId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "An outcome message is not valid JSON and was dropped")]
     private static partial void LogMalformedOutcome(ILogger logger, Exception exception);

@@ -58,6 +58,7 @@ public sealed partial class DemoBatchSeeder(
 
         var accepted = await submitter.SubmitAsync(
             new SubmitBatchRequest { Prefix = Prefix, Template = "Hello from ImageJobs #{index}" },
+            idempotencyKey: "demo-batch",
             stoppingToken);
         LogSeeded(logger, options.Value.Images, accepted.BatchId);
     }

@@ -45,21 +45,24 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
         await PublishRawAsync("""{"schemaVersion":99,"jobId":"future-job","batchId":"b"}"""u8.ToArray());
 
         await host.StartAsync();
-        var outcomes = await CollectOutcomesAsync(expected.Count + 1, TimeSpan.FromSeconds(60));
+        var succeeded = await CollectOutcomesAsync(1, TimeSpan.FromSeconds(60));
+        var deadLetters = await CollectDeadLettersAsync(6, TimeSpan.FromSeconds(60));
         await host.StopAsync();
 
-        foreach (var job in jobs)
+        Assert.Equal(jobs[0].JobId, Assert.Single(succeeded).JobId);
+        foreach (var job in jobs.Skip(1))
         {
-            var outcome = Assert.Single(outcomes, o => o.JobId == job.JobId);
-            Assert.Equal(expected[job.SourceBlob], (outcome.Status, outcome.ErrorCode));
-            if (outcome.Status == JobStatus.Failed)
-            {
-                Assert.False(string.IsNullOrWhiteSpace(outcome.Error));
-                output.WriteLine($"{job.SourceBlob}: {outcome.ErrorCode}: {outcome.Error}");
-            }
+            // Each bad job is dead-lettered once, with why in its headers.
+            var failure = Assert.Single(deadLetters, d => d.JobId == job.JobId).Failure;
+            Assert.Equal(expected[job.SourceBlob].Code, failure.ErrorCode);
+            Assert.False(string.IsNullOrWhiteSpace(failure.Error));
+            Assert.Equal(1, failure.Attempts);
+            Assert.NotNull(failure.Worker);
+            output.WriteLine($"{job.SourceBlob}: {failure.ErrorCode}: {failure.Error}");
         }
 
-        Assert.Equal(JobErrorCodes.UnsupportedSchema, Assert.Single(outcomes, o => o.JobId == "future-job").ErrorCode);
+        Assert.Equal(JobErrorCodes.UnsupportedSchema, Assert.Single(deadLetters, d => d.JobId == "future-job").Failure.ErrorCode);
+        Assert.Equal(JobErrorCodes.MalformedMessage, Assert.Single(deadLetters, d => d.JobId is null).Failure.ErrorCode);
 
         var result = results.GetBlobClient(jobs[0].ResultBlob);
         var properties = (await result.GetPropertiesAsync()).Value;
@@ -71,11 +74,15 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
         Assert.Equal((original.Width, original.Height), (rendered.Width, rendered.Height));
         Assert.True(TestImages.DifferingFraction(original, rendered) > 0.005, "the caption changed no pixel");
 
-        // Every bad message (4 bad jobs, 2 malformed) sits in the dead-letter queue; nothing is left to do.
+        // The same six went to the producer's dead-letter events; nothing is left to do or retry.
         await using var connection = await infrastructure.ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
-        Assert.Equal(6u, await ServiceHosts.ReadyCountAsync(channel, JobTopology.DeadLetterQueue));
+        Assert.Equal(6u, await ServiceHosts.ReadyCountAsync(channel, JobTopology.DeadLetterEventsQueue));
         Assert.Equal(0u, await ServiceHosts.ReadyCountAsync(channel, JobTopology.JobsQueue));
+        foreach (var delay in JobTopology.RetryDelays)
+        {
+            Assert.Equal(0u, await ServiceHosts.ReadyCountAsync(channel, JobTopology.RetryQueue(delay)));
+        }
     }
 
     [Fact]
@@ -106,9 +113,69 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
         Assert.DoesNotContain(outcomes, o => o.Status == JobStatus.Failed || o.Redelivered);
     }
 
-    private async Task<(BlobContainerClient Sources, BlobContainerClient Results)> CreateContainersAsync()
+    [Fact]
+    public async Task A_blob_store_outage_is_retried_through_delay_queues_until_the_store_is_back()
     {
-        var blobs = infrastructure.Blobs();
+        await ServiceHosts.ResetQueuesAsync(infrastructure);
+        var port = Processes.FreePort();
+        var connectionString = LocalInfrastructure.AzuriteConnectionString(port);
+        using var host = ServiceHosts.Worker(infrastructure, _suffix, blobConnectionString: connectionString);
+        var job = Job("outage-" + _suffix, 0, "photo.jpg");
+        await host.Services.GetRequiredService<ConfirmedPublisher>().PublishAsync(JobTopology.JobsQueue, Message(job), CancellationToken.None);
+
+        // The store is down when the job arrives: it fails, goes to the 1 s delay queue, fails again...
+        await host.StartAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        using var data = new ScratchDirectory("imagejobs-outage");
+        using var azurite = LocalInfrastructure.StartAzurite(port, data.Path);
+        try
+        {
+            await LocalInfrastructure.WaitForBlobServiceAsync(connectionString);
+            var (sources, _) = await CreateContainersAsync(new BlobServiceClient(connectionString));
+            await sources.UploadBlobAsync("photo.jpg", BinaryData.FromBytes(TestImages.Jpeg(3)));
+
+            // ...until the store is back: then it succeeds, and nothing was dead-lettered.
+            var outcome = Assert.Single(await CollectOutcomesAsync(1, TimeSpan.FromSeconds(60)));
+            await host.StopAsync();
+            output.WriteLine($"succeeded on attempt {outcome.Attempt}");
+            Assert.Equal((job.JobId, JobStatus.Succeeded), (outcome.JobId, outcome.Status));
+            Assert.True(outcome.Attempt >= 2, "the job should have failed while the store was down");
+            await using var connection = await infrastructure.ConnectAsync();
+            await using var channel = await connection.CreateChannelAsync();
+            Assert.Equal(0u, await ServiceHosts.ReadyCountAsync(channel, JobTopology.DeadLetterQueue));
+        }
+        finally
+        {
+            Processes.Signal(azurite.Id, Processes.SigTerm);
+            await azurite.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    [Fact]
+    public async Task A_job_that_keeps_failing_transiently_is_dead_lettered_when_its_retries_run_out()
+    {
+        await ServiceHosts.ResetQueuesAsync(infrastructure);
+        using var host = ServiceHosts.Worker(infrastructure, _suffix,
+            blobConnectionString: LocalInfrastructure.AzuriteConnectionString(Processes.FreePort()),
+            settings: new Dictionary<string, string?> { ["Messaging:TransientRetries"] = "1" });
+        var job = Job("exhausted-" + _suffix, 0, "photo.jpg");
+        await host.Services.GetRequiredService<ConfirmedPublisher>().PublishAsync(JobTopology.JobsQueue, Message(job), CancellationToken.None);
+
+        await host.StartAsync();
+        var deadLetter = Assert.Single(await CollectDeadLettersAsync(1, TimeSpan.FromSeconds(60)));
+        await host.StopAsync();
+
+        output.WriteLine($"{deadLetter.Failure.ErrorCode}: {deadLetter.Failure.Error}");
+        Assert.Equal(job.JobId, deadLetter.JobId);
+        Assert.Equal(JobErrorCodes.RetriesExhausted, deadLetter.Failure.ErrorCode);
+        Assert.Equal(2, deadLetter.Failure.Attempts);
+    }
+
+    private Task<(BlobContainerClient Sources, BlobContainerClient Results)> CreateContainersAsync() =>
+        CreateContainersAsync(infrastructure.Blobs());
+
+    private async Task<(BlobContainerClient Sources, BlobContainerClient Results)> CreateContainersAsync(BlobServiceClient blobs)
+    {
         var sources = blobs.GetBlobContainerClient($"sources-{_suffix}");
         var results = blobs.GetBlobContainerClient($"results-{_suffix}");
         await sources.CreateIfNotExistsAsync();
@@ -158,6 +225,28 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
         }
 
         return outcomes;
+    }
+
+    private async Task<List<(string? JobId, FailureDetails Failure)>> CollectDeadLettersAsync(int count, TimeSpan timeout)
+    {
+        await using var connection = await infrastructure.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var deadLetters = new List<(string?, FailureDetails)>();
+        var deadline = DateTime.UtcNow + timeout;
+        while (deadLetters.Count < count && DateTime.UtcNow < deadline)
+        {
+            if (await channel.BasicGetAsync(JobTopology.DeadLetterQueue, autoAck: true) is { } message)
+            {
+                deadLetters.Add((JobMessageReader.TryReadIds(message.Body.Span).JobId, FailureHeaders.Read(message.BasicProperties)));
+            }
+            else
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        Assert.True(deadLetters.Count == count, $"{deadLetters.Count} of {count} dead letters arrived in {timeout}");
+        return deadLetters;
     }
 
     private static async Task<List<bool>> DrainAsync(IChannel channel, string queue)

@@ -28,7 +28,7 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
         var blobPort = Processes.FreePort();
         var password = Guid.NewGuid().ToString("N");
         RabbitMQConnectionString = $"amqp://imagejobs:{password}@127.0.0.1:{amqpPort}";
-        BlobConnectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteKey};BlobEndpoint=http://127.0.0.1:{blobPort}/devstoreaccount1;";
+        BlobConnectionString = AzuriteConnectionString(blobPort);
 
         var rabbit = new ProcessStartInfo("bash", [Path.Combine(Repository.AppHostScripts, "supervise.sh"), Path.Combine(Repository.AppHostScripts, "rabbitmq.sh")]);
         rabbit.Environment["RABBITMQ_NODE_PORT"] = amqpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -37,30 +37,39 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
         rabbit.Environment["IMAGEJOBS_RABBITMQ_DATA"] = Path.Combine(_data.Path, "rabbitmq");
         rabbit.Environment["RABBITMQ_DEFAULT_USER"] = "imagejobs";
         rabbit.Environment["RABBITMQ_DEFAULT_PASS"] = password;
-        Start(rabbit);
+        _processes.Add(Start(rabbit));
 
-        Start(new ProcessStartInfo("bash", [Path.Combine(Repository.AppHostScripts, "supervise.sh"), "azurite-blob",
-            "--blobHost", "127.0.0.1", "--blobPort", blobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--location", Path.Combine(_data.Path, "azurite"), "--skipApiVersionCheck", "--disableProductStyleUrl"]));
+        _processes.Add(StartAzurite(blobPort, Path.Combine(_data.Path, "azurite")));
 
         await WaitUntilAsync(async () =>
         {
             await using var connection = await ConnectAsync();
             return connection.IsOpen;
         }, "RabbitMQ");
-        await WaitUntilAsync(async () =>
-        {
-            await new BlobServiceClient(BlobConnectionString).GetPropertiesAsync();
-            return true;
-        }, "Azurite");
+        await WaitForBlobServiceAsync(BlobConnectionString);
     }
+
+    public static string AzuriteConnectionString(int port) =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteKey};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
+
+    /// <summary>An Azurite of its own (for outage tests); stop it with SIGTERM.</summary>
+    public static Process StartAzurite(int port, string dataDirectory) =>
+        Start(new ProcessStartInfo("bash", [Path.Combine(Repository.AppHostScripts, "supervise.sh"), "azurite-blob",
+            "--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--location", dataDirectory, "--skipApiVersionCheck", "--disableProductStyleUrl"]));
+
+    public static Task WaitForBlobServiceAsync(string connectionString) => WaitUntilAsync(async () =>
+    {
+        await new BlobServiceClient(connectionString).GetPropertiesAsync();
+        return true;
+    }, "Azurite");
 
     public Task<IConnection> ConnectAsync() =>
         new ConnectionFactory { Uri = new Uri(RabbitMQConnectionString) }.CreateConnectionAsync();
 
     public BlobServiceClient Blobs() => new(BlobConnectionString);
 
-    private void Start(ProcessStartInfo startInfo)
+    private static Process Start(ProcessStartInfo startInfo)
     {
         startInfo.RedirectStandardOutput = true;
         startInfo.RedirectStandardError = true;
@@ -70,7 +79,7 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        _processes.Add(process);
+        return process;
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> ready, string what)

@@ -11,17 +11,26 @@ namespace ImageJobs.Tests.Support;
 /// <summary>Real worker hosts wired to the test infrastructure, with containers of their own.</summary>
 public static class ServiceHosts
 {
-    public static IHost Worker(LocalInfrastructure infrastructure, string containerSuffix, bool consume = true)
+    public static IHost Worker(LocalInfrastructure infrastructure, string containerSuffix, bool consume = true,
+        string? blobConnectionString = null, IDictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:messaging"] = infrastructure.RabbitMQConnectionString,
-            ["ConnectionStrings:blobs"] = infrastructure.BlobConnectionString,
+            ["ConnectionStrings:blobs"] = blobConnectionString ?? infrastructure.BlobConnectionString,
             ["Storage:SourcesContainer"] = $"sources-{containerSuffix}",
             ["Storage:ResultsContainer"] = $"results-{containerSuffix}",
             ["Storage:BatchesContainer"] = $"batches-{containerSuffix}",
+            // Fail fast against an unreachable store, so transient retries are quick to observe.
+            ["Blobs:blobs:MaxRetries"] = "1",
+            ["Blobs:blobs:NetworkTimeout"] = "00:00:05",
         });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
         builder.AddWorkerServices();
         if (consume)
         {
@@ -37,7 +46,8 @@ public static class ServiceHosts
         await using var connection = await infrastructure.ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
         await JobTopology.DeclareAsync(channel, new MessagingOptions(), CancellationToken.None);
-        foreach (var queue in new[] { JobTopology.JobsQueue, JobTopology.OutcomesQueue, JobTopology.DeadLetterQueue })
+        foreach (var queue in new[] { JobTopology.JobsQueue, JobTopology.OutcomesQueue, JobTopology.DeadLetterQueue, JobTopology.DeadLetterEventsQueue }
+            .Concat(JobTopology.RetryDelays.Select(JobTopology.RetryQueue)))
         {
             await channel.QueuePurgeAsync(queue);
         }

@@ -34,15 +34,47 @@ public class BatchProgressTests
     }
 
     [Fact]
-    public void A_success_replaces_a_failure_but_not_the_other_way_round()
+    public void A_success_is_final()
     {
         var progress = new BatchProgress("b", DateTimeOffset.UnixEpoch, 1);
-        progress.Apply(Outcome("j1", JobStatus.Failed));
-        Assert.True(progress.Apply(Outcome("j1", JobStatus.Succeeded)));
-        Assert.False(progress.Apply(Outcome("j1", JobStatus.Failed)));
+        progress.Apply(Outcome("j1", JobStatus.Succeeded));
 
+        Assert.False(progress.Apply(Outcome("j1", JobStatus.Failed)));
+        Assert.False(progress.Apply(Outcome("j1", JobStatus.Requeued)));
         Assert.Equal((1, 0), (progress.Succeeded, progress.Failed));
     }
+
+    [Fact]
+    public void A_requeued_failure_is_pending_until_its_new_outcome()
+    {
+        var progress = new BatchProgress("b", DateTimeOffset.UnixEpoch, 2);
+        progress.Apply(Outcome("j1", JobStatus.Succeeded));
+        progress.Apply(Outcome("j2", JobStatus.Failed));
+        Assert.True(progress.Done);
+
+        Assert.True(progress.Apply(Outcome("j2", JobStatus.Requeued)));
+        Assert.False(progress.Done);
+        Assert.Equal((1, 0, 1), (progress.Succeeded, progress.Failed, progress.Snapshot().Pending));
+
+        Assert.True(progress.Apply(Outcome("j2", JobStatus.Succeeded)));
+        Assert.Equal((2, 0), (progress.Succeeded, progress.Failed));
+        Assert.True(progress.Done);
+    }
+
+    [Fact]
+    public void A_success_may_still_arrive_after_a_failure_was_recorded()
+    {
+        // A redelivered copy can succeed after another copy was dead-lettered: the result exists, so it counts.
+        var progress = new BatchProgress("b", DateTimeOffset.UnixEpoch, 1);
+        progress.Apply(Outcome("j1", JobStatus.Failed));
+
+        Assert.True(progress.Apply(Outcome("j1", JobStatus.Succeeded)));
+        Assert.Equal((1, 0), (progress.Succeeded, progress.Failed));
+    }
+
+    [Fact]
+    public void A_requeue_marker_for_an_unknown_job_changes_nothing() =>
+        Assert.False(new BatchProgress("b", DateTimeOffset.UnixEpoch, 1).Apply(Outcome("j1", JobStatus.Requeued)));
 
     [Fact]
     public void Outcomes_of_other_batches_are_ignored()

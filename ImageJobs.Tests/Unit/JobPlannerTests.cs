@@ -52,4 +52,29 @@ public class JobPlannerTests
         Assert.Equal("#000000", jobs[0].Style!.OutlineColor);
         Assert.Equal(batch, jobs[1].Style);
     }
+
+    [Fact]
+    public void The_same_idempotency_key_names_the_same_batch()
+    {
+        Assert.Equal(JobPlanner.BatchIdForKey("import-2026-11"), JobPlanner.BatchIdForKey("import-2026-11"));
+        Assert.NotEqual(JobPlanner.BatchIdForKey("import-2026-11"), JobPlanner.BatchIdForKey("import-2026-12"));
+        Assert.Matches("^key-[0-9a-f]{24}$", JobPlanner.BatchIdForKey("anything"));
+    }
+
+    [Theory]
+    [InlineData("k", true)]
+    [InlineData("", false)]
+    [InlineData("tab\there", false)]
+    [InlineData("ünïcode", false)]
+    public void Idempotency_keys_are_short_printable_ascii(string key, bool valid) =>
+        Assert.Equal(valid, JobPlanner.IsValidIdempotencyKey(key));
+
+    [Fact]
+    public void Request_hashes_tell_different_requests_apart()
+    {
+        var a = new SubmitBatchRequest { Prefix = "in/", Template = "{stem}" };
+
+        Assert.Equal(JobPlanner.RequestHash(a), JobPlanner.RequestHash(a with { }));
+        Assert.NotEqual(JobPlanner.RequestHash(a), JobPlanner.RequestHash(a with { Template = "{name}" }));
+    }
 }

@@ -4,6 +4,9 @@ public enum JobStatus
 {
     Succeeded,
     Failed,
+
+    /// <summary>A failed job sent back to work by an operator; it counts as pending again.</summary>
+    Requeued,
 }
 
 /// <summary>

@@ -7,8 +7,8 @@ using RabbitMQ.Client.Exceptions;
 
 namespace ImageJobs.Worker.Messaging;
 
-/// <summary>A message ready to publish: its id (the job id) and its JSON body.</summary>
-public readonly record struct OutgoingMessage(string MessageId, ReadOnlyMemory<byte> Body);
+/// <summary>A message ready to publish: its id (the job id), its JSON body, and headers of its own.</summary>
+public readonly record struct OutgoingMessage(string MessageId, ReadOnlyMemory<byte> Body, IReadOnlyDictionary<string, object?>? Headers = null);
 
 /// <summary>
 /// Publishes persistent, mandatory messages and returns only when the broker has confirmed
@@ -28,9 +28,13 @@ public sealed partial class ConfirmedPublisher(
     private IChannel? _channel;
 
     public Task PublishAsync(string queue, OutgoingMessage message, CancellationToken cancellationToken) =>
-        PublishAsync(queue, [message], cancellationToken);
+        PublishAsync(string.Empty, queue, [message], cancellationToken);
 
-    public async Task PublishAsync(string queue, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
+    public Task PublishAsync(string queue, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken) =>
+        PublishAsync(string.Empty, queue, messages, cancellationToken);
+
+    /// <summary>Publishes to an exchange (the default exchange, "", routes by queue name).</summary>
+    public async Task PublishAsync(string exchange, string routingKey, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
     {
         var groupSize = options.Value.PublishGroupSize;
         await _gate.WaitAsync(cancellationToken);
@@ -39,7 +43,7 @@ public sealed partial class ConfirmedPublisher(
             for (var start = 0; start < messages.Count; start += groupSize)
             {
                 var count = Math.Min(groupSize, messages.Count - start);
-                await PublishGroupAsync(queue, messages, start, count, cancellationToken);
+                await PublishGroupAsync(exchange, routingKey, messages, start, count, cancellationToken);
             }
         }
         finally
@@ -48,7 +52,7 @@ public sealed partial class ConfirmedPublisher(
         }
     }
 
-    private async Task PublishGroupAsync(string queue, IReadOnlyList<OutgoingMessage> messages, int start, int count, CancellationToken cancellationToken)
+    private async Task PublishGroupAsync(string exchange, string routingKey, IReadOnlyList<OutgoingMessage> messages, int start, int count, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -59,7 +63,7 @@ public sealed partial class ConfirmedPublisher(
                 for (var i = 0; i < count; i++)
                 {
                     var message = messages[start + i];
-                    confirms[i] = channel.BasicPublishAsync(string.Empty, queue, mandatory: true, CreateProperties(message), message.Body, cancellationToken).AsTask();
+                    confirms[i] = channel.BasicPublishAsync(exchange, routingKey, mandatory: true, CreateProperties(message), message.Body, cancellationToken).AsTask();
                 }
 
                 await Task.WhenAll(confirms);
@@ -67,7 +71,7 @@ public sealed partial class ConfirmedPublisher(
             }
             catch (Exception ex) when (attempt < MaxAttemptsPerGroup && IsRetryable(ex) && !cancellationToken.IsCancellationRequested)
             {
-                LogGroupRetry(logger, ex, queue, count, attempt);
+                LogGroupRetry(logger, ex, routingKey, count, attempt);
                 await ResetChannelAsync();
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt * attempt), cancellationToken);
             }
@@ -86,7 +90,7 @@ public sealed partial class ConfirmedPublisher(
             MessageId = message.MessageId,
             ContentType = "application/json",
             Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
-            Headers = new Dictionary<string, object?>(),
+            Headers = message.Headers is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(message.Headers),
         };
         MessageTracing.Inject(Activity.Current, properties.Headers);
         return properties;

@@ -45,7 +45,5 @@ public static class MessageTracing
 
     /// <summary>Failed deliveries before this one (quorum queues set x-delivery-count on redelivery).</summary>
     public static int DeliveryCount(IReadOnlyBasicProperties properties) =>
-        properties.Headers is { } headers && headers.TryGetValue("x-delivery-count", out var raw)
-            ? raw switch { int i => i, long l => (int)l, byte b => b, short s => s, _ => 0 }
-            : 0;
+        properties.Headers is { } headers ? FailureHeaders.Number(headers, "x-delivery-count") : 0;
 }

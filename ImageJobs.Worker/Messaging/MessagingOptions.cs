@@ -26,7 +26,15 @@ public sealed class MessagingOptions
     [Range(1, 100_000)]
     public int MaxOutstandingConfirms { get; set; } = 1_000;
 
-    /// <summary>A job running longer than this is abandoned and handed back.</summary>
+    /// <summary>Transient failures (storage or network trouble, timeouts) retried with delays before a job fails.</summary>
+    [Range(0, 100)]
+    public int TransientRetries { get; set; } = 5;
+
+    /// <summary>A consumer that gets nothing this long while jobs wait is assumed lost and subscribes again.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan ConsumerWatchdog { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A job running longer than this is abandoned and retried.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:25:00")]
     public TimeSpan JobTimeout { get; set; } = TimeSpan.FromMinutes(2);
 }

@@ -10,15 +10,18 @@ using RabbitMQ.Client.Exceptions;
 namespace ImageJobs.Worker.Processing;
 
 /// <summary>
-/// Consumes jobs with manual acknowledgement: a job is acked only after its result is uploaded
-/// and its outcome reported, so a worker that dies mid-job leaves the message to the broker,
-/// which hands it to another worker. On shutdown it stops taking jobs and finishes the one in hand.
+/// Consumes jobs with manual acknowledgement. A job is acked only after its result is uploaded
+/// and its outcome confirmed, or after it has been handed on (to a delay queue for a transient
+/// failure, to the dead-letter exchange for a permanent one), so a worker that dies at any point
+/// leaves the message to the broker, which hands it to another worker. On shutdown it stops
+/// taking jobs and finishes the one in hand.
 /// </summary>
 public sealed partial class JobConsumerService(
     IConnection connection,
     JobProcessor processor,
     ConfirmedPublisher publisher,
     IOptions<MessagingOptions> options,
+    TimeProvider time,
     ILogger<JobConsumerService> logger) : BackgroundService
 {
     private static readonly string WorkerName = $"{Environment.MachineName}/{Environment.ProcessId}";
@@ -27,6 +30,7 @@ public sealed partial class JobConsumerService(
     private volatile bool _stopping;
     private IChannel? _channel;
     private string? _consumerTag;
+    private long _lastDeliveryTicks;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -36,7 +40,7 @@ public sealed partial class JobConsumerService(
             try
             {
                 await SubscribeAsync(lost, stoppingToken);
-                await lost.Task.WaitAsync(stoppingToken);
+                await WatchAsync(lost.Task, stoppingToken);
                 LogSubscriptionLost(logger);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -50,6 +54,32 @@ public sealed partial class JobConsumerService(
 
             await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
         }
+    }
+
+    /// <summary>
+    /// Returns when the subscription is lost, or when jobs wait while this consumer has been
+    /// given nothing for a long time: a consumer can be lost silently (rabbitmq-dotnet-client #1993).
+    /// </summary>
+    private async Task WatchAsync(Task lost, CancellationToken stoppingToken)
+    {
+        var interval = options.Value.ConsumerWatchdog;
+        while (!lost.IsCompleted)
+        {
+            await Task.WhenAny(lost, Task.Delay(interval / 2, stoppingToken));
+            stoppingToken.ThrowIfCancellationRequested();
+            var idle = time.GetUtcNow() - new DateTimeOffset(Interlocked.Read(ref _lastDeliveryTicks), TimeSpan.Zero);
+            if (!lost.IsCompleted && idle > interval && _inFlight.CurrentCount == 1 && await JobsWaitingAsync(stoppingToken))
+            {
+                LogWatchdog(logger, idle);
+                return;
+            }
+        }
+    }
+
+    private async Task<bool> JobsWaitingAsync(CancellationToken cancellationToken)
+    {
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        return (await channel.QueueDeclarePassiveAsync(JobTopology.JobsQueue, cancellationToken)).MessageCount > 0;
     }
 
     private async Task SubscribeAsync(TaskCompletionSource lost, CancellationToken cancellationToken)
@@ -88,6 +118,7 @@ public sealed partial class JobConsumerService(
             return Task.CompletedTask;
         };
 
+        Interlocked.Exchange(ref _lastDeliveryTicks, time.GetUtcNow().UtcTicks);
         _consumerTag = await channel.BasicConsumeAsync(JobTopology.JobsQueue, autoAck: false, consumer, cancellationToken);
         LogSubscribed(logger, JobTopology.JobsQueue, options.Value.Prefetch);
     }
@@ -103,10 +134,11 @@ public sealed partial class JobConsumerService(
 
     private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
+        Interlocked.Exchange(ref _lastDeliveryTicks, time.GetUtcNow().UtcTicks);
         if (_stopping)
         {
             // Not this job's fault: hand it back without counting a failed attempt.
-            await TrySettleAsync(() => channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true));
+            await SettleAsync(() => channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true));
             return;
         }
 
@@ -117,13 +149,15 @@ public sealed partial class JobConsumerService(
         }
         finally
         {
+            Interlocked.Exchange(ref _lastDeliveryTicks, time.GetUtcNow().UtcTicks);
             _inFlight.Release();
         }
     }
 
     private async Task ProcessDeliveryAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
-        var attempt = MessageTracing.DeliveryCount(delivery.BasicProperties) + 1;
+        var retries = delivery.BasicProperties.Headers is { } headers ? FailureHeaders.Number(headers, FailureHeaders.Retries) : 0;
+        var attempt = retries + MessageTracing.DeliveryCount(delivery.BasicProperties) + 1;
         using var activity = JobProcessor.ActivitySource.StartActivity(
             "process job", ActivityKind.Consumer, MessageTracing.Extract(delivery.BasicProperties));
 
@@ -134,14 +168,8 @@ public sealed partial class JobConsumerService(
         }
         catch (JobFailedException ex)
         {
-            var ids = JobMessageReader.TryReadIds(delivery.Body.Span);
             LogMalformed(logger, ex, delivery.BasicProperties.MessageId, ex.Code);
-            if (ids is { JobId: { } jobId, BatchId: { } batchId })
-            {
-                await ReportAsync(Failed(jobId, batchId, ex.Code, ex.Message, attempt, delivery.Redelivered));
-            }
-
-            await TrySettleAsync(() => channel.BasicRejectAsync(delivery.DeliveryTag, requeue: false));
+            await DeadLetterAsync(channel, delivery, new FailureDetails(ex.Code, ex.Message, attempt, WorkerName, time.GetUtcNow()));
             return;
         }
 
@@ -150,22 +178,22 @@ public sealed partial class JobConsumerService(
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["JobId"] = job.JobId, ["BatchId"] = job.BatchId });
 
         // The job stops if its channel dies: the broker has then requeued it, and a copy may already run elsewhere.
-        using var jobCancellation = new CancellationTokenSource(options.Value.JobTimeout);
+        using var jobCancellation = new CancellationTokenSource(options.Value.JobTimeout, time);
         AsyncEventHandler<ShutdownEventArgs> onShutdown = (_, _) => jobCancellation.CancelAsync();
         channel.ChannelShutdownAsync += onShutdown;
         try
         {
-            var result = await processor.ProcessAsync(job, new DeliveryInfo(attempt, delivery.Redelivered, WorkerName), jobCancellation.Token);
-            await ReportAsync(new JobOutcome(JobOutcome.CurrentSchemaVersion, job.JobId, job.BatchId, JobStatus.Succeeded,
-                result.ResultBlob, result.Bytes, null, null, attempt, delivery.Redelivered, WorkerName, DateTimeOffset.UtcNow));
-            await TrySettleAsync(() => channel.BasicAckAsync(delivery.DeliveryTag, multiple: false));
+            // WaitAsync: a job stuck where it cannot observe cancellation is still abandoned on time.
+            var result = await processor.ProcessAsync(job, new DeliveryInfo(attempt, delivery.Redelivered, WorkerName), jobCancellation.Token)
+                .WaitAsync(jobCancellation.Token);
+            await ReportSuccessAsync(job, result, attempt, delivery.Redelivered);
+            await SettleAsync(() => channel.BasicAckAsync(delivery.DeliveryTag, multiple: false));
             LogSucceeded(logger, job.JobId, job.BatchId, attempt);
         }
         catch (JobFailedException ex) when (!ex.Transient)
         {
             LogFailed(logger, ex, job.JobId, job.BatchId, ex.Code);
-            await ReportAsync(Failed(job.JobId, job.BatchId, ex.Code, ex.Message, attempt, delivery.Redelivered));
-            await TrySettleAsync(() => channel.BasicRejectAsync(delivery.DeliveryTag, requeue: false));
+            await DeadLetterAsync(channel, delivery, new FailureDetails(ex.Code, ex.Message, attempt, WorkerName, time.GetUtcNow()));
         }
         catch (OperationCanceledException) when (!channel.IsOpen)
         {
@@ -173,21 +201,10 @@ public sealed partial class JobConsumerService(
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            var timedOut = ex is OperationCanceledException && jobCancellation.IsCancellationRequested;
+            var timedOut = ex is OperationCanceledException or TimeoutException && jobCancellation.IsCancellationRequested;
             var code = timedOut ? JobErrorCodes.Timeout : (ex as JobFailedException)?.Code ?? ex.GetType().Name;
-            if (attempt >= options.Value.DeliveryLimit)
-            {
-                // The broker would dead-letter it silently on the next return: record why first.
-                LogFailed(logger, ex, job.JobId, job.BatchId, JobErrorCodes.RetriesExhausted);
-                await ReportAsync(Failed(job.JobId, job.BatchId, JobErrorCodes.RetriesExhausted,
-                    $"Gave up after {attempt} attempts; last error ({code}): {ex.Message}", attempt, delivery.Redelivered));
-                await TrySettleAsync(() => channel.BasicRejectAsync(delivery.DeliveryTag, requeue: false));
-            }
-            else
-            {
-                LogRetrying(logger, ex, job.JobId, job.BatchId, code, attempt);
-                await TrySettleAsync(() => channel.BasicRejectAsync(delivery.DeliveryTag, requeue: true));
-            }
+            var message = timedOut ? $"The job did not finish within {options.Value.JobTimeout}." : ex.Message;
+            await RetryLaterAsync(channel, delivery, job, retries + 1, code, message, ex, attempt);
         }
         finally
         {
@@ -195,17 +212,53 @@ public sealed partial class JobConsumerService(
         }
     }
 
-    private static JobOutcome Failed(string jobId, string batchId, string code, string message, int attempt, bool redelivered) =>
-        new(JobOutcome.CurrentSchemaVersion, jobId, batchId, JobStatus.Failed, null, null, code, message, attempt, redelivered, WorkerName, DateTimeOffset.UtcNow);
+    /// <summary>
+    /// A transient failure goes to a delay queue (acked here, so it does not burn the delivery
+    /// limit kept for crashing jobs) until the retries run out; then it is dead-lettered.
+    /// </summary>
+    private async Task RetryLaterAsync(IChannel channel, BasicDeliverEventArgs delivery, RenderJob job, int retry, string code, string message, Exception ex, int attempt)
+    {
+        if (retry > options.Value.TransientRetries)
+        {
+            LogFailed(logger, ex, job.JobId, job.BatchId, JobErrorCodes.RetriesExhausted);
+            await DeadLetterAsync(channel, delivery, new FailureDetails(JobErrorCodes.RetriesExhausted,
+                $"Gave up after {attempt} attempts; last error ({code}): {message}", attempt, WorkerName, time.GetUtcNow()));
+            return;
+        }
 
-    private Task ReportAsync(JobOutcome outcome) =>
-        publisher.PublishAsync(
+        var queue = JobTopology.RetryQueueFor(retry);
+        LogRetrying(logger, ex, job.JobId, job.BatchId, code, attempt, queue);
+        await HandOnAsync(channel, delivery, string.Empty, queue, new Dictionary<string, object?> { [FailureHeaders.Retries] = retry });
+    }
+
+    /// <summary>Sends the job, with why it failed, to the dead-letter exchange; the producer records the failure from there.</summary>
+    private Task DeadLetterAsync(IChannel channel, BasicDeliverEventArgs delivery, FailureDetails failure)
+    {
+        var headers = new Dictionary<string, object?>();
+        FailureHeaders.Write(headers, failure);
+        return HandOnAsync(channel, delivery, JobTopology.DeadLetterExchange, string.Empty, headers);
+    }
+
+    /// <summary>Publishes a copy (confirmed), then acks the delivery: at least once, never zero times.</summary>
+    private async Task HandOnAsync(IChannel channel, BasicDeliverEventArgs delivery, string exchange, string routingKey, Dictionary<string, object?> headers)
+    {
+        var messageId = delivery.BasicProperties.MessageId ?? Guid.NewGuid().ToString("N");
+        await publisher.PublishAsync(exchange, routingKey, [new OutgoingMessage(messageId, delivery.Body.ToArray(), headers)], CancellationToken.None);
+        await SettleAsync(() => channel.BasicAckAsync(delivery.DeliveryTag, multiple: false));
+    }
+
+    private Task ReportSuccessAsync(RenderJob job, JobResult result, int attempt, bool redelivered)
+    {
+        var outcome = new JobOutcome(JobOutcome.CurrentSchemaVersion, job.JobId, job.BatchId, JobStatus.Succeeded,
+            result.ResultBlob, result.Bytes, null, null, attempt, redelivered, WorkerName, time.GetUtcNow());
+        return publisher.PublishAsync(
             JobTopology.OutcomesQueue,
-            new OutgoingMessage($"{outcome.JobId}:{outcome.Status}", JsonSerializer.SerializeToUtf8Bytes(outcome, JobJson.Default.JobOutcome)),
+            new OutgoingMessage(job.JobId, JsonSerializer.SerializeToUtf8Bytes(outcome, JobJson.Default.JobOutcome)),
             CancellationToken.None);
+    }
 
     /// <summary>An ack or reject on a dead channel is moot: the broker has already requeued the delivery.</summary>
-    private async Task TrySettleAsync(Func<ValueTask> settle)
+    private async Task SettleAsync(Func<ValueTask> settle)
     {
         try
         {
@@ -262,17 +315,20 @@ public sealed partial class JobConsumerService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Subscription lost; subscribing again")]
     private static partial void LogSubscriptionLost(ILogger logger);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Jobs are waiting but none came for {Idle}; the consumer is taken as lost")]
+    private static partial void LogWatchdog(ILogger logger, TimeSpan idle);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Subscribing failed; trying again")]
     private static partial void LogSubscribeFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} of batch {BatchId} succeeded on attempt {Attempt}")]
     private static partial void LogSucceeded(ILogger logger, string jobId, string batchId, int attempt);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} of batch {BatchId} failed: {ErrorCode}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} of batch {BatchId} failed and is dead-lettered: {ErrorCode}")]
     private static partial void LogFailed(ILogger logger, Exception exception, string jobId, string batchId, string errorCode);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} of batch {BatchId} failed on attempt {Attempt} ({ErrorCode}); it will be retried")]
-    private static partial void LogRetrying(ILogger logger, Exception exception, string jobId, string batchId, string errorCode, int attempt);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} of batch {BatchId} failed on attempt {Attempt} ({ErrorCode}); retrying through {RetryQueue}")]
+    private static partial void LogRetrying(ILogger logger, Exception exception, string jobId, string batchId, string errorCode, int attempt, string retryQueue);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Malformed job message {MessageId} dead-lettered: {ErrorCode}")]
     private static partial void LogMalformed(ILogger logger, Exception exception, string? messageId, string errorCode);

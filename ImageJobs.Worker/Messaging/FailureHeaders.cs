@@ -1,0 +1,57 @@
+using System.Globalization;
+using RabbitMQ.Client;
+
+namespace ImageJobs.Worker.Messaging;
+
+/// <summary>Why a job ended in the dead-letter queue, as message headers (like MassTransit's _error queue).</summary>
+public sealed record FailureDetails(string ErrorCode, string Error, int Attempts, string? Worker, DateTimeOffset FailedAt);
+
+public static class FailureHeaders
+{
+    public const string ErrorCode = "x-imagejobs-error-code";
+    public const string Error = "x-imagejobs-error";
+    public const string Attempts = "x-imagejobs-attempts";
+    public const string Worker = "x-imagejobs-worker";
+    public const string FailedAt = "x-imagejobs-failed-at";
+
+    /// <summary>Transient retries a job has had so far (delivery-count counts only crashes and rejects).</summary>
+    public const string Retries = "x-imagejobs-retries";
+
+    /// <summary>The broker's dead-letter errors, for messages it dead-lettered itself.</summary>
+    public const string DeliveryLimitCode = "job.delivery_limit";
+
+    public static void Write(IDictionary<string, object?> headers, FailureDetails failure)
+    {
+        headers[ErrorCode] = failure.ErrorCode;
+        // Header values are bounded: a message is a few hundred characters, never a stack trace.
+        headers[Error] = failure.Error.Length > 1_000 ? failure.Error[..1_000] : failure.Error;
+        headers[Attempts] = failure.Attempts;
+        headers[Worker] = failure.Worker;
+        headers[FailedAt] = failure.FailedAt.ToString("O", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// The failure a dead letter records: our headers when a worker dead-lettered it, or the
+    /// broker's x-death when the broker did (a job over its delivery limit: it kept killing workers).
+    /// </summary>
+    public static FailureDetails Read(IReadOnlyBasicProperties properties)
+    {
+        var headers = properties.Headers ?? new Dictionary<string, object?>();
+        string? Text(string key) => headers.TryGetValue(key, out var raw) ? MessageTracing.AsString(raw) : null;
+
+        if (Text(ErrorCode) is { } code)
+        {
+            return new FailureDetails(code, Text(Error) ?? code, Number(headers, Attempts), Text(Worker),
+                DateTimeOffset.TryParse(Text(FailedAt), CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) ? at : DateTimeOffset.UtcNow);
+        }
+
+        var reason = Text("x-first-death-reason") ?? "unknown";
+        var deliveries = MessageTracing.DeliveryCount(properties);
+        return reason == "delivery_limit"
+            ? new FailureDetails(DeliveryLimitCode, $"The job was delivered {deliveries} times without finishing: it may crash or hang its worker.", deliveries, null, DateTimeOffset.UtcNow)
+            : new FailureDetails("job.dead_lettered", $"The broker dead-lettered the job ({reason}).", deliveries, null, DateTimeOffset.UtcNow);
+    }
+
+    public static int Number(IDictionary<string, object?> headers, string key) =>
+        headers.TryGetValue(key, out var raw) ? raw switch { int i => i, long l => (int)l, byte b => b, short s => s, _ => 0 } : 0;
+}
