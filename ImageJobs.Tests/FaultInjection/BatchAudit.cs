@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using ImageJobs.Producer.Batches;
+using ImageJobs.Worker.Contracts;
+
+namespace ImageJobs.Tests.FaultInjection;
+
+/// <summary>
+/// What became of every job of a batch, in the fields RabbitMQ's Jepsen test reports:
+/// lost (submitted, but neither succeeded nor dead-lettered), duplicated (completed more than
+/// once: counted once, but done twice), unexpected (results or failures nobody asked for),
+/// dead-lettered, redelivered, and the longest stall between two completions.
+/// </summary>
+public sealed record BatchAudit(
+    string Scenario,
+    int Submitted,
+    int Succeeded,
+    int DeadLettered,
+    int Lost,
+    int Duplicated,
+    int Unexpected,
+    int Redelivered,
+    TimeSpan LongestStall,
+    TimeSpan Elapsed,
+    IReadOnlyDictionary<string, string?> FailureCodes)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{Scenario,-34} submitted {Submitted,4}  succeeded {Succeeded,4}  dead-lettered {DeadLettered,3}  lost {Lost}  duplicated {Duplicated,3}  unexpected {Unexpected}  redelivered {Redelivered,3}  longest stall {LongestStall.TotalSeconds,5:F1} s  elapsed {Elapsed.TotalSeconds,5:F1} s");
+
+    public static async Task<BatchAudit> TakeAsync(string scenario, RunningSystem system, BatchAccepted batch, TimeSpan elapsed)
+    {
+        var expected = Enumerable.Range(0, batch.Total).Select(i => JobPlanner.JobId(batch.BatchId, i)).ToHashSet(StringComparer.Ordinal);
+
+        var results = new Dictionary<string, IDictionary<string, string>>(StringComparer.Ordinal);
+        await foreach (var item in system.Blobs.GetBlobContainerClient("results")
+            .GetBlobsAsync(new GetBlobsOptions { Prefix = batch.BatchId + "/", Traits = BlobTraits.Metadata }))
+        {
+            results[item.Metadata["jobid"]] = item.Metadata;
+        }
+
+        var failures = (await system.Http.GetFromJsonAsync<List<JobFailure>>($"/api/batches/{batch.BatchId}/failures"))!
+            .ToDictionary(f => f.JobId, f => f.ErrorCode, StringComparer.Ordinal);
+
+        var outcomes = await ReadOutcomeLogAsync(system.Blobs.GetBlobContainerClient("batches"), batch.BatchId);
+        var completions = outcomes.Where(o => o.Status == JobStatus.Succeeded).ToList();
+        var duplicated = completions.GroupBy(o => o.JobId).Count(g => g.Count() > 1);
+        var times = completions.Select(o => o.CompletedAt).Order().ToList();
+        var longestStall = times.Zip(times.Skip(1), (a, b) => b - a).DefaultIfEmpty(TimeSpan.Zero).Max();
+
+        return new BatchAudit(
+            scenario,
+            batch.Total,
+            results.Keys.Count(expected.Contains),
+            failures.Keys.Count(expected.Contains),
+            expected.Count(id => !results.ContainsKey(id) && !failures.ContainsKey(id)),
+            duplicated,
+            results.Keys.Concat(failures.Keys).Count(id => !expected.Contains(id)),
+            results.Values.Count(m => m["redelivered"] == "true" || m["attempt"] != "1"),
+            longestStall,
+            elapsed,
+            failures);
+    }
+
+    private static async Task<List<JobOutcome>> ReadOutcomeLogAsync(BlobContainerClient batches, string batchId)
+    {
+        var content = await batches.GetBlobClient($"{batchId}/outcomes.jsonl").DownloadContentAsync();
+        return content.Value.Content.ToString()
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonSerializer.Deserialize(line, JobJson.Default.JobOutcome)!)
+            .ToList();
+    }
+}

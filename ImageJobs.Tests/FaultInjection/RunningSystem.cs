@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Azure.Storage.Blobs;
+using ImageJobs.Producer.Batches;
+using ImageJobs.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ImageJobs.Tests.FaultInjection;
+
+/// <summary>
+/// The real AppHost in local-process mode (RabbitMQ, Azurite, producer, 3 workers), kept running
+/// for a series of fault scenarios, with the means to hurt it: signals to the service processes,
+/// and Aspire's own start/stop/restart commands for resources.
+/// </summary>
+public sealed class RunningSystem : IAsyncLifetime, IDisposable
+{
+    public const int Workers = 3;
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    private readonly ScratchDirectory _data = new("imagejobs-faults");
+    private readonly ConcurrentDictionary<string, ResourceEvent> _resources = new();
+    private readonly CancellationTokenSource _watching = new();
+    private DistributedApplication? _app;
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("Not started.");
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public BlobServiceClient Blobs { get; private set; } = null!;
+
+    /// <summary>Something only this system's service processes carry in their environment.</summary>
+    private string ServiceMarker { get; set; } = string.Empty;
+
+    public async Task InitializeAsync()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ImageJobs_AppHost>(
+        [
+            "Infrastructure:Mode=LocalProcesses",
+            $"LocalInfrastructure:DataDirectory={_data.Path}",
+            "Demo:Enabled=false",
+            $"Workers:Replicas={Workers}",
+        ]);
+        builder.Services.AddLogging(logging => logging
+            .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Warning)
+            .AddFilter("Aspire.Hosting", LogLevel.Warning));
+        _app = await builder.BuildAsync();
+        _ = WatchResourcesAsync(_app.ResourceNotifications, _watching.Token);
+        await _app.StartAsync().WaitAsync(StartTimeout);
+        await _app.ResourceNotifications.WaitForResourceHealthyAsync("producer").WaitAsync(StartTimeout);
+
+        var blobConnectionString = await _app.GetConnectionStringAsync("blobs");
+        Blobs = new BlobServiceClient(blobConnectionString);
+        ServiceMarker = "BlobEndpoint=" + blobConnectionString!.Split("BlobEndpoint=")[1].Split(';')[0];
+        Http = _app.CreateHttpClient("producer");
+        await WaitForWorkersAsync(Workers, TimeSpan.FromMinutes(2));
+    }
+
+    private async Task WatchResourcesAsync(ResourceNotificationService notifications, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var update in notifications.WatchAsync(cancellationToken))
+            {
+                _resources[update.ResourceId] = update;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Process ids of the running worker processes (the apps themselves, not their `dotnet run` launchers).</summary>
+    public IReadOnlyList<int> WorkerPids() => Processes.FindByMarker(ServiceMarker)
+        .Where(p => p.CommandLine.TrimEnd().EndsWith("/ImageJobs.Worker", StringComparison.Ordinal))
+        .Select(p => p.Pid)
+        .ToList();
+
+    public IReadOnlyList<int> ProducerPids() => Processes.FindByMarker(ServiceMarker)
+        .Where(p => p.CommandLine.TrimEnd().EndsWith("/ImageJobs.Producer", StringComparison.Ordinal))
+        .Select(p => p.Pid)
+        .ToList();
+
+    public async Task WaitForWorkersAsync(int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (WorkerPids().Count < count)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{WorkerPids().Count} of {count} workers running after {timeout}.");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>Starts again every replica of <paramref name="name"/> that has stopped (what an orchestrator would do).</summary>
+    public async Task RestartStoppedAsync(string name)
+    {
+        var stopped = _resources.Values
+            .Where(e => e.Resource.Name == name && e.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state))
+            .Select(e => e.ResourceId)
+            .ToList();
+        foreach (var replica in stopped)
+        {
+            var result = await App.ResourceCommands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand);
+            Assert.True(result.Success, $"starting {replica} failed: {result.Message}");
+        }
+    }
+
+    public async Task ExecuteAsync(string resourceName, string command)
+    {
+        var result = await App.ResourceCommands.ExecuteCommandAsync(resourceName, command).WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.True(result.Success, $"{command} on {resourceName} failed: {result.Message}");
+    }
+
+    public async Task<BatchAccepted> SubmitAsync(object request, string? idempotencyKey = null)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/api/batches") { Content = JsonContent.Create(request) };
+        if (idempotencyKey is not null)
+        {
+            message.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        using var response = await Http.SendAsync(message);
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return (await response.Content.ReadFromJsonAsync<BatchAccepted>())!;
+    }
+
+    public async Task<BatchStatus> StatusAsync(string batchId) =>
+        (await Http.GetFromJsonAsync<BatchStatus>($"/api/batches/{batchId}"))!;
+
+    public async Task<BatchStatus> WaitUntilDoneAsync(string batchId, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                var status = await StatusAsync(batchId);
+                if (status.Done || DateTime.UtcNow > deadline)
+                {
+                    return status;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                // The producer may be the one being restarted.
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _watching.CancelAsync();
+        Http?.Dispose();
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+
+    public void Dispose()
+    {
+        _watching.Dispose();
+        _data.Dispose();
+    }
+}
