@@ -10,6 +10,12 @@ public static partial class ServiceConfiguration
     /// <summary>The one setting for the number of workers (default 3).</summary>
     public const string WorkerReplicasKey = "Workers:Replicas";
 
+    // Azure only: read by no code, but ImageJobs.Tests/Deployment fails when infra/worker.tmpl.yaml
+    // (the KEDA scale rule) disagrees with them or with WorkerReplicasKey.
+    public const string WorkerMaxReplicasKey = "Workers:MaxReplicas";
+    public const string WorkerJobsPerReplicaKey = "Workers:JobsPerReplica";
+    public const string WorkerScaleToZeroInAzureKey = "Workers:ScaleToZeroInAzure";
+
     public const string SourcesContainer = "sources";
     public const string ResultsContainer = "results";
     public const string BatchesContainer = "batches";

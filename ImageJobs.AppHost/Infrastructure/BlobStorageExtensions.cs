@@ -42,14 +42,14 @@ public static class BlobStorageExtensions
 {
     /// <summary>
     /// Blob storage: Azurite in a container or as a local process in run mode; in publish mode a
-    /// connection string parameter (a storage account's blob endpoint or connection string).
+    /// storage account's blob endpoint (see <see cref="AddAzureBlobEndpoint"/>).
     /// </summary>
     public static IResourceBuilder<IResourceWithConnectionString> AddBlobStorage(
         this IDistributedApplicationBuilder builder, string name, InfrastructureMode mode)
     {
         if (builder.ExecutionContext.IsPublishMode)
         {
-            return builder.AddConnectionString(name);
+            return builder.AddAzureBlobEndpoint(name);
         }
 
         var healthCheckKey = $"{name}_blob";
@@ -85,6 +85,21 @@ public static class BlobStorageExtensions
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             healthCheckKey, _ => new BlobEndpointHealthCheck(resource), failureStatus: null, tags: null));
         return builder.CreateResourceBuilder(resource);
+    }
+
+    /// <summary>
+    /// In Azure the connection string is the account's blob endpoint URI and nothing else: the
+    /// services then authenticate with their managed identity (DefaultAzureCredential, with
+    /// AZURE_CLIENT_ID set by the Container App templates), so no account key exists in any
+    /// setting, and the account itself has shared-key access turned off (infra/storage.bicep).
+    /// The URI is not a secret, hence a plain parameter.
+    /// </summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddAzureBlobEndpoint(
+        this IDistributedApplicationBuilder builder, string name)
+    {
+        var endpoint = builder.AddParameter($"{name}-endpoint");
+        var connectionString = builder.AddConnectionString(name, ReferenceExpression.Create($"{endpoint}"));
+        return builder.CreateResourceBuilder<IResourceWithConnectionString>(connectionString.Resource);
     }
 
     /// <summary>Healthy once the blob endpoint answers HTTP (any status: Azurite is up).</summary>

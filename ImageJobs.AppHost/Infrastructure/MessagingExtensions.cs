@@ -30,13 +30,21 @@ public static class MessagingExtensions
     public static IResourceBuilder<IResourceWithConnectionString> AddMessaging(
         this IDistributedApplicationBuilder builder, string name, InfrastructureMode mode)
     {
-        var userName = builder.AddParameter($"{name}-username", "imagejobs");
+        // Published as the parameter's default, so azd deploys it without asking.
+        var userName = builder.AddParameter($"{name}-username", "imagejobs", publishValueAsDefault: true);
         var password = builder.AddParameter($"{name}-password",
             new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
 
         if (mode.Kind == InfrastructureKind.Containers)
         {
-            var rabbit = builder.AddRabbitMQ(name, userName, password).WithManagementPlugin();
+            var rabbit = builder.AddRabbitMQ(name, userName, password);
+            if (builder.ExecutionContext.IsRunMode)
+            {
+                // The management UI is for the local dashboard; in Azure the broker keeps one internal
+                // TCP port (the KEDA scale rule reads queue length over AMQP, not the management API).
+                rabbit.WithManagementPlugin();
+            }
+
             return builder.CreateResourceBuilder<IResourceWithConnectionString>(rabbit.Resource);
         }
 

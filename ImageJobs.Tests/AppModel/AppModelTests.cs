@@ -106,7 +106,7 @@ public sealed class AppModelTests
 
         Assert.DoesNotContain("executable.v0", resources.Values);
         Assert.Equal("container.v0", resources["messaging"]);
-        Assert.Equal("parameter.v0", resources["blobs"]);
+        Assert.Equal("value.v0", resources["blobs"]); // the blob endpoint URI; see ImageJobs.Tests/Deployment
         Assert.Equal("project.v0", resources["producer"]);
         Assert.Equal("project.v0", resources["worker"]);
         var password = manifest.RootElement.GetProperty("resources").GetProperty("messaging-password");

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using ImageJobs.AppHost;
+using ImageJobs.Tests.Support;
+
+namespace ImageJobs.Tests.Deployment;
+
+/// <summary>infra/*.bicep compiled offline with the Bicep CLI from NuGet, as `azd provision` would.</summary>
+public sealed class BicepTests
+{
+    private const string BlobDataContributorRole = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
+
+    public static TheoryData<string> BicepFiles()
+    {
+        var files = new TheoryData<string>();
+        foreach (var file in Directory.GetFiles(DeploymentFiles.InfraDirectory, "*.bicep").Order())
+        {
+            files.Add(Path.GetFileName(file));
+        }
+
+        return files;
+    }
+
+    private static Task<DeploymentFiles.ProcessResult> BuildAsync(string bicepFile, string outputFile) =>
+        DeploymentFiles.RunAsync(DeploymentFiles.BicepCli, ["build", bicepFile, "--outfile", outputFile],
+            Path.GetDirectoryName(bicepFile)!, TimeSpan.FromMinutes(2),
+            new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1" });
+
+    [Theory]
+    [MemberData(nameof(BicepFiles))]
+    public async Task Bicep_file_compiles_without_errors_or_warnings(string file)
+    {
+        using var output = new ScratchDirectory();
+
+        var result = await BuildAsync(Path.Combine(DeploymentFiles.InfraDirectory, file), Path.Combine(output.Path, "out.json"));
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        Assert.Equal(string.Empty, result.StandardError.Trim()); // the linter's warnings go here
+        using var template = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output.Path, "out.json")));
+        Assert.Contains("deploymentTemplate.json", template.RootElement.GetProperty("$schema").GetString(), StringComparison.OrdinalIgnoreCase); // also subscriptionDeploymentTemplate
+    }
+
+    [Fact]
+    public async Task The_compile_check_fails_on_a_broken_file_and_on_a_warning()
+    {
+        using var scratch = new ScratchDirectory();
+        var broken = Path.Combine(scratch.Path, "broken.bicep");
+        await File.WriteAllTextAsync(broken, "resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: missingName\n}\n");
+        var unused = Path.Combine(scratch.Path, "unused.bicep");
+        await File.WriteAllTextAsync(unused, "param unused string\n");
+
+        var brokenResult = await BuildAsync(broken, Path.Combine(scratch.Path, "broken.json"));
+        var unusedResult = await BuildAsync(unused, Path.Combine(scratch.Path, "unused.json"));
+
+        Assert.NotEqual(0, brokenResult.ExitCode);
+        Assert.Contains("Warning", unusedResult.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_storage_account_refuses_keys_and_holds_the_AppHost_containers()
+    {
+        using var output = new ScratchDirectory();
+        var compiled = Path.Combine(output.Path, "storage.json");
+        var result = await BuildAsync(Path.Combine(DeploymentFiles.InfraDirectory, "storage.bicep"), compiled);
+        Assert.True(result.ExitCode == 0, result.Output);
+        var text = await File.ReadAllTextAsync(compiled);
+        using var template = JsonDocument.Parse(text);
+
+        var resources = template.RootElement.GetProperty("resources");
+        var all = resources.ValueKind == JsonValueKind.Array ? resources.EnumerateArray().ToList() : resources.EnumerateObject().Select(r => r.Value).ToList();
+        var account = all.Single(r => r.GetProperty("type").GetString() == "Microsoft.Storage/storageAccounts").GetProperty("properties");
+        Assert.False(account.GetProperty("allowSharedKeyAccess").GetBoolean());
+        Assert.False(account.GetProperty("allowBlobPublicAccess").GetBoolean());
+        Assert.Equal("TLS1_2", account.GetProperty("minimumTlsVersion").GetString());
+
+        var containers = template.RootElement.GetProperty("variables").GetProperty("containerNames").EnumerateArray().Select(c => c.GetString()).ToList();
+        Assert.Equal([ServiceConfiguration.SourcesContainer, ServiceConfiguration.ResultsContainer, ServiceConfiguration.BatchesContainer], containers);
+        Assert.Contains(BlobDataContributorRole, text, StringComparison.Ordinal);
+        Assert.Contains("blobEndpoint", template.RootElement.GetProperty("outputs").EnumerateObject().Select(o => o.Name));
+    }
+}

@@ -1,0 +1,111 @@
+using ImageJobs.Tests.Support;
+
+namespace ImageJobs.Tests.Deployment;
+
+/// <summary>What goes into the container images: the publish output, and the project's container settings.</summary>
+public sealed class PublishTests(PublishFixture published) : IClassFixture<PublishFixture>
+{
+    private static readonly string[] BundledFonts = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE.txt"];
+
+    [Fact]
+    public void Both_services_publish_the_bundled_fonts_with_their_licence_and_the_native_renderer()
+    {
+        // The producer renders previews and sample images with the worker's renderer.
+        foreach (var output in new[] { published.Worker, published.Producer })
+        {
+            foreach (var file in BundledFonts)
+            {
+                var path = Path.Combine(output, "Fonts", "DejaVu", file);
+                Assert.True(File.Exists(path) && new FileInfo(path).Length > 0, $"missing {path}");
+            }
+
+            Assert.True(File.Exists(Path.Combine(output, "libSkiaSharp.so")), $"no linux-x64 libSkiaSharp.so in {output}");
+        }
+    }
+
+    [Fact]
+    public async Task The_published_worker_renders_with_its_bundled_fonts_and_nothing_else()
+    {
+        // The worker has no command-line entry point for rendering, so a three-line program is
+        // compiled against the published ImageJobs.Worker.dll and run in the publish folder with
+        // the worker's own runtimeconfig and deps.json: the same assemblies, native libraries and
+        // Fonts/ folder as in the image. No fontconfig is reachable.
+        var harness = await CompileHarnessAsync();
+        var environment = new Dictionary<string, string> { ["FONTCONFIG_FILE"] = "/nonexistent", ["FONTCONFIG_PATH"] = "/nonexistent" };
+
+        var rendered = await RunHarnessAsync(harness, environment);
+        Assert.True(rendered.ExitCode == 0, rendered.Output);
+        Assert.Matches(@"^png 320x200 \d+$", rendered.StandardOutput.Trim());
+
+        // And the fonts really come from the publish folder: without it, rendering fails.
+        var fonts = Path.Combine(published.Worker, "Fonts");
+        Directory.Move(fonts, fonts + ".hidden");
+        try
+        {
+            var withoutFonts = await RunHarnessAsync(harness, environment);
+            Assert.NotEqual(0, withoutFonts.ExitCode);
+            Assert.Contains("Bundled font missing", withoutFonts.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Move(fonts + ".hidden", fonts);
+        }
+    }
+
+    [Theory]
+    [InlineData("ImageJobs.Producer", "imagejobs/producer", "8080")]
+    [InlineData("ImageJobs.Worker", "imagejobs/worker", "")]
+    public async Task The_image_runs_as_a_non_root_user_under_its_repository_name(string project, string repository, string port)
+    {
+        var result = await DeploymentFiles.RunAsync("dotnet",
+            ["msbuild", Path.Combine(Repository.Root, project, project + ".csproj"), "-nologo",
+             "-getProperty:ContainerRepository", "-getProperty:ContainerUser", "-getItem:ContainerPort"],
+            Repository.Root, TimeSpan.FromMinutes(2));
+        Assert.True(result.ExitCode == 0, result.Output);
+        using var json = System.Text.Json.JsonDocument.Parse(result.StandardOutput);
+        var properties = json.RootElement.GetProperty("Properties");
+
+        Assert.Equal(repository, properties.GetProperty("ContainerRepository").GetString());
+        var user = properties.GetProperty("ContainerUser").GetString();
+        Assert.False(string.IsNullOrEmpty(user) || user is "root" or "0", $"ContainerUser '{user}' is root");
+        var ports = json.RootElement.GetProperty("Items").TryGetProperty("ContainerPort", out var items)
+            ? string.Join(",", items.EnumerateArray().Select(i => i.GetProperty("Identity").GetString()))
+            : string.Empty;
+        Assert.Equal(port, ports);
+    }
+
+    private async Task<string> CompileHarnessAsync()
+    {
+        var dotnetRoot = Path.GetDirectoryName(System.Environment.ProcessPath) is { } dir && File.Exists(Path.Combine(dir, "dotnet"))
+            ? dir : "/usr/share/dotnet";
+        var compiler = Directory.GetFiles(Path.Combine(dotnetRoot, "sdk"), "csc.dll", SearchOption.AllDirectories)
+            .Where(p => p.Contains(Path.Combine("Roslyn", "bincore"), StringComparison.Ordinal)).Order().Last();
+        var references = Directory.GetDirectories(Path.Combine(dotnetRoot, "packs", "Microsoft.NETCore.App.Ref")).Order().Last();
+        var source = Path.Combine(published.Scratch, "RenderCheck.cs");
+        await File.WriteAllTextAsync(source, """
+            using var bitmap = new SkiaSharp.SKBitmap(320, 200);
+            bitmap.Erase(new SkiaSharp.SKColor(30, 60, 90));
+            using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            using var fonts = new ImageJobs.Worker.Rendering.FontLibrary();
+            var result = new ImageJobs.Worker.Rendering.ImageRenderer(fonts, new ImageJobs.Worker.Rendering.RenderLimits()).Render(png.ToArray(), "Deployed");
+            System.Console.WriteLine($"{result.Format.Name} {result.Width}x{result.Height} {result.Data.Length}");
+            """);
+        var harness = Path.Combine(published.Worker, "RenderCheck.dll");
+        string[] arguments =
+        [
+            compiler, "-nologo", "-noconfig", "-nostdlib", "-target:exe", "-out:" + harness,
+            .. Directory.GetFiles(Path.Combine(references, "ref", "net10.0"), "*.dll").Select(r => "-r:" + r),
+            "-r:" + Path.Combine(published.Worker, "ImageJobs.Worker.dll"),
+            "-r:" + Path.Combine(published.Worker, "SkiaSharp.dll"),
+            source,
+        ];
+        var compiled = await DeploymentFiles.RunAsync("dotnet", arguments, published.Scratch, TimeSpan.FromMinutes(2));
+        Assert.True(compiled.ExitCode == 0, compiled.Output);
+        return harness;
+    }
+
+    private Task<DeploymentFiles.ProcessResult> RunHarnessAsync(string harness, IReadOnlyDictionary<string, string> environment) =>
+        DeploymentFiles.RunAsync("dotnet",
+            ["exec", "--runtimeconfig", "ImageJobs.Worker.runtimeconfig.json", "--depsfile", "ImageJobs.Worker.deps.json", harness],
+            published.Worker, TimeSpan.FromMinutes(1), environment);
+}
