@@ -10,7 +10,7 @@ namespace ImageJobs.Tests.Deployment;
 /// <summary>The files azd deploys from, and the tools that check them offline.</summary>
 internal static partial class DeploymentFiles
 {
-    public static string InfraDirectory => Path.Combine(Repository.Root, "infra");
+    public static string InfraDirectory => Path.Combine(Repository.Root, "ImageJobs.AppHost", "infra");
 
     public static string TemplatesDirectory => Path.Combine(Repository.Root, "ImageJobs.AppHost", "infra");
 
