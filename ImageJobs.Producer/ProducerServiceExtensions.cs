@@ -27,4 +27,13 @@ public static class ProducerServiceExtensions
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 32 * 1024 * 1024);
         return builder;
     }
+
+    /// <summary>The producer's HTTP surface: problem details for errors, and the batch API.</summary>
+    public static WebApplication MapProducerEndpoints(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapBatchEndpoints();
+        return app;
+    }
 }

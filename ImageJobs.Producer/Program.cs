@@ -1,4 +1,3 @@
-using ImageJobs.Producer.Batches;
 using ImageJobs.Producer;
 using ImageJobs.Worker;
 
@@ -10,9 +9,7 @@ builder.AddProducerServices();
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.MapBatchEndpoints();
+app.MapProducerEndpoints();
 app.MapDefaultEndpoints();
 
 app.Run();

@@ -171,6 +171,31 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
         Assert.Equal(2, deadLetter.Failure.Attempts);
     }
 
+    [Fact]
+    public async Task A_job_that_hangs_past_its_time_limit_is_abandoned_and_retried_then_dead_lettered()
+    {
+        await ServiceHosts.ResetQueuesAsync(infrastructure);
+        var (sources, _) = await CreateContainersAsync();
+        // 64 MP: far longer to decode and encode than the 1 s limit below.
+        await sources.UploadBlobAsync("huge.jpg", BinaryData.FromBytes(TestImages.Jpeg(4, 9000, 7000)));
+        using var host = ServiceHosts.Worker(infrastructure, _suffix, settings: new Dictionary<string, string?>
+        {
+            ["Messaging:JobTimeout"] = "00:00:01",
+            ["Messaging:TransientRetries"] = "1",
+        });
+        var job = Job("hung-" + _suffix, 0, "huge.jpg");
+        await host.Services.GetRequiredService<ConfirmedPublisher>().PublishAsync(JobTopology.JobsQueue, Message(job), CancellationToken.None);
+
+        await host.StartAsync();
+        var deadLetter = Assert.Single(await CollectDeadLettersAsync(1, TimeSpan.FromSeconds(60)));
+        await host.StopAsync();
+
+        output.WriteLine($"{deadLetter.Failure.ErrorCode}: {deadLetter.Failure.Error}");
+        Assert.Equal(JobErrorCodes.RetriesExhausted, deadLetter.Failure.ErrorCode);
+        Assert.Contains(JobErrorCodes.Timeout, deadLetter.Failure.Error, StringComparison.Ordinal);
+        Assert.Equal(2, deadLetter.Failure.Attempts);
+    }
+
     private Task<(BlobContainerClient Sources, BlobContainerClient Results)> CreateContainersAsync() =>
         CreateContainersAsync(infrastructure.Blobs());
 

@@ -1,0 +1,203 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ImageJobs.Producer;
+using ImageJobs.Producer.Batches;
+using ImageJobs.Tests.Support;
+using ImageJobs.Worker;
+using ImageJobs.Worker.Contracts;
+using ImageJobs.Worker.Messaging;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ImageJobs.Tests.Integration;
+
+/// <summary>The producer's HTTP API, in process, against a real RabbitMQ and a real Azurite.</summary>
+[Collection(LocalInfrastructureGroup.Name)]
+public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutputHelper output)
+{
+    private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public async Task Invalid_requests_get_a_problem_naming_the_field_and_publish_nothing()
+    {
+        await ServiceHosts.ResetQueuesAsync(infrastructure);
+        await using var producer = await StartProducerAsync();
+
+        using var response = await producer.Http.PostAsJsonAsync("/api/batches", new { items = new[] { new { source = "", text = "x" } }, style = new { color = "blue" } });
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var fields = problem.GetProperty("errors").EnumerateObject().Select(e => e.Name).ToList();
+        Assert.Contains("items[0].source", fields);
+        Assert.Contains("style.color", fields);
+        Assert.Equal(0u, await ReadyAsync(JobTopology.JobsQueue));
+        Assert.Equal(HttpStatusCode.NotFound, (await producer.Http.GetAsync("/api/batches/no-such-batch")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_batch_is_published_as_one_persistent_job_per_image_and_its_progress_survives_a_restart()
+    {
+        await ServiceHosts.ResetQueuesAsync(infrastructure);
+        var sources = infrastructure.Blobs().GetBlobContainerClient($"sources-{_suffix}");
+        await sources.CreateIfNotExistsAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await sources.UploadBlobAsync($"in/p{i}.jpg", BinaryData.FromBytes([1]));
+        }
+
+        BatchAccepted batch;
+        await using (var producer = await StartProducerAsync())
+        {
+            using var response = await producer.Http.PostAsJsonAsync("/api/batches", new { prefix = "in/", template = "{stem}!" });
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            batch = (await response.Content.ReadFromJsonAsync<BatchAccepted>())!;
+            Assert.Equal(3, batch.Total);
+            Assert.Equal($"/api/batches/{batch.BatchId}", response.Headers.Location?.OriginalString);
+        }
+
+        // The jobs: persistent JSON, the job id as message id, texts from the template.
+        await using var connection = await infrastructure.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var jobs = new List<RenderJob>();
+        while (await channel.BasicGetAsync(JobTopology.JobsQueue, autoAck: true) is { } message)
+        {
+            Assert.True(message.BasicProperties.Persistent);
+            Assert.Equal("application/json", message.BasicProperties.ContentType);
+            var job = JsonSerializer.Deserialize(message.Body.Span, JobJson.Default.RenderJob)!;
+            Assert.Equal(job.JobId, message.BasicProperties.MessageId);
+            jobs.Add(job);
+        }
+
+        Assert.Equal(["p0!", "p1!", "p2!"], jobs.OrderBy(j => j.Index).Select(j => j.Text));
+
+        // Two outcomes (one duplicated) arrive while no producer runs; a new producer counts them once.
+        var publish = ServiceHosts.Worker(infrastructure, _suffix, consume: false).Services.GetRequiredService<ConfirmedPublisher>();
+        foreach (var job in new[] { jobs[0], jobs[0], jobs[1] })
+        {
+            var outcome = new JobOutcome(1, job.JobId, job.BatchId, JobStatus.Succeeded, job.ResultBlob, 1, null, null, 1, false, "test", DateTimeOffset.UtcNow);
+            await publish.PublishAsync(JobTopology.OutcomesQueue, new OutgoingMessage(job.JobId, JsonSerializer.SerializeToUtf8Bytes(outcome, JobJson.Default.JobOutcome)), CancellationToken.None);
+        }
+
+        await using (var restarted = await StartProducerAsync())
+        {
+            var status = await WaitForAsync(restarted.Http, batch.BatchId, s => s.Succeeded == 2);
+            Assert.Equal((3, 2, 0, 1, false), (status.Total, status.Succeeded, status.Failed, status.Pending, status.Done));
+        }
+
+        // And a third producer, with nothing in the queue, rebuilds the same counts from storage.
+        await using var third = await StartProducerAsync();
+        Assert.Equal(2, (await third.Http.GetFromJsonAsync<BatchStatus>($"/api/batches/{batch.BatchId}"))!.Succeeded);
+    }
+
+    [Fact]
+    public async Task The_same_idempotency_key_publishes_a_batch_once_and_refuses_a_different_request()
+    {
+        await ServiceHosts.ResetQueuesAsync(infrastructure);
+        await using var producer = await StartProducerAsync();
+        var request = new { items = new[] { new { source = "a.jpg", text = "A" }, new { source = "b.jpg", text = "B" } } };
+        var key = "import-" + _suffix;
+
+        var first = await SubmitAsync(producer.Http, request, key);
+        var again = await SubmitAsync(producer.Http, request, key);
+        using var conflict = await SendAsync(producer.Http, new { items = new[] { new { source = "c.jpg", text = "C" } } }, key);
+
+        Assert.Equal(first.BatchId, again.BatchId);
+        Assert.Equal(2u, await ReadyAsync(JobTopology.JobsQueue));
+        Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_batch_whose_publishing_was_cut_short_is_published_again_on_resubmission()
+    {
+        await ServiceHosts.ResetQueuesAsync(infrastructure);
+        await using var producer = await StartProducerAsync();
+        var request = new SubmitBatchRequest { Items = [new BatchItem("a.jpg", "A"), new BatchItem("b.jpg", "B")] };
+        var key = "cut-short-" + _suffix;
+
+        // What a producer killed mid-publish leaves behind: the batch recorded, not marked published.
+        var store = producer.App.Services.GetRequiredService<BatchStore>();
+        var batchId = JobPlanner.BatchIdForKey(key);
+        await store.SaveAsync(new BatchDefinition(batchId, DateTimeOffset.UtcNow, 2, Published: false, JobPlanner.RequestHash(request)), CancellationToken.None);
+
+        var accepted = await SubmitAsync(producer.Http, request, key);
+
+        Assert.Equal(batchId, accepted.BatchId);
+        Assert.Equal(2u, await ReadyAsync(JobTopology.JobsQueue));
+        Assert.True((await store.LoadAsync(batchId, CancellationToken.None))!.Published);
+    }
+
+    private static async Task<BatchAccepted> SubmitAsync(HttpClient http, object request, string key)
+    {
+        using var response = await SendAsync(http, request, key);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<BatchAccepted>())!;
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, object request, string key)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/api/batches") { Content = JsonContent.Create(request) };
+        message.Headers.Add("Idempotency-Key", key);
+        return await http.SendAsync(message);
+    }
+
+    private static async Task<BatchStatus> WaitForAsync(HttpClient http, string batchId, Func<BatchStatus, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var status = (await http.GetFromJsonAsync<BatchStatus>($"/api/batches/{batchId}"))!;
+            if (condition(status) || DateTime.UtcNow > deadline)
+            {
+                return status;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task<uint> ReadyAsync(string queue)
+    {
+        await using var connection = await infrastructure.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        return await ServiceHosts.ReadyCountAsync(channel, queue);
+    }
+
+    private async Task<RunningProducer> StartProducerAsync()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:messaging"] = infrastructure.RabbitMQConnectionString,
+            ["ConnectionStrings:blobs"] = infrastructure.BlobConnectionString,
+            ["Storage:SourcesContainer"] = $"sources-{_suffix}",
+            ["Storage:ResultsContainer"] = $"results-{_suffix}",
+            ["Storage:BatchesContainer"] = $"batches-{_suffix}",
+        });
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddWorkerServices();
+        builder.AddProducerServices();
+        var app = builder.Build();
+        app.MapProducerEndpoints();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        output.WriteLine($"producer at {address}");
+        return new RunningProducer(app, new HttpClient { BaseAddress = new Uri(address) });
+    }
+
+    private sealed record RunningProducer(WebApplication App, HttpClient Http) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Http.Dispose();
+            await App.StopAsync();
+            await App.DisposeAsync();
+        }
+    }
+}
