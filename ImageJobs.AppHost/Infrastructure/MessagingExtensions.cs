@@ -24,7 +24,8 @@ public sealed class LocalRabbitMQResource(string name, string command, string wo
 
 public static class MessagingExtensions
 {
-    private const string RabbitMQServer = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+    /// <summary>Debian's unwrapped start script: it runs as the calling user (the /usr/sbin wrapper switches to 'rabbitmq').</summary>
+    private const string DefaultRabbitMQServer = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 
     /// <summary>RabbitMQ with generated, non-guest credentials: a container, or a local process.</summary>
     public static IResourceBuilder<IResourceWithConnectionString> AddMessaging(
@@ -48,7 +49,8 @@ public static class MessagingExtensions
             return builder.CreateResourceBuilder<IResourceWithConnectionString>(rabbit.Resource);
         }
 
-        if (!File.Exists(RabbitMQServer))
+        var server = builder.Configuration["LocalInfrastructure:RabbitMQServer"] ?? DefaultRabbitMQServer;
+        if (!File.Exists(server))
         {
             throw new InvalidOperationException(
                 "Local infrastructure needs RabbitMQ, and rabbitmq-server is not installed. " +
@@ -68,6 +70,7 @@ public static class MessagingExtensions
             .WithEnvironment("RABBITMQ_DIST_PORT", LocalProcesses.Port(builder, "LocalInfrastructure:RabbitMQDistributionPort").ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("ERL_EPMD_PORT", LocalProcesses.Port(builder, "LocalInfrastructure:EpmdPort").ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("IMAGEJOBS_RABBITMQ_DATA", dataDirectory)
+            .WithEnvironment("IMAGEJOBS_RABBITMQ_SERVER", server)
             .WithEnvironment("RABBITMQ_DEFAULT_USER", userName)
             .WithEnvironment("RABBITMQ_DEFAULT_PASS", password)
             .WithHealthCheck(healthCheckKey)

@@ -77,6 +77,16 @@ public sealed class AppModelTests
         AssertServices(resources);
     }
 
+    [Theory]
+    [InlineData("LocalInfrastructure:RabbitMQServer=/nonexistent/rabbitmq-server", "apt-get install -y rabbitmq-server")]
+    [InlineData("LocalInfrastructure:Azurite=/nonexistent/azurite-blob", "npm install -g azurite")]
+    public async Task Local_mode_fails_at_once_saying_how_to_install_what_is_missing(string missing, string advice)
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => BuildAsync("Infrastructure:Mode=LocalProcesses", missing));
+
+        Assert.Contains(advice, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_replica_count_comes_from_one_setting()
     {

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 # The unwrapped script: it runs as the calling user (Debian's /usr/sbin wrapper switches to 'rabbitmq').
-server=/usr/lib/rabbitmq/bin/rabbitmq-server
+server="${IMAGEJOBS_RABBITMQ_SERVER:-/usr/lib/rabbitmq/bin/rabbitmq-server}"
 if [ ! -x "$server" ] || ! command -v epmd >/dev/null; then
     echo "rabbitmq-server is not installed. Install it with: sudo apt-get install -y rabbitmq-server" >&2
     exit 127
