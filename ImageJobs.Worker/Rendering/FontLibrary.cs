@@ -34,6 +34,8 @@ public sealed class FontLibrary : IDisposable
         Thai = Face("Noto", "NotoSansThai-Regular.ttf");
         ThaiBold = Face("Noto", "NotoSansThai-Bold.ttf");
         Cjk = Face("Droid", "DroidSansFallbackFull.ttf");
+        Korean = Face("Nanum", "NanumGothic.ttf");
+        KoreanBold = Face("Nanum", "NanumGothicBold.ttf");
         Emoji = Face("NotoEmoji", "NotoColorEmoji.ttf");
 
         foreach (var family in Enum.GetValues<FontFamilyName>())
@@ -50,8 +52,8 @@ public sealed class FontLibrary : IDisposable
                 // Script faces first for their scripts (DejaVu has some Arabic and Hebrew, Noto's is better),
                 // then the sans (a serif lacks some symbols), CJK and emoji last.
                 SKTypeface[] fallbacks = bold
-                    ? [ArabicBold, HebrewBold, DevanagariBold, ThaiBold, SansBold, Cjk, Emoji]
-                    : [Arabic, Hebrew, Devanagari, Thai, Sans, Cjk, Emoji];
+                    ? [ArabicBold, HebrewBold, DevanagariBold, ThaiBold, SansBold, Cjk, KoreanBold, Emoji]
+                    : [Arabic, Hebrew, Devanagari, Thai, Sans, Cjk, Korean, Emoji];
                 chains[(family, bold)] = new FontChain(primary, fallbacks, bold);
             }
         }
@@ -81,7 +83,12 @@ public sealed class FontLibrary : IDisposable
 
     public SKTypeface ThaiBold { get; }
 
+    /// <summary>Chinese and Japanese (Droid Sans Fallback has almost no Hangul).</summary>
     public SKTypeface Cjk { get; }
+
+    public SKTypeface Korean { get; }
+
+    public SKTypeface KoreanBold { get; }
 
     public SKTypeface Emoji { get; }
 
@@ -109,7 +116,7 @@ public sealed class FontLibrary : IDisposable
             return scriptFace;
         }
 
-        if (previous is not null && IsCommon(codepoint) && Has(previous, codepoint))
+        if (previous is not null && previous != Emoji && IsCommon(codepoint) && Has(previous, codepoint))
         {
             return previous;
         }
@@ -141,6 +148,7 @@ public sealed class FontLibrary : IDisposable
         (>= 0x0590 and <= 0x05FF) or (>= 0xFB1D and <= 0xFB4F) => bold ? HebrewBold : Hebrew,
         (>= 0x0900 and <= 0x097F) or (>= 0xA8E0 and <= 0xA8FF) => bold ? DevanagariBold : Devanagari,
         >= 0x0E00 and <= 0x0E7F => bold ? ThaiBold : Thai,
+        (>= 0x1100 and <= 0x11FF) or (>= 0x3130 and <= 0x318F) or (>= 0xAC00 and <= 0xD7AF) => bold ? KoreanBold : Korean,
         _ => null,
     };
 
