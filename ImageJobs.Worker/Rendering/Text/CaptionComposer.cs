@@ -11,8 +11,8 @@ public sealed record StyledRun(int Start, int Length, SKTypeface Face, byte Leve
 /// <summary>A paragraph ready for line breaking: its text, break units (advances in em) and runs.</summary>
 public sealed record AnalyzedParagraph(string Text, BreakUnit[] Units, IReadOnlyList<StyledRun> Runs, bool RightToLeft);
 
-/// <summary>The caption, laid out: the font size, every shaped run at its place, and the text block's bounds.</summary>
-public sealed record ComposedCaption(float Size, IReadOnlyList<ShapedRun> Runs, LayoutRect Bounds, LayoutRect Box, bool Bold, int LineCount);
+/// <summary>The caption, laid out: the font size, every shaped run at its place, the text block's bounds, and each line's text (logical order).</summary>
+public sealed record ComposedCaption(float Size, IReadOnlyList<ShapedRun> Runs, LayoutRect Bounds, LayoutRect Box, bool Bold, IReadOnlyList<string> Lines);
 
 /// <summary>
 /// Text and style to positioned glyphs: splits paragraphs into font and direction runs, shapes
@@ -77,7 +77,8 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper)
             }
         }
 
-        return new ComposedCaption(fit.Size, runs, block.Bounds, box, chain.Bold, lines.Count);
+        var lineTexts = fit.Lines.Select(l => paragraphs[l.Paragraph].Text[l.Start..l.End] + (l.Ellipsis ? EllipsisText : "")).ToList();
+        return new ComposedCaption(fit.Size, runs, block.Bounds, box, chain.Bold, lineTexts);
     }
 
     /// <summary>Splits a paragraph into runs by face and bidi level and measures every UTF-16 unit in em.</summary>
