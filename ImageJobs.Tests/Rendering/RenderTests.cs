@@ -56,6 +56,42 @@ public class RenderTests(RendererFixture fixture) : IClassFixture<RendererFixtur
     }
 
     [Fact]
+    public void Gif_first_frame_is_read_and_written_as_png()
+    {
+        // A 1x1 GIF89a, written out by hand (Skia does not encode GIF).
+        byte[] gif =
+        [
+            0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x00,
+            0x2C, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3B,
+        ];
+
+        var result = fixture.Renderer.Render(gif, "");
+
+        Assert.Equal(ImageFormat.Png, result.Format);
+        using var decoded = TestImages.Decode(result.Data);
+        Assert.Equal(new SKColor(0xFF, 0, 0), decoded.GetPixel(0, 0));
+    }
+
+    [Fact]
+    public void Icc_profile_of_the_source_is_kept()
+    {
+        using var adobe = SKColorSpace.CreateRgb(SKColorSpaceTransferFn.Srgb, SKColorSpaceXyz.AdobeRgb);
+        using var bitmap = new SKBitmap(new SKImageInfo(64, 48, SKColorType.Rgba8888, SKAlphaType.Opaque, adobe));
+        bitmap.Erase(SKColors.Olive);
+        using var pixmap = bitmap.PeekPixels();
+        using var source = pixmap.Encode(new SKPngEncoderOptions())!;
+
+        var result = fixture.Renderer.Render(source.ToArray(), "icc");
+
+        using var data = SKData.CreateCopy(result.Data.Span);
+        using var codec = SKCodec.Create(data);
+        Assert.NotNull(codec);
+        Assert.NotNull(codec.Info.ColorSpace);
+        Assert.False(codec.Info.ColorSpace.IsSrgb);
+        Assert.Equal(SKColorSpaceXyz.AdobeRgb.Values, codec.Info.ColorSpace.ToColorSpaceXyz().Values);
+    }
+
+    [Fact]
     public void Emoji_are_drawn_in_colour()
     {
         var grey = TestImages.Solid(200, 200, new SKColor(128, 128, 128));

@@ -6,6 +6,19 @@ namespace ImageJobs.Benchmarks;
 /// <summary>Resident memory of this process and the peak of its finished children (Linux).</summary>
 public static partial class ProcessMemory
 {
+    /// <summary>
+    /// Collects garbage and gives freed native memory back to the system (glibc malloc_trim), so the
+    /// RSS that follows is what the process really holds; returns it.
+    /// </summary>
+    public static long Settle()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        _ = MallocTrim(0);
+        return Resident();
+    }
+
     /// <summary>Current resident set size (VmRSS), bytes.</summary>
     public static long Resident() => Status("VmRSS:");
 
@@ -61,6 +74,9 @@ public static partial class ProcessMemory
         public long Nvcsw;
         public long Nivcsw;
     }
+
+    [LibraryImport("libc", EntryPoint = "malloc_trim")]
+    private static partial int MallocTrim(nuint pad);
 
     [LibraryImport("libc", EntryPoint = "getrusage")]
     private static partial int GetRUsage(int who, ref RUsage usage);

@@ -42,8 +42,6 @@ var effective = style.Over(TextStyle.Default);
 
 using var fonts = new FontLibrary();
 using var renderer = new ImageRenderer(fonts, new RenderLimits());
-GC.Collect();
-var idleResident = ProcessMemory.Resident(); // fonts loaded, nothing rendered yet
 void RenderOne(int i) => File.WriteAllBytes(Path.Combine(ours, Path.GetFileName(files[i])), renderer.Render(File.ReadAllBytes(files[i]), Caption, style).Data.ToArray());
 
 for (var i = 0; i < Math.Min(3, count); i++)
@@ -110,18 +108,18 @@ Row($"ImageMagick convert, {cores} in parallel", magickAll, magickPeak);
 Console.WriteLine();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"engine / ImageMagick, one at a time: {oneThread.Rate / magickOne.Rate:0.00}x"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"engine / ImageMagick, all cores:     {allCores.Rate / magickAll.Rate:0.00}x (target >= 2x)"));
-Console.WriteLine("Engine memory: this process's peak RSS during the run minus its RSS with fonts loaded and nothing rendered (divided by threads); ImageMagick: the largest convert's peak RSS.");
+Console.WriteLine("Engine memory: this process's peak RSS during the run minus its settled RSS before it (divided by threads); ImageMagick: the largest convert's peak RSS.");
 Console.WriteLine($"Outputs: {ours} and {magick}");
 return 0;
 
 Result Measure(Action run)
 {
-    GC.Collect();
+    var before = ProcessMemory.Settle();
     ProcessMemory.ResetPeak();
     var watch = Stopwatch.StartNew();
     run();
     watch.Stop();
-    return new Result(count / watch.Elapsed.TotalSeconds, watch.Elapsed.TotalMilliseconds / count, ProcessMemory.Peak() - idleResident);
+    return new Result(count / watch.Elapsed.TotalSeconds, watch.Elapsed.TotalMilliseconds / count, ProcessMemory.Peak() - before);
 }
 
 void Row(string name, Result result, long peakBytes) =>
