@@ -1,5 +1,4 @@
 using ImageJobs.Worker.Rendering;
-using ImageJobs.Worker.Rendering.Text;
 
 namespace ImageJobs.Tests.Rendering;
 
@@ -20,13 +19,6 @@ public sealed class RendererFixture : IDisposable
 
     /// <summary>A renderer with other limits, sharing the fonts.</summary>
     public ImageRenderer WithLimits(RenderLimits limits) => new(Fonts, limits);
-
-    /// <summary>A composer with its own shaper; dispose the shaper.</summary>
-    public (CaptionComposer Composer, TextShaper Shaper) NewComposer()
-    {
-        var shaper = new TextShaper();
-        return (new CaptionComposer(Fonts, shaper), shaper);
-    }
 
     public void Dispose()
     {

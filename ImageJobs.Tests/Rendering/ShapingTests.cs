@@ -48,65 +48,49 @@ public class ShapingTests(RendererFixture fixture) : IClassFixture<RendererFixtu
     public void Cjk_text_maps_to_real_glyphs_not_missing_glyph_boxes()
     {
         const string text = "你好世界，日本語のテキスト。한국어";
-        var (composer, shaper) = fixture.NewComposer();
-        using (shaper)
-        {
-            var caption = composer.Compose(text, TextStyle.Default.Over(TextStyle.Default), 800, 400);
-            var glyphs = caption.Runs.SelectMany(r => r.Glyphs).ToArray();
-            Assert.NotEmpty(glyphs);
-            Assert.DoesNotContain((ushort)0, glyphs);
-            Assert.All(text, c => Assert.True(fixture.Fonts.Covers(c), $"U+{(int)c:X4} not covered"));
-        }
+        var caption = fixture.Renderer.Compose(text, TextStyle.Default.Over(TextStyle.Default), 800, 400);
+        var glyphs = caption.Runs.SelectMany(r => r.Glyphs).ToArray();
+        Assert.NotEmpty(glyphs);
+        Assert.DoesNotContain((ushort)0, glyphs);
+        Assert.All(text, c => Assert.True(fixture.Fonts.Covers(c), $"U+{(int)c:X4} not covered"));
     }
 
     [Fact]
     public void Mixed_direction_line_is_laid_out_in_visual_order()
     {
-        var (composer, shaper) = fixture.NewComposer();
-        using (shaper)
-        {
-            var style = TextStyle.Default.Over(TextStyle.Default);
+        var style = TextStyle.Default.Over(TextStyle.Default);
 
-            // LTR paragraph: Latin, then the Hebrew run, then Latin again, left to right.
-            var ltr = composer.Compose("Hello \u05E9\u05DC\u05D5\u05DD world", style, 1200, 400);
-            var faces = ltr.Runs.Select(r => r.Face.FamilyName).ToList();
-            Assert.Equal(["DejaVu Sans", "Noto Sans Hebrew", "DejaVu Sans"], faces.Where((f, i) => i == 0 || f != faces[i - 1]));
-            var hebrewRun = ltr.Runs.First(r => r.Face.FamilyName == "Noto Sans Hebrew");
-            Assert.True(hebrewRun.RightToLeft);
-            Assert.True(ltr.Runs[0].Positions[0].X < hebrewRun.Positions[0].X);
-            Assert.True(hebrewRun.Positions[0].X < ltr.Runs[^1].Positions[0].X);
+        // LTR paragraph: Latin, then the Hebrew run, then Latin again, left to right.
+        var ltr = fixture.Renderer.Compose("Hello \u05E9\u05DC\u05D5\u05DD world", style, 1200, 400);
+        var faces = ltr.Runs.Select(r => r.Face.FamilyName).ToList();
+        Assert.Equal(["DejaVu Sans", "Noto Sans Hebrew", "DejaVu Sans"], faces.Where((f, i) => i == 0 || f != faces[i - 1]));
+        var hebrewRun = ltr.Runs.First(r => r.Face.FamilyName == "Noto Sans Hebrew");
+        Assert.True(hebrewRun.RightToLeft);
+        Assert.True(ltr.Runs[0].Positions[0].X < hebrewRun.Positions[0].X);
+        Assert.True(hebrewRun.Positions[0].X < ltr.Runs[^1].Positions[0].X);
 
-            // RTL paragraph: the Hebrew that comes first logically is on the right, the Latin after it on the left.
-            var rtl = composer.Compose("\u05E9\u05DC\u05D5\u05DD abc", style, 1200, 400);
-            var hebrew = rtl.Runs.Single(r => r.Face.FamilyName == "Noto Sans Hebrew");
-            var latin = rtl.Runs.Single(r => r.Face.FamilyName == "DejaVu Sans Bold" || r.Face.FamilyName == "DejaVu Sans");
-            Assert.True(latin.Positions[0].X < hebrew.Positions[0].X);
-        }
+        // RTL paragraph: the Hebrew that comes first logically is on the right, the Latin after it on the left.
+        var rtl = fixture.Renderer.Compose("\u05E9\u05DC\u05D5\u05DD abc", style, 1200, 400);
+        var hebrew = rtl.Runs.Single(r => r.Face.FamilyName == "Noto Sans Hebrew");
+        var latin = rtl.Runs.Single(r => r.Face.FamilyName == "DejaVu Sans Bold" || r.Face.FamilyName == "DejaVu Sans");
+        Assert.True(latin.Positions[0].X < hebrew.Positions[0].X);
     }
 
     [Fact]
     public void Auto_fit_picks_a_larger_size_for_shorter_text()
     {
-        var (composer, shaper) = fixture.NewComposer();
-        using (shaper)
-        {
-            var style = TextStyle.Default.Over(TextStyle.Default);
-            var shortCaption = composer.Compose("Hi", style, 800, 600);
-            var longCaption = composer.Compose(string.Join(' ', Enumerable.Repeat("a longer caption", 40)), style, 800, 600);
-            Assert.True(shortCaption.Size > longCaption.Size, $"{shortCaption.Size} <= {longCaption.Size}");
-            Assert.Equal(0.08f * 600, shortCaption.Size, 2);
-        }
+        var style = TextStyle.Default.Over(TextStyle.Default);
+        var shortCaption = fixture.Renderer.Compose("Hi", style, 800, 600);
+        var longCaption = fixture.Renderer.Compose(string.Join(' ', Enumerable.Repeat("a longer caption", 40)), style, 800, 600);
+        Assert.True(shortCaption.Size > longCaption.Size, $"{shortCaption.Size} <= {longCaption.Size}");
+        Assert.Equal(0.08f * 600, shortCaption.Size, 2);
     }
 
     [Fact]
     public void Overflow_policy_fail_refuses_text_that_cannot_fit()
     {
-        var (composer, shaper) = fixture.NewComposer();
-        using (shaper)
-        {
-            var style = new TextStyle { Overflow = OverflowPolicy.Fail, Box = new TextBoxStyle { Height = 5 } }.Over(TextStyle.Default);
-            var ex = Assert.Throws<RenderException>(() => composer.Compose(string.Join(' ', Enumerable.Repeat("word", 300)), style, 400, 300));
-            Assert.Equal(RenderErrorCodes.TextOverflow, ex.Code);
-        }
+        var style = new TextStyle { Overflow = OverflowPolicy.Fail, Box = new TextBoxStyle { Height = 5 } }.Over(TextStyle.Default);
+        var ex = Assert.Throws<RenderException>(() => fixture.Renderer.Compose(string.Join(' ', Enumerable.Repeat("word", 300)), style, 400, 300));
+        Assert.Equal(RenderErrorCodes.TextOverflow, ex.Code);
     }
 }
