@@ -87,6 +87,15 @@ public class ShapingTests(RendererFixture fixture) : IClassFixture<RendererFixtu
     }
 
     [Fact]
+    public void A_max_size_below_the_default_min_is_valid_and_used()
+    {
+        var style = new TextStyle { FontSizeRatio = 0.01 };
+        var result = fixture.Renderer.Render(TestImages.Gradient(200, 1000), "tiny", style);
+        Assert.Equal(200, result.Width);
+        Assert.Equal(10, fixture.Renderer.Compose("tiny", style, 200, 1000).Size, 2);
+    }
+
+    [Fact]
     public void Overflow_policy_fail_refuses_text_that_cannot_fit()
     {
         var style = new TextStyle { Overflow = OverflowPolicy.Fail, Box = new TextBoxStyle { Height = 5 } }.Over(TextStyle.Default);

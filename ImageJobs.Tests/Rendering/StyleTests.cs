@@ -31,7 +31,7 @@ public class StyleTests
             MinFontSizeRatio = 0.5,
             FontSizeRatio = 0.1,
             Anchor = (Anchor)42,
-            Box = new TextBoxStyle { X = 50, Width = 60 },
+            Box = new TextBoxStyle { X = 50, Width = 0 },
             Shadow = new ShadowStyle { Blur = double.NaN },
             Background = new BackgroundStyle { Color = "#12345" },
             Output = new OutputStyle { Quality = 0 },

@@ -24,8 +24,10 @@ public sealed class ImageRenderer : IDisposable
     /// <exception cref="RenderException">The input is refused; <see cref="RenderException.Code"/> says why.</exception>
     public RenderedImage Render(ReadOnlyMemory<byte> source, string text, TextStyle? style = null)
     {
+        // Validate what was asked for: the defaults are valid, and merging them in could only
+        // invent conflicts the caller did not write (e.g. a max size below the default min).
+        Check(source, text, style ?? TextStyle.Default);
         var effective = (style ?? TextStyle.Default).Over(TextStyle.Default);
-        Check(source, text, effective);
 
         using var data = SKData.CreateCopy(source.Span);
         using var codec = SourceImage.Open(data, limits);

@@ -134,7 +134,7 @@ public sealed record TextStyle
     }
 }
 
-/// <summary>The region the text must stay inside. Default: the whole image minus a 5% margin.</summary>
+/// <summary>The region the text must stay inside, clipped to the image. Default: the whole image minus a 5% margin.</summary>
 public sealed record TextBoxStyle
 {
     public BoxUnit? Unit { get; init; }
@@ -166,18 +166,8 @@ public sealed record TextBoxStyle
         errors.Range("y", Y, 0, limit);
         errors.Range("width", Width, 0, limit, minExclusive: true);
         errors.Range("height", Height, 0, limit, minExclusive: true);
-        if (Unit is null or BoxUnit.Percent)
-        {
-            if (X + Width > 100)
-            {
-                errors.Add("width", "x + width must be at most 100 (percent)");
-            }
-
-            if (Y + Height > 100)
-            {
-                errors.Add("height", "y + height must be at most 100 (percent)");
-            }
-        }
+        // A box reaching past the image is clipped to it (see BlockPlacer.ResolveBox), not refused:
+        // a pixel box may be shared by a batch of images of different sizes.
     }
 }
 
