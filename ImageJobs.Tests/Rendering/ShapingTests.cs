@@ -55,6 +55,19 @@ public class ShapingTests(RendererFixture fixture) : IClassFixture<RendererFixtu
         Assert.All(text, c => Assert.True(fixture.Fonts.Covers(c), $"U+{(int)c:X4} not covered"));
     }
 
+    [Theory]
+    [InlineData("\U0001F468\u200D\U0001F469\u200D\U0001F467")] // family: man ZWJ woman ZWJ girl
+    [InlineData("\U0001F1EF\U0001F1F5")] // flag: two regional indicators
+    [InlineData("\U0001F44D\U0001F3FD")] // thumbs up with a skin tone
+    public void Emoji_sequences_stay_together_and_become_one_glyph(string sequence)
+    {
+        var caption = fixture.Renderer.Compose(sequence, null, 800, 400);
+
+        var run = Assert.Single(caption.Runs);
+        Assert.Same(fixture.Fonts.Emoji, run.Face);
+        Assert.NotEqual(0, Assert.Single(run.Glyphs));
+    }
+
     [Fact]
     public void Mixed_direction_line_is_laid_out_in_visual_order()
     {
