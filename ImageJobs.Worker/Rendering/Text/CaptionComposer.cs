@@ -169,15 +169,12 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper)
         return new ShapedLine(runs, runs.Sum(r => r.Width));
     }
 
-    private static LineMetrics Metrics(List<AnalyzedParagraph> paragraphs, FontChain chain, TextStyle style)
+    private LineMetrics Metrics(List<AnalyzedParagraph> paragraphs, FontChain chain, TextStyle style)
     {
-        using var font = TextShaper.NewFont();
-        font.Size = ReferenceSize;
         float ascent = 0, descent = 0, leading = 0;
         foreach (var face in paragraphs.SelectMany(p => p.Runs).Select(r => r.Face).Append(chain.Primary).Distinct())
         {
-            font.Typeface = face;
-            var m = font.Metrics;
+            var m = shaper.FontFor(face, ReferenceSize, embolden: false).Metrics;
             ascent = Math.Max(ascent, -m.Ascent / ReferenceSize);
             descent = Math.Max(descent, m.Descent / ReferenceSize);
             leading = Math.Max(leading, m.Leading / ReferenceSize);
