@@ -15,6 +15,7 @@ public class LayoutTests
         {
             ' ' => BreakClass.Space,
             '。' => BreakClass.Closing,
+            '-' => BreakClass.Hyphen,
             >= '\u4E00' and <= '\u9FFF' => BreakClass.Ideographic,
             _ => BreakClass.Normal,
         })),
@@ -32,6 +33,13 @@ public class LayoutTests
     {
         // 7 characters fit in 3.5 em.
         Assert.Equal(["aaa bbb", "ccc dd"], Wrap("aaa bbb ccc dd", 3.5f, out var cut));
+        Assert.False(cut);
+    }
+
+    [Fact]
+    public void Wrap_breaks_after_a_hyphen_inside_a_word()
+    {
+        Assert.Equal(["a well-", "known fact"], Wrap("a well-known fact", 5f, out var cut));
         Assert.False(cut);
     }
 

@@ -12,6 +12,9 @@ public enum BreakClass : byte
     /// <summary>CJK and the like: a line may break before and after it.</summary>
     Ideographic,
 
+    /// <summary>A hyphen inside a word (well-known): a line may break after it.</summary>
+    Hyphen,
+
     /// <summary>Closing punctuation (、。）): never starts a line unless a word must be cut.</summary>
     Closing,
 

@@ -22,7 +22,7 @@ public static class LineBreaker
         {
             BreakClass.Continuation or BreakClass.Closing or BreakClass.Space => false,
             BreakClass.Ideographic => true,
-            _ => before is BreakClass.Space or BreakClass.Ideographic,
+            _ => before is BreakClass.Space or BreakClass.Ideographic or BreakClass.Hyphen,
         };
     }
 

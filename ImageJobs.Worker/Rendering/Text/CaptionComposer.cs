@@ -99,7 +99,9 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper)
                     || (previousWasRegionalIndicator && IsRegionalIndicator(rune.Value)));
             previousWasRegionalIndicator = IsRegionalIndicator(rune.Value) && !(continuation && previousWasRegionalIndicator);
             var face = continuation ? previousFace! : fonts.FaceFor(chain, rune.Value, previousFace, emojiPresentation: next == 0xFE0F);
-            var breakClass = continuation ? BreakClass.Continuation : ClassOf(rune.Value);
+            var breakClass = continuation ? BreakClass.Continuation
+                : IsHyphen(rune.Value) && Rune.IsLetter(new Rune(next == 0 ? ' ' : next)) ? BreakClass.Hyphen // not a minus before a number
+                : ClassOf(rune.Value);
             for (var k = 0; k < rune.Utf16SequenceLength; k++)
             {
                 faces[index + k] = face;
@@ -188,6 +190,8 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper)
     private static bool IsClusterContinuation(Rune rune) =>
         rune.Value is 0x200D or (>= 0xFE00 and <= 0xFE0F) or (>= 0x1F3FB and <= 0x1F3FF) or (>= 0xE0020 and <= 0xE007F)
         || Rune.GetUnicodeCategory(rune) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark or UnicodeCategory.SpacingCombiningMark;
+
+    private static bool IsHyphen(int codepoint) => codepoint is '-' or 0x2010;
 
     private static bool IsRegionalIndicator(int codepoint) => codepoint is >= 0x1F1E6 and <= 0x1F1FF;
 
