@@ -119,11 +119,13 @@ public class RenderTests(RendererFixture fixture) : IClassFixture<RendererFixtur
     }
 
     [Theory]
-    [InlineData(Anchor.TopLeft)]
-    [InlineData(Anchor.Center)]
-    [InlineData(Anchor.BottomRight)]
-    [InlineData(Anchor.MiddleRight)]
-    public void Text_and_outline_stay_inside_the_box(Anchor anchor)
+    [InlineData(Anchor.TopLeft, "Jumpy quill, Åg! Wrapping text here")]
+    [InlineData(Anchor.Center, "Jumpy quill, Åg! Wrapping text here")]
+    [InlineData(Anchor.BottomRight, "Jumpy quill, Åg! Wrapping text here")]
+    [InlineData(Anchor.MiddleRight, "Jumpy quill, Åg! Wrapping text here")]
+    [InlineData(Anchor.TopLeft, "नमस्ते दुनिया สวัสดี ญี่ปุ่น 😀 مرحبا 你好")]
+    [InlineData(Anchor.BottomRight, "नमस्ते दुनिया สวัสดี ญี่ปุ่น 😀 مرحبا 你好")]
+    public void Text_and_outline_stay_inside_the_box(Anchor anchor, string text)
     {
         var black = TestImages.Solid(300, 200, SKColors.Black);
         var style = new TextStyle
@@ -136,7 +138,7 @@ public class RenderTests(RendererFixture fixture) : IClassFixture<RendererFixtur
             Box = new TextBoxStyle { Unit = BoxUnit.Pixels, X = 40, Y = 30, Width = 180, Height = 110 },
         };
 
-        var result = fixture.Renderer.Render(black, "Jumpy quill, Åg! Wrapping text here", style);
+        var result = fixture.Renderer.Render(black, text, style);
 
         using var decoded = TestImages.Decode(result.Data);
         var inside = TestImages.Count(decoded, (x, y, c) => c.Red > 60 && x >= 40 && x < 220 && y >= 30 && y < 140);
