@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using SkiaSharp;
 
@@ -11,10 +12,8 @@ namespace ImageJobs.Worker.Rendering.Imaging;
 public static class SourceImage
 {
     /// <summary>Formats we accept as input. GIF and BMP give their first frame.</summary>
-    public static readonly IReadOnlySet<SKEncodedImageFormat> AllowedFormats = new HashSet<SKEncodedImageFormat>
-    {
-        SKEncodedImageFormat.Jpeg, SKEncodedImageFormat.Png, SKEncodedImageFormat.Webp, SKEncodedImageFormat.Gif, SKEncodedImageFormat.Bmp,
-    };
+    public static readonly FrozenSet<SKEncodedImageFormat> AllowedFormats = FrozenSet.Create(
+        SKEncodedImageFormat.Jpeg, SKEncodedImageFormat.Png, SKEncodedImageFormat.Webp, SKEncodedImageFormat.Gif, SKEncodedImageFormat.Bmp);
 
     /// <summary>What the header says, read without decoding pixels.</summary>
     public sealed record Header(SKEncodedImageFormat Format, int Width, int Height, SKEncodedOrigin Origin, bool HasAlpha);
