@@ -1,4 +1,10 @@
 using ImageJobs.Worker;
+using ImageJobs.Worker.Cli;
+
+if (args is [RenderCommand.Name, .. var renderArgs])
+{
+    return RenderCommand.Run(renderArgs, Console.Out, Console.Error);
+}
 
 var builder = Host.CreateApplicationBuilder(args);
 
@@ -7,3 +13,4 @@ builder.AddWorkerServices();
 builder.Services.AddHostedService<ImageJobs.Worker.Processing.JobConsumerService>();
 
 builder.Build().Run();
+return 0;

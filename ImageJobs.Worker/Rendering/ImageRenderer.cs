@@ -1,46 +1,76 @@
+using System.Globalization;
+using ImageJobs.Worker.Rendering.Imaging;
+using ImageJobs.Worker.Rendering.Text;
 using SkiaSharp;
 
 namespace ImageJobs.Worker.Rendering;
 
 /// <summary>
 /// Bytes and a style in, bytes out: no I/O. Checks the untrusted source from its header
-/// before a pixel is decoded, draws the caption (outline, then fill) and encodes the result
-/// in the source's format.
+/// before a pixel is decoded, lays out and draws the caption, and encodes the result in the
+/// source's format or the style's. Thread-safe: each thread gets its own shapers and paints.
 /// </summary>
-public sealed class ImageRenderer(FontLibrary fonts, RenderLimits limits)
+public sealed class ImageRenderer : IDisposable
 {
-    private const int JpegQuality = 88;
+    private readonly RenderLimits limits;
+    private readonly ThreadLocal<Workspace> workspaces;
 
-    public RenderedImage Render(ReadOnlyMemory<byte> source, string text, TextStyle? style = null)
+    public ImageRenderer(FontLibrary fonts, RenderLimits limits)
     {
-        var effective = (style ?? TextStyle.Default).Over(TextStyle.Default);
-        Check(source, text, effective);
-
-        using var data = SKData.CreateCopy(source.Span);
-        using var codec = SKCodec.Create(data)
-            ?? throw new RenderException(RenderErrorCodes.UnsupportedFormat, "The data is not an image in a supported format (JPEG, PNG, WebP).");
-        var format = FormatOf(codec.EncodedFormat);
-
-        var info = codec.Info;
-        if ((long)info.Width * info.Height > limits.MaxPixels)
-        {
-            throw new RenderException(RenderErrorCodes.TooManyPixels,
-                $"The image is {info.Width}x{info.Height} pixels, more than the limit of {limits.MaxPixels:N0}.");
-        }
-
-        using var bitmap = Decode(codec, format);
-        using var oriented = Orient(bitmap, codec.EncodedOrigin);
-        using (var canvas = new SKCanvas(oriented))
-        {
-            DrawCaption(canvas, oriented.Width, oriented.Height, text, effective);
-        }
-
-        using var image = SKImage.FromBitmap(oriented);
-        using var encoded = Encode(image, format);
-        return new RenderedImage(encoded.ToArray(), format, oriented.Width, oriented.Height);
+        this.limits = limits;
+        workspaces = new ThreadLocal<Workspace>(() => new Workspace(fonts), trackAllValues: true);
     }
 
-    private void Check(ReadOnlyMemory<byte> source, string text, TextStyle style)
+    /// <exception cref="RenderException">The input is refused; <see cref="RenderException.Code"/> says why.</exception>
+    public RenderedImage Render(ReadOnlyMemory<byte> source, string text, TextStyle? style = null)
+    {
+        // Validate what was asked for: the defaults are valid, and merging them in could only
+        // invent conflicts the caller did not write (e.g. a max size below the default min).
+        Check(source, text, style ?? TextStyle.Default);
+        var effective = (style ?? TextStyle.Default).Over(TextStyle.Default);
+
+        using var data = SKData.CreateCopy(source.Span);
+        using var codec = SourceImage.Open(data, limits);
+        var format = ResultEncoder.Choose(effective.Output?.Format ?? OutputFormat.Source, codec.EncodedFormat);
+
+        using var decoded = SourceImage.Decode(codec);
+        var oriented = SourceImage.Orient(decoded, codec.EncodedOrigin);
+        try
+        {
+            DrawCaption(oriented, text, effective);
+            using var pixmap = oriented.PeekPixels();
+            using var encoded = ResultEncoder.Encode(pixmap, format, effective.Output?.Quality ?? 88);
+            return new RenderedImage(encoded.ToArray(), format, oriented.Width, oriented.Height);
+        }
+        finally
+        {
+            if (!ReferenceEquals(oriented, decoded))
+            {
+                oriented.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Draws the caption onto <paramref name="bitmap"/> in place (used by <see cref="Render"/>, tests and benchmarks).</summary>
+    public void DrawCaption(SKBitmap bitmap, string text, TextStyle effectiveStyle)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return;
+        }
+
+        var workspace = workspaces.Value!;
+        var caption = workspace.Composer.Compose(text, effectiveStyle, bitmap.Width, bitmap.Height);
+        using var canvas = new SKCanvas(bitmap);
+        workspace.Painter.Draw(canvas, caption, effectiveStyle, workspace.Shaper);
+    }
+
+    /// <summary>Lays the caption out for an image of the given size without drawing it.</summary>
+    public ComposedCaption Compose(string text, TextStyle? style, int width, int height) =>
+        workspaces.Value!.Composer.Compose(text, (style ?? TextStyle.Default).Over(TextStyle.Default), width, height);
+
+    /// <summary>The checks that need no decoding: sizes, text length and style values.</summary>
+    public void Check(ReadOnlyMemory<byte> source, string text, TextStyle style)
     {
         if (source.IsEmpty)
         {
@@ -49,14 +79,14 @@ public sealed class ImageRenderer(FontLibrary fonts, RenderLimits limits)
 
         if (source.Length > limits.MaxSourceBytes)
         {
-            throw new RenderException(RenderErrorCodes.SourceTooLarge,
-                $"The source image is {source.Length:N0} bytes, more than the limit of {limits.MaxSourceBytes:N0}.");
+            throw new RenderException(RenderErrorCodes.SourceTooLarge, string.Create(CultureInfo.InvariantCulture,
+                $"The source image is {source.Length:N0} bytes, more than the limit of {limits.MaxSourceBytes:N0}."));
         }
 
         if (text.Length > limits.MaxTextLength)
         {
-            throw new RenderException(RenderErrorCodes.TextTooLong,
-                $"The text is {text.Length:N0} characters, more than the limit of {limits.MaxTextLength:N0}.");
+            throw new RenderException(RenderErrorCodes.TextTooLong, string.Create(CultureInfo.InvariantCulture,
+                $"The text is {text.Length:N0} characters, more than the limit of {limits.MaxTextLength:N0}."));
         }
 
         var errors = style.Validate();
@@ -67,99 +97,36 @@ public sealed class ImageRenderer(FontLibrary fonts, RenderLimits limits)
         }
     }
 
-    private static ImageFormat FormatOf(SKEncodedImageFormat format) => format switch
+    public void Dispose()
     {
-        SKEncodedImageFormat.Jpeg => ImageFormat.Jpeg,
-        SKEncodedImageFormat.Png => ImageFormat.Png,
-        SKEncodedImageFormat.Webp => ImageFormat.Webp,
-        _ => throw new RenderException(RenderErrorCodes.UnsupportedFormat, $"Images in {format} format are not accepted (JPEG, PNG, WebP)."),
-    };
-
-    private static SKBitmap Decode(SKCodec codec, ImageFormat format)
-    {
-        var info = codec.Info.WithColorType(SKColorType.Rgba8888)
-            .WithAlphaType(format == ImageFormat.Jpeg ? SKAlphaType.Opaque : SKAlphaType.Premul);
-        var bitmap = new SKBitmap(info);
-        var result = codec.GetPixels(info, bitmap.GetPixels());
-        if (result != SKCodecResult.Success)
+        foreach (var workspace in workspaces.Values)
         {
-            bitmap.Dispose();
-            throw new RenderException(RenderErrorCodes.CorruptImage, $"The image data is truncated or corrupt ({result}).");
+            workspace.Dispose();
         }
 
-        return bitmap;
+        workspaces.Dispose();
     }
 
-    /// <summary>Applies EXIF orientation, so the output is upright and has the oriented size.</summary>
-    private static SKBitmap Orient(SKBitmap bitmap, SKEncodedOrigin origin)
+    /// <summary>What one thread reuses from job to job: shapers (HarfBuzz faces), fonts and paints.</summary>
+    private sealed class Workspace : IDisposable
     {
-        if (origin == SKEncodedOrigin.TopLeft)
+        public Workspace(FontLibrary fonts)
         {
-            return bitmap.Copy();
+            Shaper = new TextShaper();
+            Composer = new CaptionComposer(fonts, Shaper);
+            Painter = new CaptionPainter();
         }
 
-        var swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
-        var info = swap ? bitmap.Info.WithSize(bitmap.Height, bitmap.Width) : bitmap.Info;
-        var oriented = new SKBitmap(info);
-        using var canvas = new SKCanvas(oriented);
-        canvas.SetMatrix(OriginMatrix(origin, bitmap.Width, bitmap.Height));
-        using var image = SKImage.FromBitmap(bitmap);
-        canvas.DrawImage(image, 0, 0, SKSamplingOptions.Default);
-        return oriented;
-    }
+        public TextShaper Shaper { get; }
 
-    private static SKMatrix OriginMatrix(SKEncodedOrigin origin, int w, int h) => origin switch
-    {
-        SKEncodedOrigin.TopRight => new SKMatrix(-1, 0, w, 0, 1, 0, 0, 0, 1),
-        SKEncodedOrigin.BottomRight => new SKMatrix(-1, 0, w, 0, -1, h, 0, 0, 1),
-        SKEncodedOrigin.BottomLeft => new SKMatrix(1, 0, 0, 0, -1, h, 0, 0, 1),
-        SKEncodedOrigin.LeftTop => new SKMatrix(0, 1, 0, 1, 0, 0, 0, 0, 1),
-        SKEncodedOrigin.RightTop => new SKMatrix(0, -1, h, 1, 0, 0, 0, 0, 1),
-        SKEncodedOrigin.RightBottom => new SKMatrix(0, -1, h, -1, 0, w, 0, 0, 1),
-        SKEncodedOrigin.LeftBottom => new SKMatrix(0, 1, 0, -1, 0, w, 0, 0, 1),
-        _ => SKMatrix.Identity,
-    };
+        public CaptionComposer Composer { get; }
 
-    private void DrawCaption(SKCanvas canvas, int width, int height, string text, TextStyle style)
-    {
-        var fill = ColorParser.Parse(style.Color!);
-        var outline = ColorParser.Parse(style.OutlineColor!);
+        public CaptionPainter Painter { get; }
 
-        using var font = new SKFont(fonts.SansBold, (float)(height * style.FontSizeRatio!.Value));
-        // Shrink until the caption fits 90% of the width.
-        var textWidth = font.MeasureText(text);
-        if (textWidth > width * 0.9f)
+        public void Dispose()
         {
-            font.Size *= width * 0.9f / textWidth;
+            Painter.Dispose();
+            Shaper.Dispose();
         }
-
-        var x = width / 2f;
-        var y = height - font.Metrics.Descent - height * 0.05f;
-        using var stroke = new SKPaint
-        {
-            IsAntialias = true,
-            Style = SKPaintStyle.Stroke,
-            StrokeJoin = SKStrokeJoin.Round,
-            StrokeWidth = (float)(font.Size * style.OutlineRatio!.Value),
-            Color = outline,
-        };
-        using var paint = new SKPaint { IsAntialias = true, Color = fill };
-        if (stroke.StrokeWidth > 0)
-        {
-            canvas.DrawText(text, x, y, SKTextAlign.Center, font, stroke);
-        }
-
-        canvas.DrawText(text, x, y, SKTextAlign.Center, font, paint);
-    }
-
-    private static SKData Encode(SKImage image, ImageFormat format)
-    {
-        using var pixmap = image.PeekPixels();
-        var encoded = format == ImageFormat.Png
-            ? pixmap.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.AllFilters, zLibLevel: 6))
-            : format == ImageFormat.Webp
-                ? pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossy, JpegQuality))
-                : pixmap.Encode(new SKJpegEncoderOptions(JpegQuality, SKJpegEncoderDownsample.Downsample420, SKJpegEncoderAlphaOption.Ignore));
-        return encoded ?? throw new InvalidOperationException($"Encoding {format.Name} failed.");
     }
 }

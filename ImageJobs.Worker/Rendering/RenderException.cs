@@ -6,9 +6,20 @@ public static class RenderErrorCodes
     public const string EmptySource = "source.empty";
     public const string SourceTooLarge = "source.too_large";
     public const string TooManyPixels = "image.too_many_pixels";
+
+    /// <summary>A recognised image format that is not on the allow-list (e.g. ICO, WBMP, HEIF).</summary>
     public const string UnsupportedFormat = "image.unsupported_format";
+
+    /// <summary>The bytes are not an image at all (text, HTML, a PDF with an image name...).</summary>
+    public const string NotAnImage = "image.not_an_image";
+
     public const string CorruptImage = "image.corrupt";
+    public const string TruncatedImage = "image.truncated";
     public const string TextTooLong = "text.too_long";
+
+    /// <summary>The text does not fit its box even at the smallest size, and the style's overflow policy is <c>Fail</c>.</summary>
+    public const string TextOverflow = "text.overflow";
+
     public const string InvalidStyle = "style.invalid";
 }
 

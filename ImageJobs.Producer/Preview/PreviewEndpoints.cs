@@ -1,0 +1,124 @@
+using System.Globalization;
+using Azure;
+using Azure.Storage.Blobs;
+using ImageJobs.Worker.Rendering;
+using ImageJobs.Worker.Storage;
+using Microsoft.Extensions.Options;
+
+namespace ImageJobs.Producer.Preview;
+
+/// <summary>
+/// One image to render now, without the queue: a source blob's name or the image itself (base64),
+/// the text and the style (the same JSON as a batch's style).
+/// </summary>
+public sealed record PreviewRequest(string? Source, string? Image, string? Text, TextStyle? Style);
+
+/// <summary>
+/// <c>POST /api/preview</c>: renders one image with a style so a user can tune it before submitting
+/// 40,000. Returns the image itself; refusals are problem details with the renderer's stable code.
+/// </summary>
+public static class PreviewEndpoints
+{
+    public static IEndpointRouteBuilder MapPreviewEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/preview", HandleAsync)
+            .WithName("Preview")
+            .Produces(StatusCodes.Status200OK, contentType: "image/jpeg", additionalContentTypes: ["image/png", "image/webp"])
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        return app;
+    }
+
+    public static async Task<IResult> HandleAsync(
+        PreviewRequest request,
+        ImageRenderer renderer,
+        BlobServiceClient blobs,
+        IOptions<StorageOptions> storage,
+        IOptions<RenderLimits> limits,
+        CancellationToken cancellationToken)
+    {
+        var errors = Validate(request);
+        if (errors.Count > 0)
+        {
+            return Results.ValidationProblem(errors, title: "The preview request is invalid.");
+        }
+
+        ReadOnlyMemory<byte> source;
+        if (request.Image is { } base64)
+        {
+            // Base64 is 4/3 of the bytes: refuse a body that cannot decode under the limit before decoding it.
+            if ((long)base64.Length * 3 / 4 > limits.Value.MaxSourceBytes + 3)
+            {
+                return Refused(RenderErrorCodes.SourceTooLarge, string.Create(CultureInfo.InvariantCulture,
+                    $"The image is more than the limit of {limits.Value.MaxSourceBytes:N0} bytes."));
+            }
+
+            var bytes = new byte[base64.Length * 3 / 4];
+            if (!Convert.TryFromBase64String(base64, bytes, out var written))
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["image"] = ["must be base64"] }, title: "The preview request is invalid.");
+            }
+
+            source = bytes.AsMemory(0, written);
+        }
+        else
+        {
+            var blob = blobs.GetBlobContainerClient(storage.Value.SourcesContainer).GetBlobClient(request.Source);
+            try
+            {
+                var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
+                if (properties.Value.ContentLength > limits.Value.MaxSourceBytes)
+                {
+                    return Refused(RenderErrorCodes.SourceTooLarge, string.Create(CultureInfo.InvariantCulture,
+                        $"The source image is {properties.Value.ContentLength:N0} bytes, more than the limit of {limits.Value.MaxSourceBytes:N0}."));
+                }
+
+                var content = await blob.DownloadContentAsync(cancellationToken);
+                source = content.Value.Content.ToMemory();
+            }
+            catch (RequestFailedException ex) when (ex.Status == StatusCodes.Status404NotFound)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No source blob '{request.Source}'.");
+            }
+        }
+
+        try
+        {
+            var rendered = renderer.Render(source, request.Text!, request.Style);
+            return Results.File(rendered.Data.ToArray(), rendered.ContentType, "preview" + rendered.Format.Extension);
+        }
+        catch (RenderException ex)
+        {
+            return Refused(ex.Code, ex.Message);
+        }
+    }
+
+    /// <summary>Field path (as in the request JSON) to problems.</summary>
+    public static Dictionary<string, string[]> Validate(PreviewRequest request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrEmpty(request.Source) == string.IsNullOrEmpty(request.Image))
+        {
+            errors["source"] = ["Give either source (a blob name) or image (base64 bytes), not both."];
+        }
+
+        if (request.Text is null)
+        {
+            errors["text"] = ["The text is required (it may be empty)."];
+        }
+
+        foreach (var (field, message) in request.Style?.Validate() ?? new Dictionary<string, string>())
+        {
+            errors["style." + field] = [message];
+        }
+
+        return errors;
+    }
+
+    private static IResult Refused(string code, string message) => Results.Problem(
+        statusCode: StatusCodes.Status422UnprocessableEntity,
+        title: "The image cannot be rendered.",
+        detail: message,
+        extensions: new Dictionary<string, object?> { ["code"] = code });
+}

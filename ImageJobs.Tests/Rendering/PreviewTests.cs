@@ -1,0 +1,63 @@
+using Azure.Storage.Blobs;
+using ImageJobs.Producer.Preview;
+using ImageJobs.Worker.Rendering;
+using ImageJobs.Worker.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace ImageJobs.Tests.Rendering;
+
+/// <summary>The producer's preview endpoint, called as a handler (base64 images need no storage).</summary>
+public class PreviewTests(RendererFixture fixture) : IClassFixture<RendererFixture>
+{
+    // Never contacted: these requests carry the image inline.
+    private static readonly BlobServiceClient UnusedBlobs = new("UseDevelopmentStorage=true");
+
+    private Task<IResult> Handle(PreviewRequest request) => PreviewEndpoints.HandleAsync(
+        request, fixture.Renderer, UnusedBlobs, Options.Create(new StorageOptions()), Options.Create(fixture.Limits), CancellationToken.None);
+
+    [Fact]
+    public async Task Base64_image_comes_back_rendered_in_the_chosen_format()
+    {
+        var image = Convert.ToBase64String(TestImages.Gradient(120, 80, SkiaSharp.SKEncodedImageFormat.Jpeg));
+
+        var result = await Handle(new PreviewRequest(null, image, "Preview", new TextStyle { Output = new OutputStyle { Format = OutputFormat.Webp } }));
+
+        var file = Assert.IsType<FileContentHttpResult>(result);
+        Assert.Equal("image/webp", file.ContentType);
+        using var decoded = TestImages.Decode(file.FileContents);
+        Assert.Equal((120, 80), (decoded.Width, decoded.Height));
+    }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("a.jpg", "AAAA")]
+    public async Task Exactly_one_of_source_and_image_is_required(string? source, string? image)
+    {
+        var result = await Handle(new PreviewRequest(source, image, "x", null));
+
+        var problem = Assert.IsType<ProblemHttpResult>(result);
+        var details = Assert.IsType<HttpValidationProblemDetails>(problem.ProblemDetails);
+        Assert.Contains("source", details.Errors.Keys);
+    }
+
+    [Fact]
+    public async Task Style_errors_are_keyed_by_their_path()
+    {
+        var result = await Handle(new PreviewRequest(null, "AAAA", "x", new TextStyle { Box = new TextBoxStyle { Width = -1 } }));
+
+        var details = Assert.IsType<HttpValidationProblemDetails>(Assert.IsType<ProblemHttpResult>(result).ProblemDetails);
+        Assert.Equal(["style.box.width"], details.Errors.Keys);
+    }
+
+    [Fact]
+    public async Task Refusals_carry_the_renderer_code()
+    {
+        var result = await Handle(new PreviewRequest(null, Convert.ToBase64String("not an image"u8), "x", null));
+
+        var problem = Assert.IsType<ProblemHttpResult>(result);
+        Assert.Equal(StatusCodes.Status422UnprocessableEntity, problem.StatusCode);
+        Assert.Equal(RenderErrorCodes.NotAnImage, problem.ProblemDetails.Extensions["code"]);
+    }
+}

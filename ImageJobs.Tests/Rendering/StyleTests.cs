@@ -1,0 +1,67 @@
+using System.Text.Json;
+using ImageJobs.Worker.Contracts;
+using ImageJobs.Worker.Rendering;
+
+namespace ImageJobs.Tests.Rendering;
+
+public class StyleTests
+{
+    [Fact]
+    public void Over_merges_nested_parts_property_by_property()
+    {
+        var batch = new TextStyle { Color = "#FF0000", Box = new TextBoxStyle { X = 10, Width = 50 }, Shadow = new ShadowStyle { Color = "#000000" } };
+        var item = new TextStyle { Box = new TextBoxStyle { Width = 70 }, Output = new OutputStyle { Format = OutputFormat.Png } };
+
+        var merged = item.Over(batch);
+
+        Assert.Equal("#FF0000", merged.Color);
+        Assert.Equal(new TextBoxStyle { X = 10, Width = 70 }, merged.Box);
+        Assert.Equal("#000000", merged.Shadow!.Color);
+        Assert.Equal(OutputFormat.Png, merged.Output!.Format);
+        Assert.Null(merged.Output.Quality);
+    }
+
+    [Fact]
+    public void Validate_names_every_bad_field_by_its_json_path()
+    {
+        var style = new TextStyle
+        {
+            Color = "red",
+            Opacity = 2,
+            MinFontSizeRatio = 0.5,
+            FontSizeRatio = 0.1,
+            Anchor = (Anchor)42,
+            Box = new TextBoxStyle { X = 50, Width = 0 },
+            Shadow = new ShadowStyle { Blur = double.NaN },
+            Background = new BackgroundStyle { Color = "#12345" },
+            Output = new OutputStyle { Quality = 0 },
+        };
+
+        var errors = style.Validate();
+
+        Assert.Equal(
+            ["anchor", "background.color", "box.width", "color", "minFontSizeRatio", "opacity", "output.quality", "shadow.blur"],
+            errors.Keys.Order(StringComparer.Ordinal));
+        Assert.Empty(TextStyle.Default.Validate());
+    }
+
+    [Fact]
+    public void The_job_message_carries_the_style_as_camel_case_json_with_enum_names()
+    {
+        var style = new TextStyle { Anchor = Anchor.TopRight, Box = new TextBoxStyle { Unit = BoxUnit.Pixels, Width = 300 }, Output = new OutputStyle { Format = OutputFormat.Webp, Quality = 70 } };
+        var job = new RenderJob(1, "j", "b", 0, "a.jpg", "hi", "r.jpg", style, DateTimeOffset.UnixEpoch);
+
+        var json = JsonSerializer.Serialize(job, JobJson.Default.RenderJob);
+
+        Assert.Contains("\"style\":{\"anchor\":\"TopRight\",\"box\":{\"unit\":\"Pixels\",\"width\":300},\"output\":{\"format\":\"Webp\",\"quality\":70}}", json.Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Equal(job, JsonSerializer.Deserialize(json, JobJson.Default.RenderJob));
+    }
+
+    [Fact]
+    public void Enum_names_also_read_with_default_web_options()
+    {
+        var style = JsonSerializer.Deserialize<TextStyle>("{\"anchor\":\"Center\",\"overflow\":\"Fail\"}", JsonSerializerOptions.Web);
+        Assert.Equal(Anchor.Center, style!.Anchor);
+        Assert.Equal(OverflowPolicy.Fail, style.Overflow);
+    }
+}

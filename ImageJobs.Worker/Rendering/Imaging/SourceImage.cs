@@ -1,0 +1,121 @@
+using System.Collections.Frozen;
+using System.Globalization;
+using SkiaSharp;
+
+namespace ImageJobs.Worker.Rendering.Imaging;
+
+/// <summary>
+/// Untrusted source bytes to an upright bitmap. Everything that can be checked from the header
+/// (format, size) is checked before a pixel buffer is allocated, so a small file declaring a
+/// huge image (a decompression bomb) costs nothing.
+/// </summary>
+public static class SourceImage
+{
+    /// <summary>Formats we accept as input. GIF and BMP give their first frame.</summary>
+    public static readonly FrozenSet<SKEncodedImageFormat> AllowedFormats = FrozenSet.Create(
+        SKEncodedImageFormat.Jpeg, SKEncodedImageFormat.Png, SKEncodedImageFormat.Webp, SKEncodedImageFormat.Gif, SKEncodedImageFormat.Bmp);
+
+    /// <summary>What the header says, read without decoding pixels.</summary>
+    public sealed record Header(SKEncodedImageFormat Format, int Width, int Height, SKEncodedOrigin Origin, bool HasAlpha);
+
+    /// <summary>Opens a codec on the bytes (header only) and checks format and pixel count.</summary>
+    /// <exception cref="RenderException">Not an image, a format not allowed, or too many pixels.</exception>
+    public static SKCodec Open(SKData data, RenderLimits limits)
+    {
+        var codec = SKCodec.Create(data);
+        if (codec is null)
+        {
+            throw new RenderException(RenderErrorCodes.NotAnImage,
+                "The data is not an image (or is too damaged to read its header); accepted: JPEG, PNG, WebP, GIF, BMP.");
+        }
+
+        try
+        {
+            if (!AllowedFormats.Contains(codec.EncodedFormat))
+            {
+                throw new RenderException(RenderErrorCodes.UnsupportedFormat,
+                    $"Images in {codec.EncodedFormat} format are not accepted; accepted: JPEG, PNG, WebP, GIF, BMP.");
+            }
+
+            var info = codec.Info;
+            if (info.Width <= 0 || info.Height <= 0)
+            {
+                throw new RenderException(RenderErrorCodes.CorruptImage, "The image header declares no pixels.");
+            }
+
+            if ((long)info.Width * info.Height > limits.MaxPixels)
+            {
+                throw new RenderException(RenderErrorCodes.TooManyPixels, string.Create(CultureInfo.InvariantCulture,
+                    $"The image is {info.Width}x{info.Height} pixels, more than the limit of {limits.MaxPixels:N0}."));
+            }
+
+            return codec;
+        }
+        catch
+        {
+            codec.Dispose();
+            throw;
+        }
+    }
+
+    public static Header ReadHeader(SKCodec codec) => new(
+        codec.EncodedFormat, codec.Info.Width, codec.Info.Height, codec.EncodedOrigin, codec.Info.AlphaType != SKAlphaType.Opaque);
+
+    /// <summary>Decodes (first frame), keeping the colour space (so the ICC profile is written back) and alpha.</summary>
+    /// <exception cref="RenderException">The data is truncated or corrupt.</exception>
+    public static SKBitmap Decode(SKCodec codec)
+    {
+        var source = codec.Info;
+        var alpha = source.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Premul;
+        var info = new SKImageInfo(source.Width, source.Height, SKImageInfo.PlatformColorType, alpha, source.ColorSpace);
+        var bitmap = new SKBitmap();
+        if (!bitmap.TryAllocPixels(info))
+        {
+            bitmap.Dispose();
+            throw new RenderException(RenderErrorCodes.TooManyPixels, "Not enough memory for the image's pixels.");
+        }
+
+        var result = codec.GetPixels(info, bitmap.GetPixels());
+        if (result == SKCodecResult.Success)
+        {
+            return bitmap;
+        }
+
+        bitmap.Dispose();
+        throw result == SKCodecResult.IncompleteInput
+            ? new RenderException(RenderErrorCodes.TruncatedImage, "The image data is truncated (the file ends before the image does).")
+            : new RenderException(RenderErrorCodes.CorruptImage, $"The image data is corrupt ({result}).");
+    }
+
+    /// <summary>Applies EXIF orientation, so the output is upright and has the oriented size. Returns the input when upright.</summary>
+    public static SKBitmap Orient(SKBitmap bitmap, SKEncodedOrigin origin)
+    {
+        if (origin == SKEncodedOrigin.TopLeft)
+        {
+            return bitmap;
+        }
+
+        var swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        var info = swap ? bitmap.Info.WithSize(bitmap.Height, bitmap.Width) : bitmap.Info;
+        var oriented = new SKBitmap(info);
+        using var canvas = new SKCanvas(oriented);
+        canvas.Clear(SKColors.Transparent);
+        canvas.SetMatrix(OriginMatrix(origin, bitmap.Width, bitmap.Height));
+        using var image = SKImage.FromBitmap(bitmap);
+        canvas.DrawImage(image, 0, 0, SKSamplingOptions.Default);
+        return oriented;
+    }
+
+    /// <summary>Maps the stored pixels to the upright image (the EXIF orientation's transform).</summary>
+    public static SKMatrix OriginMatrix(SKEncodedOrigin origin, int w, int h) => origin switch
+    {
+        SKEncodedOrigin.TopRight => new SKMatrix(-1, 0, w, 0, 1, 0, 0, 0, 1),
+        SKEncodedOrigin.BottomRight => new SKMatrix(-1, 0, w, 0, -1, h, 0, 0, 1),
+        SKEncodedOrigin.BottomLeft => new SKMatrix(1, 0, 0, 0, -1, h, 0, 0, 1),
+        SKEncodedOrigin.LeftTop => new SKMatrix(0, 1, 0, 1, 0, 0, 0, 0, 1),
+        SKEncodedOrigin.RightTop => new SKMatrix(0, -1, h, 1, 0, 0, 0, 0, 1),
+        SKEncodedOrigin.RightBottom => new SKMatrix(0, -1, h, -1, 0, w, 0, 0, 1),
+        SKEncodedOrigin.LeftBottom => new SKMatrix(0, 1, 0, -1, 0, w, 0, 0, 1),
+        _ => SKMatrix.Identity,
+    };
+}

@@ -1,0 +1,105 @@
+using SkiaSharp;
+
+namespace ImageJobs.Worker.Rendering.Text;
+
+/// <summary>
+/// Draws a composed caption: background box, then the text with its shadow, outline and fill,
+/// all inside one layer so the opacity applies to the caption as a whole (no darker overlaps).
+/// Not thread-safe: its paints are reused from job to job on one thread.
+/// </summary>
+public sealed class CaptionPainter : IDisposable
+{
+    private readonly SKPaint fill = new() { IsAntialias = true, Style = SKPaintStyle.Fill };
+    private readonly SKPaint stroke = new() { IsAntialias = true, Style = SKPaintStyle.Stroke, StrokeJoin = SKStrokeJoin.Round, StrokeCap = SKStrokeCap.Round };
+    private readonly SKPaint background = new() { IsAntialias = true, Style = SKPaintStyle.Fill };
+    private readonly SKPaint layer = new();
+
+    public void Draw(SKCanvas canvas, ComposedCaption caption, TextStyle style, TextShaper shaper)
+    {
+        if (caption.Runs.Count == 0 || caption.Runs.All(r => r.Glyphs.Length == 0))
+        {
+            return;
+        }
+
+        using var blob = BuildBlob(caption, shaper);
+        if (blob is null)
+        {
+            return;
+        }
+
+        var size = caption.Size;
+        var opacity = (float)(style.Opacity ?? 1);
+        var save = canvas.Save();
+        if (opacity < 1)
+        {
+            layer.Color = SKColors.Black.WithAlpha((byte)MathF.Round(opacity * 255));
+            layer.ImageFilter = null;
+            canvas.SaveLayer(layer);
+        }
+
+        var backgroundStyle = style.Background ?? BackgroundStyle.Default;
+        var backgroundColor = ColorParser.Parse(backgroundStyle.Color ?? "#00000000");
+        if (backgroundColor.Alpha > 0)
+        {
+            var padding = (float)(backgroundStyle.Padding ?? 0) * size;
+            var radius = (float)(backgroundStyle.CornerRadius ?? 0) * size;
+            var bounds = caption.Bounds;
+            background.Color = backgroundColor;
+            canvas.DrawRoundRect(new SKRect(bounds.Left - padding, bounds.Top - padding, bounds.Right + padding, bounds.Bottom + padding), radius, radius, background);
+        }
+
+        var shadowStyle = style.Shadow ?? ShadowStyle.Default;
+        var shadowColor = ColorParser.Parse(shadowStyle.Color ?? "#00000000");
+        using var shadow = shadowColor.Alpha > 0
+            ? SKImageFilter.CreateDropShadow((float)(shadowStyle.OffsetX ?? 0) * size, (float)(shadowStyle.OffsetY ?? 0) * size,
+                (float)(shadowStyle.Blur ?? 0) * size / 2, (float)(shadowStyle.Blur ?? 0) * size / 2, shadowColor)
+            : null;
+        if (shadow is not null)
+        {
+            // The shadow is cast by outline and fill together, as one shape.
+            layer.Color = SKColors.Black;
+            layer.ImageFilter = shadow;
+            canvas.SaveLayer(layer);
+            layer.ImageFilter = null;
+        }
+
+        var outlineWidth = (float)(style.OutlineRatio ?? 0) * size;
+        var outlineColor = ColorParser.Parse(style.OutlineColor ?? "#000000");
+        if (outlineWidth > 0 && outlineColor.Alpha > 0)
+        {
+            stroke.StrokeWidth = outlineWidth;
+            stroke.Color = outlineColor;
+            canvas.DrawText(blob, 0, 0, stroke);
+        }
+
+        fill.Color = ColorParser.Parse(style.Color ?? "#FFFFFF");
+        canvas.DrawText(blob, 0, 0, fill);
+        canvas.RestoreToCount(save);
+    }
+
+    private static SKTextBlob? BuildBlob(ComposedCaption caption, TextShaper shaper)
+    {
+        using var builder = new SKTextBlobBuilder();
+        foreach (var run in caption.Runs)
+        {
+            if (run.Glyphs.Length == 0)
+            {
+                continue;
+            }
+
+            // Faces without a bold cut (CJK) are emboldened; colour emoji never are.
+            var embolden = caption.Bold && run.Face.FontStyle.Weight < (int)SKFontStyleWeight.SemiBold && run.Face.FamilyName != "Noto Color Emoji";
+            builder.AddPositionedRun(run.Glyphs, shaper.FontFor(run.Face, caption.Size, embolden), run.Positions);
+        }
+
+        return builder.Build();
+    }
+
+    public void Dispose()
+    {
+        fill.Dispose();
+        stroke.Dispose();
+        background.Dispose();
+        layer.Dispose();
+    }
+}
