@@ -1,5 +1,6 @@
 using ImageJobs.Producer.Batches;
 using ImageJobs.Producer.Demo;
+using ImageJobs.Producer.Preview;
 using ImageJobs.Producer.Startup;
 
 namespace ImageJobs.Producer;
@@ -28,12 +29,13 @@ public static class ProducerServiceExtensions
         return builder;
     }
 
-    /// <summary>The producer's HTTP surface: problem details for errors, and the batch API.</summary>
+    /// <summary>The producer's HTTP surface: problem details for errors, the batch API and previews.</summary>
     public static WebApplication MapProducerEndpoints(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapBatchEndpoints();
+        app.MapPreviewEndpoints();
         return app;
     }
 }

@@ -96,10 +96,10 @@ public sealed class FaultScenarioTests(RunningSystem system, ITestOutputHelper o
         var poison = new Dictionary<string, (byte[]? Bytes, string Code)>
         {
             ["corrupt.jpg"] = ([.. good.AsSpan(0, 200), .. new byte[4000]], RenderErrorCodes.CorruptImage),
-            ["truncated.jpg"] = (good[..(good.Length / 2)], RenderErrorCodes.CorruptImage),
+            ["truncated.jpg"] = (good[..(good.Length / 2)], RenderErrorCodes.TruncatedImage),
             ["empty.png"] = ([], RenderErrorCodes.EmptySource),
             ["bomb.png"] = (DecompressionBomb(60_000, 60_000), RenderErrorCodes.TooManyPixels),
-            ["notes.jpg"] = (Encoding.UTF8.GetBytes("these are not pixels"), RenderErrorCodes.UnsupportedFormat),
+            ["notes.jpg"] = (Encoding.UTF8.GetBytes("these are not pixels"), RenderErrorCodes.NotAnImage),
             ["missing.jpg"] = (null, JobErrorCodes.SourceNotFound),
         };
         foreach (var (name, (bytes, _)) in poison)

@@ -34,8 +34,8 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
         var expected = new Dictionary<string, (JobStatus Status, string? Code)>
         {
             ["good.jpg"] = (JobStatus.Succeeded, null),
-            ["truncated.jpg"] = (JobStatus.Failed, RenderErrorCodes.CorruptImage),
-            ["text.jpg"] = (JobStatus.Failed, RenderErrorCodes.UnsupportedFormat),
+            ["truncated.jpg"] = (JobStatus.Failed, RenderErrorCodes.TruncatedImage),
+            ["text.jpg"] = (JobStatus.Failed, RenderErrorCodes.NotAnImage),
             ["empty.png"] = (JobStatus.Failed, RenderErrorCodes.EmptySource),
             ["missing.jpg"] = (JobStatus.Failed, JobErrorCodes.SourceNotFound),
         };

@@ -26,6 +26,15 @@ public class UntrustedInputTests(RendererFixture fixture) : IClassFixture<Render
         Assert.Equal(RenderErrorCodes.NotAnImage, CodeOf("<html><body>not a picture</body></html>"u8.ToArray()));
 
     [Fact]
+    public void A_damaged_header_behind_an_image_signature_is_corrupt_not_a_non_image()
+    {
+        var jpeg = TestImages.Gradient(200, 150, SKEncodedImageFormat.Jpeg);
+        byte[] damaged = [.. jpeg.AsSpan(0, 4), .. new byte[4000]];
+
+        Assert.Equal(RenderErrorCodes.CorruptImage, CodeOf(damaged));
+    }
+
+    [Fact]
     public void A_format_off_the_allow_list_is_refused() => Assert.Equal(RenderErrorCodes.UnsupportedFormat, CodeOf(TestImages.Wbmp()));
 
     [Fact]

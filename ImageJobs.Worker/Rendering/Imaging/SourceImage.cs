@@ -25,8 +25,10 @@ public static class SourceImage
         var codec = SKCodec.Create(data);
         if (codec is null)
         {
-            throw new RenderException(RenderErrorCodes.NotAnImage,
-                "The data is not an image (or is too damaged to read its header); accepted: JPEG, PNG, WebP, GIF, BMP.");
+            // An image's signature with an unreadable header is a damaged image, not some other kind of file.
+            throw HasImageSignature(data.AsSpan())
+                ? new RenderException(RenderErrorCodes.CorruptImage, "The image header is damaged: it starts like an image but cannot be read.")
+                : new RenderException(RenderErrorCodes.NotAnImage, "The data is not an image; accepted: JPEG, PNG, WebP, GIF, BMP.");
         }
 
         try
@@ -57,6 +59,14 @@ public static class SourceImage
             throw;
         }
     }
+
+    /// <summary>The magic numbers of the formats we accept.</summary>
+    public static bool HasImageSignature(ReadOnlySpan<byte> bytes) =>
+        bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF])
+        || bytes.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A])
+        || bytes.StartsWith("GIF8"u8)
+        || bytes.StartsWith("BM"u8)
+        || (bytes.Length >= 12 && bytes.StartsWith("RIFF"u8) && bytes[8..12].SequenceEqual("WEBP"u8));
 
     public static Header ReadHeader(SKCodec codec) => new(
         codec.EncodedFormat, codec.Info.Width, codec.Info.Height, codec.EncodedOrigin, codec.Info.AlphaType != SKAlphaType.Opaque);
