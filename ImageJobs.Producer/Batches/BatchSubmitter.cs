@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using ImageJobs.Producer.Startup;
 using ImageJobs.Worker.Contracts;
 using ImageJobs.Worker.Messaging;
 using ImageJobs.Worker.Storage;
@@ -34,6 +35,7 @@ public sealed partial class BatchSubmitter(
     BlobServiceClient blobs,
     BatchTracker tracker,
     BatchStore store,
+    InfrastructureInitializer infrastructure,
     ConfirmedPublisher publisher,
     TimeProvider time,
     IOptions<StorageOptions> storage,
@@ -55,6 +57,8 @@ public sealed partial class BatchSubmitter(
             throw new BatchRejectedException(errors);
         }
 
+        // Requests that arrive while the containers and queues are still being created wait for them.
+        await infrastructure.Ready.WaitAsync(cancellationToken);
         var requestHash = JobPlanner.RequestHash(request);
         var now = time.GetUtcNow();
         var batchId = idempotencyKey is null ? JobPlanner.NewBatchId(now) : JobPlanner.BatchIdForKey(idempotencyKey);

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ImageJobs.Producer;
 using ImageJobs.Producer.Batches;
+using ImageJobs.Producer.Startup;
 using ImageJobs.Tests.Support;
 using ImageJobs.Worker;
 using ImageJobs.Worker.Contracts;
@@ -186,6 +187,7 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
         var app = builder.Build();
         app.MapProducerEndpoints();
         await app.StartAsync();
+        await app.Services.GetRequiredService<InfrastructureInitializer>().Ready.WaitAsync(TimeSpan.FromSeconds(30));
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         output.WriteLine($"producer at {address}");
         return new RunningProducer(app, new HttpClient { BaseAddress = new Uri(address) });
