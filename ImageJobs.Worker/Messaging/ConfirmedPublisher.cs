@@ -20,7 +20,8 @@ public sealed partial class ConfirmedPublisher(
     IOptions<MessagingOptions> options,
     ILogger<ConfirmedPublisher> logger) : IAsyncDisposable
 {
-    private const int MaxAttemptsPerGroup = 5;
+    // With the delays below, about 20 s: long enough to ride out a broker restart.
+    private const int MaxAttemptsPerGroup = 8;
 
     public static readonly ActivitySource ActivitySource = new("ImageJobs.Messaging");
 
@@ -66,20 +67,20 @@ public sealed partial class ConfirmedPublisher(
                     confirms[i] = channel.BasicPublishAsync(exchange, routingKey, mandatory: true, CreateProperties(message), message.Body, cancellationToken).AsTask();
                 }
 
-                await Task.WhenAll(confirms);
+                await Task.WhenAll(confirms).WaitAsync(options.Value.ConfirmTimeout, cancellationToken);
                 return;
             }
             catch (Exception ex) when (attempt < MaxAttemptsPerGroup && IsRetryable(ex) && !cancellationToken.IsCancellationRequested)
             {
                 LogGroupRetry(logger, ex, routingKey, count, attempt);
                 await ResetChannelAsync();
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt * attempt), cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200 * attempt * attempt, 5_000)), cancellationToken);
             }
         }
     }
 
     private static bool IsRetryable(Exception ex) =>
-        ex is PublishException or AlreadyClosedException or OperationInterruptedException or IOException
+        ex is PublishException or AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException
         || (ex is AggregateException aggregate && aggregate.InnerExceptions.All(IsRetryable));
 
     private static BasicProperties CreateProperties(OutgoingMessage message)
@@ -120,9 +121,10 @@ public sealed partial class ConfirmedPublisher(
             _channel = null;
             try
             {
-                await channel.DisposeAsync();
+                // Bounded: closing a channel whose connection is recovering can wait a long time.
+                await channel.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
             }
-            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException)
             {
                 // Already dead: nothing to release.
             }

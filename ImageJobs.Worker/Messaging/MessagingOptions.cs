@@ -22,6 +22,13 @@ public sealed class MessagingOptions
     [Range(1, 10_000)]
     public int PublishGroupSize { get; set; } = 500;
 
+    /// <summary>
+    /// How long a group of publishes may wait for the broker's confirms before it is published
+    /// again on a fresh channel: a confirm lost across a connection recovery must not hang a worker.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan ConfirmTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Upper bound of unconfirmed publishes on one channel.</summary>
     [Range(1, 100_000)]
     public int MaxOutstandingConfirms { get; set; } = 1_000;

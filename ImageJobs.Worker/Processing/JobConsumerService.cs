@@ -147,6 +147,13 @@ public sealed partial class JobConsumerService(
         {
             await ProcessDeliveryAsync(channel, delivery);
         }
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException or PublishException)
+        {
+            // The outcome or the hand-on could not be published (broker trouble): give the job
+            // back rather than hold it unacknowledged; nack, not reject, as it is not the job's fault.
+            LogHandOnFailed(logger, ex, delivery.BasicProperties.MessageId);
+            await SettleAsync(() => channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true));
+        }
         finally
         {
             Interlocked.Exchange(ref _lastDeliveryTicks, time.GetUtcNow().UtcTicks);
@@ -335,6 +342,9 @@ public sealed partial class JobConsumerService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} of batch {BatchId} abandoned: its channel closed, the broker has requeued it")]
     private static partial void LogAbandoned(ILogger logger, string jobId, string batchId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job message {MessageId}: publishing its outcome failed; it goes back to the queue")]
+    private static partial void LogHandOnFailed(ILogger logger, Exception exception, string? messageId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Settling a delivery on a closed channel was skipped")]
     private static partial void LogSettleFailed(ILogger logger, Exception exception);
