@@ -1,6 +1,7 @@
 using ImageJobs.Producer.Batches;
 using ImageJobs.Producer.Demo;
 using ImageJobs.Producer.Startup;
+using ImageJobs.Producer.Telemetry;
 
 namespace ImageJobs.Producer;
 
@@ -11,6 +12,11 @@ public static class ProducerServiceExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddOptions<BatchLimits>().BindConfiguration(BatchLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<QueueSampler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<QueueSampler>());
+        builder.Services.AddSingleton<ProducerMetrics>();
 
         builder.Services.AddSingleton<BatchStore>();
         builder.Services.AddSingleton<BatchTracker>();

@@ -5,6 +5,7 @@ using Azure.Storage.Blobs.Models;
 using ImageJobs.Worker.Contracts;
 using ImageJobs.Worker.Messaging;
 using ImageJobs.Worker.Storage;
+using ImageJobs.Producer.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Producer.Batches;
@@ -38,12 +39,15 @@ public sealed partial class BatchSubmitter(
     TimeProvider time,
     IOptions<StorageOptions> storage,
     IOptions<BatchLimits> limits,
+    ProducerMetrics metrics,
     ILogger<BatchSubmitter> logger)
 {
     private static readonly ActivitySource ActivitySource = new("ImageJobs.Producer");
 
     public async Task<BatchAccepted> SubmitAsync(SubmitBatchRequest request, string? idempotencyKey, CancellationToken cancellationToken)
     {
+        // The parent of every publish of this batch, and so of every worker's "process job" span.
+        using var activity = ActivitySource.StartActivity("submit batch");
         var errors = BatchRequestValidator.Validate(request, limits.Value);
         if (idempotencyKey is not null && !JobPlanner.IsValidIdempotencyKey(idempotencyKey))
         {
@@ -73,8 +77,8 @@ public sealed partial class BatchSubmitter(
             now = earlier.CreatedAt;
         }
 
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["BatchId"] = batchId });
         var items = request.Items ?? await ExpandPrefixAsync(request.Prefix ?? string.Empty, request.Template!, cancellationToken);
-        using var activity = ActivitySource.StartActivity("submit batch");
         activity?.SetTag("imagejobs.batch_id", batchId);
         activity?.SetTag("imagejobs.jobs", items.Count);
 
@@ -86,6 +90,7 @@ public sealed partial class BatchSubmitter(
             .ToList();
         var stopwatch = Stopwatch.StartNew();
         await publisher.PublishAsync(JobTopology.JobsQueue, messages, cancellationToken);
+        metrics.Published(messages.Count);
         await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: true, requestHash), cancellationToken);
         LogPublished(logger, batchId, jobs.Count, stopwatch.ElapsedMilliseconds);
 
