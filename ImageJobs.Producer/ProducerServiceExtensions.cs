@@ -1,5 +1,7 @@
 using ImageJobs.Producer.Batches;
 using ImageJobs.Producer.Demo;
+using ImageJobs.Producer.Outputs;
+using ImageJobs.Producer.Sources;
 using ImageJobs.Producer.Startup;
 using ImageJobs.Producer.Telemetry;
 
@@ -22,6 +24,9 @@ public static class ProducerServiceExtensions
         builder.Services.AddSingleton<BatchTracker>();
         builder.Services.AddSingleton<BatchSubmitter>();
         builder.Services.AddSingleton<DeadLetterRequeuer>();
+        builder.Services.AddSingleton<ManifestSubmitter>();
+        builder.Services.AddOptions<UploadLimits>().BindConfiguration(UploadLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<SourceUploader>();
 
         builder.Services.AddSingleton<InfrastructureInitializer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InfrastructureInitializer>());
@@ -39,7 +44,13 @@ public static class ProducerServiceExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // The web page (wwwroot/index.html): plain files, nothing built, nothing from the network.
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
         app.MapBatchEndpoints();
+        app.MapManifestEndpoints();
+        app.MapSourceEndpoints();
+        app.MapResultEndpoints();
         return app;
     }
 }

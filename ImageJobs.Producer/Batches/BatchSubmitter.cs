@@ -101,7 +101,8 @@ public sealed partial class BatchSubmitter(
     {
         var container = blobs.GetBlobContainerClient(storage.Value.SourcesContainer);
         var items = new List<BatchItem>();
-        await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
+        var traits = JobPlanner.UsesMetadata(template) ? BlobTraits.Metadata : BlobTraits.None;
+        await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix, Traits = traits }, cancellationToken))
         {
             if (items.Count == limits.Value.MaxJobsPerBatch)
             {
@@ -111,7 +112,7 @@ public sealed partial class BatchSubmitter(
                 });
             }
 
-            items.Add(new BatchItem(blob.Name, JobPlanner.ApplyTemplate(template, blob.Name, items.Count)));
+            items.Add(new BatchItem(blob.Name, JobPlanner.ApplyTemplate(template, blob.Name, items.Count, blob.Metadata)));
         }
 
         if (items.Count == 0)
