@@ -49,6 +49,7 @@ public static class ProducerServiceExtensions
         app.UseStaticFiles();
         app.MapBatchEndpoints();
         app.MapManifestEndpoints();
+        app.MapOperatorEndpoints();
         app.MapSourceEndpoints();
         app.MapResultEndpoints();
         return app;
