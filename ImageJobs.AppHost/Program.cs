@@ -16,7 +16,8 @@ var producer = builder.AddProject<Projects.ImageJobs_Producer>("producer")
     .WithDemoBatch()
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints()
-    .WithUrlAnnouncement();
+    .WithUrlAnnouncement()
+    .WithOperatorCommands();
 
 builder.AddProject<Projects.ImageJobs_Worker>("worker")
     .WithReplicas(builder.WorkerReplicas())

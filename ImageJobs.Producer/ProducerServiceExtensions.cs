@@ -1,7 +1,10 @@
 using ImageJobs.Producer.Batches;
 using ImageJobs.Producer.Demo;
+using ImageJobs.Producer.Outputs;
 using ImageJobs.Producer.Preview;
+using ImageJobs.Producer.Sources;
 using ImageJobs.Producer.Startup;
+using ImageJobs.Producer.Telemetry;
 
 namespace ImageJobs.Producer;
 
@@ -13,10 +16,18 @@ public static class ProducerServiceExtensions
         builder.Services.AddOptions<BatchLimits>().BindConfiguration(BatchLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
+        builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<QueueSampler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<QueueSampler>());
+        builder.Services.AddSingleton<ProducerMetrics>();
+
         builder.Services.AddSingleton<BatchStore>();
         builder.Services.AddSingleton<BatchTracker>();
         builder.Services.AddSingleton<BatchSubmitter>();
         builder.Services.AddSingleton<DeadLetterRequeuer>();
+        builder.Services.AddSingleton<ManifestSubmitter>();
+        builder.Services.AddOptions<UploadLimits>().BindConfiguration(UploadLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<SourceUploader>();
 
         builder.Services.AddSingleton<InfrastructureInitializer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InfrastructureInitializer>());
@@ -34,7 +45,14 @@ public static class ProducerServiceExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // The web page (wwwroot/index.html): plain files, nothing built, nothing from the network.
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
         app.MapBatchEndpoints();
+        app.MapManifestEndpoints();
+        app.MapOperatorEndpoints();
+        app.MapSourceEndpoints();
+        app.MapResultEndpoints();
         app.MapPreviewEndpoints();
         return app;
     }

@@ -2,6 +2,7 @@ using ImageJobs.Worker.Messaging;
 using ImageJobs.Worker.Processing;
 using ImageJobs.Worker.Rendering;
 using ImageJobs.Worker.Storage;
+using ImageJobs.Worker.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ImageJobs.Worker;
@@ -24,6 +25,8 @@ public static class WorkerServiceExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<FontLibrary>(_ => new FontLibrary());
         builder.Services.AddSingleton(sp => new ImageRenderer(sp.GetRequiredService<FontLibrary>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RenderLimits>>().Value));
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton<WorkerMetrics>();
         builder.Services.AddSingleton<JobProcessor>();
         builder.Services.AddSingleton<ConfirmedPublisher>();
 

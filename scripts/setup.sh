@@ -15,6 +15,13 @@ if [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
     as_root service rabbitmq-server stop >/dev/null 2>&1 || true
 fi
 
+if [ ! -x /usr/bin/chromium ]; then
+    # The web page's browser tests drive Debian's Chromium headless (no browser download).
+    echo "==> Installing chromium (Debian package)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 if ! command -v azurite-blob >/dev/null; then
     echo "==> Installing azurite (npm)"
     as_root npm install -g --no-fund --no-audit azurite@3.37.0 >/dev/null

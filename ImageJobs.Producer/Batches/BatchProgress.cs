@@ -14,7 +14,12 @@ public sealed record BatchStatus(
     int Failed,
     int Pending,
     bool Done,
-    IReadOnlyList<JobFailure> Failures);
+    IReadOnlyList<JobFailure> Failures,
+    double PerSecond = 0,
+    double? EtaSeconds = null);
+
+/// <summary>The counts of a batch still running, for the progress gauges.</summary>
+public sealed record ActiveBatch(string BatchId, int Succeeded, int Failed, int Pending);
 
 /// <summary>
 /// Pure progress arithmetic of one batch. Outcomes are keyed by job id, so a duplicate outcome
@@ -24,6 +29,7 @@ public sealed record BatchStatus(
 public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int total)
 {
     private readonly Dictionary<string, JobOutcome> _outcomes = new(StringComparer.Ordinal);
+    private readonly ThroughputWindow _throughput = new(TimeSpan.FromMinutes(1));
 
     public string BatchId { get; } = batchId;
 
@@ -34,6 +40,10 @@ public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int 
     public int Failed { get; private set; }
 
     public bool Done => Succeeded + Failed >= Total;
+
+    public int Pending => Math.Max(0, Total - Succeeded - Failed);
+
+    public ActiveBatch Counts() => new(BatchId, Succeeded, Failed, Pending);
 
     /// <summary>Returns true when the outcome changed the counts.</summary>
     public bool Apply(JobOutcome outcome)
@@ -60,6 +70,11 @@ public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int 
         Count(previous, -1);
         Count(outcome.Status, +1);
         _outcomes[outcome.JobId] = outcome;
+        if (outcome.Status is JobStatus.Succeeded or JobStatus.Failed)
+        {
+            _throughput.Add(outcome.CompletedAt);
+        }
+
         return true;
     }
 
@@ -82,13 +97,20 @@ public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int 
             .Select(o => new JobFailure(o.JobId, o.ErrorCode, o.Error))
             .ToList();
 
-    public BatchStatus Snapshot(int maxFailures = 100) => new(
-        BatchId,
-        createdAt,
-        Total,
-        Succeeded,
-        Failed,
-        Math.Max(0, Total - Succeeded - Failed),
-        Done,
-        Failures().Take(maxFailures).ToList());
+    /// <summary>The batch as a client sees it at <paramref name="now"/> (null: no rate or ETA).</summary>
+    public BatchStatus Snapshot(DateTimeOffset? now = null, int maxFailures = 100)
+    {
+        var perSecond = now is { } at && !Done ? Math.Round(_throughput.PerSecond(at, createdAt), 2) : 0;
+        return new(
+            BatchId,
+            createdAt,
+            Total,
+            Succeeded,
+            Failed,
+            Pending,
+            Done,
+            Failures().Take(maxFailures).ToList(),
+            perSecond,
+            now is null ? null : ThroughputWindow.EtaSeconds(Pending, perSecond));
+    }
 }

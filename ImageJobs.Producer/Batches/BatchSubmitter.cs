@@ -6,6 +6,7 @@ using ImageJobs.Producer.Startup;
 using ImageJobs.Worker.Contracts;
 using ImageJobs.Worker.Messaging;
 using ImageJobs.Worker.Storage;
+using ImageJobs.Producer.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Producer.Batches;
@@ -40,12 +41,15 @@ public sealed partial class BatchSubmitter(
     TimeProvider time,
     IOptions<StorageOptions> storage,
     IOptions<BatchLimits> limits,
+    ProducerMetrics metrics,
     ILogger<BatchSubmitter> logger)
 {
     private static readonly ActivitySource ActivitySource = new("ImageJobs.Producer");
 
     public async Task<BatchAccepted> SubmitAsync(SubmitBatchRequest request, string? idempotencyKey, CancellationToken cancellationToken)
     {
+        // The parent of every publish of this batch, and so of every worker's "process job" span.
+        using var activity = ActivitySource.StartActivity("submit batch");
         var errors = BatchRequestValidator.Validate(request, limits.Value);
         if (idempotencyKey is not null && !JobPlanner.IsValidIdempotencyKey(idempotencyKey))
         {
@@ -77,8 +81,8 @@ public sealed partial class BatchSubmitter(
             now = earlier.CreatedAt;
         }
 
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["BatchId"] = batchId });
         var items = request.Items ?? await ExpandPrefixAsync(request.Prefix ?? string.Empty, request.Template!, cancellationToken);
-        using var activity = ActivitySource.StartActivity("submit batch");
         activity?.SetTag("imagejobs.batch_id", batchId);
         activity?.SetTag("imagejobs.jobs", items.Count);
 
@@ -90,6 +94,7 @@ public sealed partial class BatchSubmitter(
             .ToList();
         var stopwatch = Stopwatch.StartNew();
         await publisher.PublishAsync(JobTopology.JobsQueue, messages, cancellationToken);
+        metrics.Published(messages.Count);
         await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: true, requestHash), cancellationToken);
         LogPublished(logger, batchId, jobs.Count, stopwatch.ElapsedMilliseconds);
 
@@ -100,7 +105,8 @@ public sealed partial class BatchSubmitter(
     {
         var container = blobs.GetBlobContainerClient(storage.Value.SourcesContainer);
         var items = new List<BatchItem>();
-        await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
+        var traits = JobPlanner.UsesMetadata(template) ? BlobTraits.Metadata : BlobTraits.None;
+        await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix, Traits = traits }, cancellationToken))
         {
             if (items.Count == limits.Value.MaxJobsPerBatch)
             {
@@ -110,7 +116,7 @@ public sealed partial class BatchSubmitter(
                 });
             }
 
-            items.Add(new BatchItem(blob.Name, JobPlanner.ApplyTemplate(template, blob.Name, items.Count)));
+            items.Add(new BatchItem(blob.Name, JobPlanner.ApplyTemplate(template, blob.Name, items.Count, blob.Metadata)));
         }
 
         if (items.Count == 0)

@@ -6,11 +6,20 @@ namespace ImageJobs.Producer.Batches;
 /// The producer's view of every batch: progress in memory, rebuilt from <see cref="BatchStore"/>
 /// on first use, so counts survive a restart. Outcomes are stored before they are counted.
 /// </summary>
-public sealed class BatchTracker(BatchStore store) : IDisposable
+public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposable
 {
     // One gate: loads and applies must not interleave, or an outcome could be missed.
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, BatchProgress> _batches = new(StringComparer.Ordinal);
+
+    // Read by metric callbacks, which must not wait for the gate: replaced whole after each change.
+    private volatile IReadOnlyList<ActiveBatch> _active = [];
+
+    /// <summary>The counts of every unfinished batch known in memory, as of the last change.</summary>
+    public IReadOnlyList<ActiveBatch> ActiveBatches() => _active;
+
+    private void RefreshActive() =>
+        _active = _batches.Values.Where(p => !p.Done).Select(p => p.Counts()).ToList();
 
     public async Task StartAsync(BatchDefinition batch, CancellationToken cancellationToken)
     {
@@ -19,6 +28,7 @@ public sealed class BatchTracker(BatchStore store) : IDisposable
         try
         {
             _batches.TryAdd(batch.BatchId, new BatchProgress(batch.BatchId, batch.CreatedAt, batch.Total));
+            RefreshActive();
         }
         finally
         {
@@ -27,7 +37,7 @@ public sealed class BatchTracker(BatchStore store) : IDisposable
     }
 
     public Task<BatchStatus?> GetAsync(string batchId, CancellationToken cancellationToken) =>
-        ReadAsync(batchId, progress => progress.Snapshot(), cancellationToken);
+        ReadAsync(batchId, progress => progress.Snapshot(time.GetUtcNow()), cancellationToken);
 
     public Task<IReadOnlyList<JobFailure>?> GetFailuresAsync(string batchId, CancellationToken cancellationToken) =>
         ReadAsync(batchId, progress => progress.Failures(), cancellationToken);
@@ -77,6 +87,8 @@ public sealed class BatchTracker(BatchStore store) : IDisposable
                     }
                 }
             }
+
+            RefreshActive();
         }
         finally
         {
@@ -103,6 +115,7 @@ public sealed class BatchTracker(BatchStore store) : IDisposable
         }
 
         _batches[batchId] = progress;
+        RefreshActive();
         return progress;
     }
 

@@ -1,6 +1,7 @@
 using ImageJobs.Worker.Contracts;
 using ImageJobs.Worker.Messaging;
 using ImageJobs.Worker.Processing;
+using ImageJobs.Producer.Telemetry;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 
@@ -19,6 +20,7 @@ public sealed partial class DeadLetterRequeuer(
     ConfirmedPublisher publisher,
     BatchTracker tracker,
     TimeProvider time,
+    ProducerMetrics metrics,
     IOptions<MessagingOptions> options,
     ILogger<DeadLetterRequeuer> logger)
 {
@@ -62,6 +64,7 @@ public sealed partial class DeadLetterRequeuer(
         }
 
         var requeued = selected.Count;
+        metrics.Requeued(requeued);
         LogRequeued(logger, batchId, requeued, duplicates.Count);
         return new RequeueResult(requeued, duplicates.Count);
     }

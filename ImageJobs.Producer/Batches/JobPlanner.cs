@@ -2,13 +2,14 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using ImageJobs.Worker.Contracts;
 using ImageJobs.Worker.Rendering;
 
 namespace ImageJobs.Producer.Batches;
 
 /// <summary>Pure batch arithmetic: ids, names and texts of a batch's jobs.</summary>
-public static class JobPlanner
+public static partial class JobPlanner
 {
     /// <summary>A short, sortable, unique batch id: time first, then randomness.</summary>
     public static string NewBatchId(DateTimeOffset now) =>
@@ -39,17 +40,30 @@ public static class JobPlanner
         return $"{batchId}/{index.ToString("D6", CultureInfo.InvariantCulture)}-{fileName}";
     }
 
-    /// <summary>Replaces {name}, {stem} and {index} in a template; other text is kept as it is.</summary>
-    public static string ApplyTemplate(string template, string sourceBlob, int index)
+    /// <summary>
+    /// Replaces {name}, {stem}, {index} (1-based) and {meta:key} (the blob's metadata, empty when
+    /// absent) in a template; other text is kept as it is.
+    /// </summary>
+    public static string ApplyTemplate(string template, string sourceBlob, int index, IDictionary<string, string>? metadata = null)
     {
         var name = sourceBlob[(sourceBlob.LastIndexOf('/') + 1)..];
         var dot = name.LastIndexOf('.');
         var stem = dot > 0 ? name[..dot] : name;
-        return template
+        var text = template
             .Replace("{name}", name, StringComparison.Ordinal)
             .Replace("{stem}", stem, StringComparison.Ordinal)
             .Replace("{index}", (index + 1).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        return text.Contains("{meta:", StringComparison.Ordinal)
+            ? MetaPlaceholder().Replace(text, match => metadata is not null && metadata.TryGetValue(match.Groups[1].Value, out var value) ? value : string.Empty)
+            : text;
     }
+
+    /// <summary>Whether a template reads blob metadata, so listing asks for it only then.</summary>
+    public static bool UsesMetadata(string template) => template.Contains("{meta:", StringComparison.Ordinal);
+
+    // Metadata keys are C# identifiers (Azure's rule), so this cannot swallow other braces.
+    [GeneratedRegex(@"\{meta:([A-Za-z_][A-Za-z0-9_]*)\}", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex MetaPlaceholder();
 
     public static IReadOnlyList<RenderJob> Plan(string batchId, IReadOnlyList<BatchItem> items, TextStyle? batchStyle, DateTimeOffset now)
     {

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using ImageJobs.Worker.Contracts;
 using ImageJobs.Worker.Messaging;
 using ImageJobs.Worker.Processing;
+using ImageJobs.Producer.Telemetry;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -18,6 +19,7 @@ namespace ImageJobs.Producer.Batches;
 public sealed partial class OutcomeConsumer(
     IConnection connection,
     BatchTracker tracker,
+    ProducerMetrics metrics,
     IOptions<MessagingOptions> options,
     ILogger<OutcomeConsumer> logger) : BackgroundService
 {
@@ -92,6 +94,11 @@ public sealed partial class OutcomeConsumer(
             }
 
             await tracker.RecordAsync(group, stoppingToken);
+            foreach (var outcome in group)
+            {
+                metrics.OutcomeRecorded(outcome.Status);
+            }
+
             await channel.BasicAckAsync(lastTag, multiple: true, stoppingToken);
         }
     }

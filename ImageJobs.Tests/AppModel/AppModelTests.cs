@@ -96,6 +96,16 @@ public sealed class AppModelTests
     }
 
     [Fact]
+    public async Task The_producer_has_dashboard_commands_for_a_demo_batch_and_requeueing_the_latest_failures()
+    {
+        var builder = await BuildAsync("Infrastructure:Mode=Containers");
+
+        var commands = builder.Resources.Single(r => r.Name == "producer").Annotations.OfType<ResourceCommandAnnotation>().Select(c => c.Name).ToList();
+        Assert.Contains("submit-demo-batch", commands);
+        Assert.Contains("requeue-latest-failures", commands);
+    }
+
+    [Fact]
     public async Task The_publish_manifest_holds_no_executable_and_no_emulator()
     {
         using var output = new ScratchDirectory();

@@ -1,19 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using ImageJobs.Producer;
 using ImageJobs.Producer.Batches;
-using ImageJobs.Producer.Startup;
 using ImageJobs.Tests.Support;
-using ImageJobs.Worker;
 using ImageJobs.Worker.Contracts;
 using ImageJobs.Worker.Messaging;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ImageJobs.Tests.Integration;
@@ -170,36 +161,10 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
         return await ServiceHosts.ReadyCountAsync(channel, queue);
     }
 
-    private async Task<RunningProducer> StartProducerAsync()
+    private async Task<InProcessProducer> StartProducerAsync()
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:messaging"] = infrastructure.RabbitMQConnectionString,
-            ["ConnectionStrings:blobs"] = infrastructure.BlobConnectionString,
-            ["Storage:SourcesContainer"] = $"sources-{_suffix}",
-            ["Storage:ResultsContainer"] = $"results-{_suffix}",
-            ["Storage:BatchesContainer"] = $"batches-{_suffix}",
-        });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.AddWorkerServices();
-        builder.AddProducerServices();
-        var app = builder.Build();
-        app.MapProducerEndpoints();
-        await app.StartAsync();
-        await app.Services.GetRequiredService<InfrastructureInitializer>().Ready.WaitAsync(TimeSpan.FromSeconds(30));
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        output.WriteLine($"producer at {address}");
-        return new RunningProducer(app, new HttpClient { BaseAddress = new Uri(address) });
-    }
-
-    private sealed record RunningProducer(WebApplication App, HttpClient Http) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            Http.Dispose();
-            await App.StopAsync();
-            await App.DisposeAsync();
-        }
+        var producer = await InProcessProducer.StartAsync(infrastructure, _suffix);
+        output.WriteLine($"producer at {producer.Address}");
+        return producer;
     }
 }

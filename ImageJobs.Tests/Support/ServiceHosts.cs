@@ -12,7 +12,7 @@ namespace ImageJobs.Tests.Support;
 public static class ServiceHosts
 {
     public static IHost Worker(LocalInfrastructure infrastructure, string containerSuffix, bool consume = true,
-        string? blobConnectionString = null, IDictionary<string, string?>? settings = null)
+        string? blobConnectionString = null, IDictionary<string, string?>? settings = null, Action<HostApplicationBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -37,6 +37,7 @@ public static class ServiceHosts
             builder.Services.AddHostedService<JobConsumerService>();
         }
 
+        configure?.Invoke(builder);
         return builder.Build();
     }
 

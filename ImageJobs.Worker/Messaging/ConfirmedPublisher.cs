@@ -55,6 +55,12 @@ public sealed partial class ConfirmedPublisher(
 
     private async Task PublishGroupAsync(string exchange, string routingKey, IReadOnlyList<OutgoingMessage> messages, int start, int count, CancellationToken cancellationToken)
     {
+        // One span per group: the messages carry its context, so each consumer's span joins the
+        // publisher's trace (under the caller's span, such as "submit batch").
+        using var activity = ActivitySource.StartActivity($"publish {(routingKey.Length > 0 ? routingKey : exchange)}", ActivityKind.Producer);
+        activity?.SetTag("messaging.system", "rabbitmq");
+        activity?.SetTag("messaging.destination.name", routingKey.Length > 0 ? routingKey : exchange);
+        activity?.SetTag("messaging.batch.message_count", count);
         for (var attempt = 1; ; attempt++)
         {
             try

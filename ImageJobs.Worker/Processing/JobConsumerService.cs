@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using ImageJobs.Worker.Contracts;
 using ImageJobs.Worker.Messaging;
+using ImageJobs.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
@@ -20,6 +21,7 @@ public sealed partial class JobConsumerService(
     IConnection connection,
     JobProcessor processor,
     ConfirmedPublisher publisher,
+    WorkerMetrics metrics,
     IOptions<MessagingOptions> options,
     TimeProvider time,
     ILogger<JobConsumerService> logger) : BackgroundService
@@ -143,6 +145,7 @@ public sealed partial class JobConsumerService(
         }
 
         await _inFlight.WaitAsync();
+        metrics.JobStarted();
         try
         {
             await ProcessDeliveryAsync(channel, delivery);
@@ -156,6 +159,7 @@ public sealed partial class JobConsumerService(
         }
         finally
         {
+            metrics.JobEnded();
             Interlocked.Exchange(ref _lastDeliveryTicks, time.GetUtcNow().UtcTicks);
             _inFlight.Release();
         }
@@ -167,6 +171,7 @@ public sealed partial class JobConsumerService(
         var attempt = retries + MessageTracing.DeliveryCount(delivery.BasicProperties) + 1;
         using var activity = JobProcessor.ActivitySource.StartActivity(
             "process job", ActivityKind.Consumer, MessageTracing.Extract(delivery.BasicProperties));
+        var started = time.GetTimestamp();
 
         RenderJob job;
         try
@@ -176,6 +181,7 @@ public sealed partial class JobConsumerService(
         catch (JobFailedException ex)
         {
             LogMalformed(logger, ex, delivery.BasicProperties.MessageId, ex.Code);
+            metrics.Failed(ex.Code, time.GetElapsedTime(started));
             await DeadLetterAsync(channel, delivery, new FailureDetails(ex.Code, ex.Message, attempt, WorkerName, time.GetUtcNow()));
             return;
         }
@@ -196,10 +202,12 @@ public sealed partial class JobConsumerService(
             await ReportSuccessAsync(job, result, attempt, delivery.Redelivered);
             await SettleAsync(() => channel.BasicAckAsync(delivery.DeliveryTag, multiple: false));
             LogSucceeded(logger, job.JobId, job.BatchId, attempt);
+            metrics.Completed(time.GetElapsedTime(started));
         }
         catch (JobFailedException ex) when (!ex.Transient)
         {
             LogFailed(logger, ex, job.JobId, job.BatchId, ex.Code);
+            metrics.Failed(ex.Code, time.GetElapsedTime(started));
             await DeadLetterAsync(channel, delivery, new FailureDetails(ex.Code, ex.Message, attempt, WorkerName, time.GetUtcNow()));
         }
         catch (OperationCanceledException) when (!channel.IsOpen)
@@ -211,7 +219,7 @@ public sealed partial class JobConsumerService(
             var timedOut = ex is OperationCanceledException or TimeoutException && jobCancellation.IsCancellationRequested;
             var code = timedOut ? JobErrorCodes.Timeout : (ex as JobFailedException)?.Code ?? ex.GetType().Name;
             var message = timedOut ? $"The job did not finish within {options.Value.JobTimeout}." : ex.Message;
-            await RetryLaterAsync(channel, delivery, job, retries + 1, code, message, ex, attempt);
+            await RetryLaterAsync(channel, delivery, job, retries + 1, code, message, ex, attempt, time.GetElapsedTime(started));
         }
         finally
         {
@@ -223,11 +231,12 @@ public sealed partial class JobConsumerService(
     /// A transient failure goes to a delay queue (acked here, so it does not burn the delivery
     /// limit kept for crashing jobs) until the retries run out; then it is dead-lettered.
     /// </summary>
-    private async Task RetryLaterAsync(IChannel channel, BasicDeliverEventArgs delivery, RenderJob job, int retry, string code, string message, Exception ex, int attempt)
+    private async Task RetryLaterAsync(IChannel channel, BasicDeliverEventArgs delivery, RenderJob job, int retry, string code, string message, Exception ex, int attempt, TimeSpan elapsed)
     {
         if (retry > options.Value.TransientRetries)
         {
             LogFailed(logger, ex, job.JobId, job.BatchId, JobErrorCodes.RetriesExhausted);
+            metrics.Failed(JobErrorCodes.RetriesExhausted, elapsed);
             await DeadLetterAsync(channel, delivery, new FailureDetails(JobErrorCodes.RetriesExhausted,
                 $"Gave up after {attempt} attempts; last error ({code}): {message}", attempt, WorkerName, time.GetUtcNow()));
             return;
@@ -235,6 +244,7 @@ public sealed partial class JobConsumerService(
 
         var queue = JobTopology.RetryQueueFor(retry);
         LogRetrying(logger, ex, job.JobId, job.BatchId, code, attempt, queue);
+        metrics.Retried(code, elapsed);
         await HandOnAsync(channel, delivery, string.Empty, queue, new Dictionary<string, object?> { [FailureHeaders.Retries] = retry });
     }
 

@@ -6,6 +6,7 @@ using Azure.Storage.Blobs.Models;
 using ImageJobs.Worker.Contracts;
 using ImageJobs.Worker.Rendering;
 using ImageJobs.Worker.Storage;
+using ImageJobs.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Worker.Processing;
@@ -24,15 +25,21 @@ public sealed class JobProcessor(
     BlobServiceClient blobs,
     ImageRenderer renderer,
     IOptions<StorageOptions> storage,
-    IOptions<RenderLimits> limits)
+    IOptions<RenderLimits> limits,
+    WorkerMetrics metrics,
+    TimeProvider time)
 {
     public static readonly ActivitySource ActivitySource = new("ImageJobs.Worker");
 
     public async Task<JobResult> ProcessAsync(RenderJob job, DeliveryInfo delivery, CancellationToken cancellationToken)
     {
+        var stage = time.GetTimestamp();
         var source = await DownloadAsync(job.SourceBlob, cancellationToken);
+        metrics.Stage(WorkerMetrics.StageDownload, time.GetElapsedTime(stage));
+        metrics.BytesIn(source.Length);
 
         RenderedImage rendered;
+        stage = time.GetTimestamp();
         using (ActivitySource.StartActivity("render"))
         {
             try
@@ -45,6 +52,8 @@ public sealed class JobProcessor(
             }
         }
 
+        metrics.Stage(WorkerMetrics.StageRender, time.GetElapsedTime(stage));
+        stage = time.GetTimestamp();
         using (ActivitySource.StartActivity("upload"))
         {
             var result = blobs.GetBlobContainerClient(storage.Value.ResultsContainer).GetBlobClient(job.ResultBlob);
@@ -63,6 +72,8 @@ public sealed class JobProcessor(
             }, cancellationToken);
         }
 
+        metrics.Stage(WorkerMetrics.StageUpload, time.GetElapsedTime(stage));
+        metrics.BytesOut(rendered.Data.Length);
         return new JobResult(job.ResultBlob, rendered.Data.Length);
     }
 

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using ImageJobs.Producer.Sources;
+using ImageJobs.Worker.Rendering;
+using Microsoft.Extensions.Options;
+
+namespace ImageJobs.Producer.Batches;
+
+public static class ManifestEndpoints
+{
+    private static readonly JsonSerializerOptions StyleJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+
+    /// <summary>
+    /// POST /api/batches/manifest, multipart: <c>manifest</c> (a .csv or .jsonl file) and an
+    /// optional <c>style</c> (JSON) for the whole batch. 400 with every bad row by line number.
+    /// </summary>
+    public static IEndpointRouteBuilder MapManifestEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/batches/manifest", async (HttpRequest request, ManifestSubmitter submitter, IOptions<UploadLimits> limits, CancellationToken cancellationToken) =>
+        {
+            if (!request.HasFormContentType)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Send multipart/form-data with a 'manifest' file.");
+            }
+
+            var form = await request.ReadFormAsync(cancellationToken);
+            if (form.Files["manifest"] is not { } file || ManifestParser.FormatOf(file.FileName) is not { } format)
+            {
+                return Invalid("manifest", "A 'manifest' file named *.csv or *.jsonl is required.");
+            }
+
+            if (file.Length > limits.Value.MaxManifestBytes)
+            {
+                return Invalid("manifest", $"The manifest is larger than {limits.Value.MaxManifestBytes:N0} bytes.");
+            }
+
+            TextStyle? style = null;
+            if (form["style"].ToString() is { Length: > 0 } styleJson)
+            {
+                try
+                {
+                    style = JsonSerializer.Deserialize<TextStyle>(styleJson, StyleJson);
+                }
+                catch (JsonException ex)
+                {
+                    return Invalid("style", ex.Message);
+                }
+            }
+
+            using var reader = new StreamReader(file.OpenReadStream());
+            var content = await reader.ReadToEndAsync(cancellationToken);
+            try
+            {
+                var idempotencyKey = request.Headers["Idempotency-Key"].ToString();
+                var accepted = await submitter.SubmitAsync(content, format, style, idempotencyKey.Length > 0 ? idempotencyKey : null, cancellationToken);
+                return Results.Accepted(accepted.StatusUrl, accepted);
+            }
+            catch (BatchRejectedException ex)
+            {
+                return Results.ValidationProblem(ex.Errors, title: "The manifest is invalid; nothing was published.");
+            }
+            catch (BatchConflictException ex)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: ex.Message);
+            }
+        }).DisableAntiforgery();
+
+        return app;
+    }
+
+    private static IResult Invalid(string field, string message) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The manifest is invalid; nothing was published.");
+}

@@ -1,0 +1,37 @@
+using ImageJobs.Producer.Demo;
+
+namespace ImageJobs.Producer.Batches;
+
+/// <summary>One-click operations, called by the Aspire dashboard's commands on the producer resource.</summary>
+public static class OperatorEndpoints
+{
+    public static IEndpointRouteBuilder MapOperatorEndpoints(this IEndpointRouteBuilder app)
+    {
+        var operations = app.MapGroup("/api/operator");
+
+        operations.MapPost("/demo-batch", async (BatchSubmitter submitter, CancellationToken cancellationToken) =>
+        {
+            try
+            {
+                var accepted = await submitter.SubmitAsync(
+                    new SubmitBatchRequest { Prefix = DemoBatchSeeder.Prefix, Template = "Demo {stem} #{index}" }, null, cancellationToken);
+                return Results.Accepted(accepted.StatusUrl, accepted);
+            }
+            catch (BatchRejectedException ex)
+            {
+                return Results.ValidationProblem(ex.Errors, title: "No demo batch: the sample images are missing.");
+            }
+        });
+
+        operations.MapPost("/requeue-latest", async (BatchTracker tracker, DeadLetterRequeuer requeuer, CancellationToken cancellationToken) =>
+        {
+            var batches = await tracker.ListAsync(cancellationToken);
+            var latest = batches.Count > 0 ? batches[0] : null;
+            return latest is null
+                ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "There is no batch yet.")
+                : Results.Ok(new { latest.BatchId, Result = await requeuer.RequeueAsync(latest.BatchId, null, cancellationToken) });
+        });
+
+        return app;
+    }
+}

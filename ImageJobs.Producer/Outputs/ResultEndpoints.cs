@@ -1,0 +1,58 @@
+using System.IO.Compression;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using ImageJobs.Producer.Batches;
+using ImageJobs.Producer.Sources;
+using ImageJobs.Worker.Storage;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace ImageJobs.Producer.Outputs;
+
+public static class ResultEndpoints
+{
+    public static IEndpointRouteBuilder MapResultEndpoints(this IEndpointRouteBuilder app)
+    {
+        // A batch's results: names, sizes and download links (through the producer: storage stays private).
+        app.MapGet("/api/batches/{batchId}/results", async (string batchId, BatchTracker tracker, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
+            await tracker.GetAsync(batchId, cancellationToken) is null
+                ? NoBatch(batchId)
+                : await SourceEndpoints.ListAsync(ResultsContainer(blobs, storage), batchId + "/", "/api/results/", cancellationToken));
+
+        app.MapGet("/api/results/{**name}", (string name, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
+            SourceEndpoints.DownloadAsync(ResultsContainer(blobs, storage), name, cancellationToken));
+
+        // Every result of a batch in one zip, streamed as it is read: stored, not deflated (images are compressed already).
+        app.MapGet("/api/batches/{batchId}/results.zip", async (string batchId, HttpContext context, BatchTracker tracker, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
+        {
+            if (await tracker.GetAsync(batchId, cancellationToken) is null)
+            {
+                await NoBatch(batchId).ExecuteAsync(context);
+                return;
+            }
+
+            context.Response.ContentType = "application/zip";
+            context.Response.Headers.ContentDisposition = $"attachment; filename=\"{batchId}-results.zip\"";
+            // ZipArchive writes synchronously; the body is written as it goes, never buffered whole.
+            context.Features.GetRequiredFeature<IHttpBodyControlFeature>().AllowSynchronousIO = true;
+            var container = ResultsContainer(blobs, storage);
+            using var zip = new ZipArchive(context.Response.Body, ZipArchiveMode.Create, leaveOpen: true);
+            await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = batchId + "/" }, cancellationToken))
+            {
+                var entry = zip.CreateEntry(blob.Name[(batchId.Length + 1)..], CompressionLevel.NoCompression);
+                await using var target = entry.Open();
+                var source = await container.GetBlobClient(blob.Name).DownloadStreamingAsync(cancellationToken: cancellationToken);
+                await using var content = source.Value.Content;
+                await content.CopyToAsync(target, cancellationToken);
+            }
+        });
+
+        return app;
+    }
+
+    private static BlobContainerClient ResultsContainer(BlobServiceClient blobs, IOptions<StorageOptions> storage) =>
+        blobs.GetBlobContainerClient(storage.Value.ResultsContainer);
+
+    private static IResult NoBatch(string batchId) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No batch '{batchId}'.");
+}

@@ -1,0 +1,50 @@
+using System.Diagnostics.Metrics;
+using ImageJobs.Producer.Batches;
+
+namespace ImageJobs.Producer.Telemetry;
+
+/// <summary>
+/// The producer's instruments: jobs published, outcomes recorded, and gauges read from state kept
+/// elsewhere (batch progress from <see cref="BatchTracker"/>, queue depths from
+/// <see cref="QueueSampler"/>), so an export never touches storage or the broker.
+/// </summary>
+public sealed class ProducerMetrics
+{
+    public const string MeterName = "ImageJobs.Producer";
+
+    private readonly Counter<long> _published;
+    private readonly Counter<long> _requeued;
+    private readonly Counter<long> _outcomes;
+
+    public ProducerMetrics(IMeterFactory meterFactory, BatchTracker tracker, QueueSampler queues)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _published = meter.CreateCounter<long>("imagejobs.jobs.published", "{job}", "Jobs published and confirmed by the broker.");
+        _requeued = meter.CreateCounter<long>("imagejobs.jobs.requeued", "{job}", "Dead-lettered jobs sent back to work.");
+        _outcomes = meter.CreateCounter<long>("imagejobs.outcomes.recorded", "{outcome}", "Job outcomes stored, by status (duplicates included).");
+
+        meter.CreateObservableGauge("imagejobs.batch.jobs", () => tracker.ActiveBatches().SelectMany(batch => new[]
+        {
+            Measure(batch.Succeeded, batch.BatchId, "succeeded"),
+            Measure(batch.Failed, batch.BatchId, "failed"),
+            Measure(batch.Pending, batch.BatchId, "pending"),
+        }), "{job}", "Jobs of each unfinished batch, by state.");
+
+        meter.CreateObservableGauge("imagejobs.queue.messages", () => queues.Latest.Select(q =>
+            new Measurement<long>(q.Messages, new KeyValuePair<string, object?>("queue", q.Queue))),
+            "{message}", "Messages ready in a queue (sampled every few seconds).");
+        meter.CreateObservableGauge("imagejobs.queue.consumers", () => queues.Latest.Select(q =>
+            new Measurement<long>(q.Consumers, new KeyValuePair<string, object?>("queue", q.Queue))),
+            "{consumer}", "Consumers of a queue (sampled every few seconds).");
+    }
+
+    private static Measurement<long> Measure(int value, string batchId, string state) =>
+        new(value, new KeyValuePair<string, object?>("batch.id", batchId), new KeyValuePair<string, object?>("state", state));
+
+    public void Published(int jobs) => _published.Add(jobs);
+
+    public void Requeued(int jobs) => _requeued.Add(jobs);
+
+    public void OutcomeRecorded(Worker.Contracts.JobStatus status) =>
+        _outcomes.Add(1, new KeyValuePair<string, object?>("status", status.ToString().ToLowerInvariant()));
+}

@@ -1,0 +1,76 @@
+using System.ComponentModel.DataAnnotations;
+using ImageJobs.Worker.Messaging;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+
+namespace ImageJobs.Producer.Telemetry;
+
+/// <summary>One queue's depth and consumers at one moment.</summary>
+public sealed record QueueSample(string Queue, long Messages, long Consumers);
+
+/// <summary>How often the queues are sampled, bound from <c>Telemetry</c>.</summary>
+public sealed class TelemetryOptions
+{
+    public const string SectionName = "Telemetry";
+
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan QueueSampleInterval { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>
+/// Samples queue depth and consumer count with a passive declare, at most once per interval:
+/// an exporter may read the gauges often, and the broker should not pay for each read.
+/// </summary>
+public sealed partial class QueueSampler(
+    IConnection connection,
+    IOptions<TelemetryOptions> options,
+    TimeProvider time,
+    ILogger<QueueSampler> logger) : BackgroundService
+{
+    private static readonly string[] Queues = [JobTopology.JobsQueue, JobTopology.DeadLetterQueue, JobTopology.OutcomesQueue];
+
+    private volatile IReadOnlyList<QueueSample> _latest = [];
+
+    public IReadOnlyList<QueueSample> Latest => _latest;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                _latest = await SampleAsync(stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A queue not declared yet, or the broker away: keep the last figures.
+                LogSampleFailed(logger, ex);
+            }
+
+            try
+            {
+                await Task.Delay(options.Value.QueueSampleInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<QueueSample>> SampleAsync(CancellationToken cancellationToken)
+    {
+        var samples = new List<QueueSample>(Queues.Length);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        foreach (var queue in Queues)
+        {
+            var declared = await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
+            samples.Add(new QueueSample(queue, declared.MessageCount, declared.ConsumerCount));
+        }
+
+        return samples;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Sampling queue depths failed; keeping the last sample")]
+    private static partial void LogSampleFailed(ILogger logger, Exception exception);
+}

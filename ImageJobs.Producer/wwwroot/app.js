@@ -1,0 +1,156 @@
+// The batches page: plain JavaScript against the producer's own API, nothing from the network.
+"use strict";
+const $ = (id) => document.getElementById(id);
+let selected = null;
+
+async function api(path, options) {
+  const response = await fetch(path, options);
+  const body = response.headers.get("content-type")?.includes("json") ? await response.json() : null;
+  return { ok: response.ok, status: response.status, body };
+}
+
+function mode() { return document.querySelector("input[name=mode]:checked").value; }
+
+function style() {
+  return { color: $("color").value.toUpperCase(), outlineColor: $("outline").value.toUpperCase(), fontSizeRatio: Number($("size").value) };
+}
+
+function problems(body) {
+  if (!body) return "failed";
+  const errors = body.errors ? Object.entries(body.errors).map(([k, v]) => `${k}: ${v.join("; ")}`) : [];
+  return [body.title, ...errors].filter(Boolean).join("\n");
+}
+
+function seconds(s) {
+  if (s === null || s === undefined) return "–";
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+function el(tag, props, ...children) {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+}
+
+function renderBatch(b) {
+  const done = b.succeeded + b.failed;
+  const percent = b.total ? Math.floor((100 * done) / b.total) : 100;
+  const li = el("li", { className: b.batchId === selected ? "selected" : "" });
+  li.dataset.batch = b.batchId;
+  li.dataset.percent = String(percent);
+  const bar = el("div", { className: "bar", title: `${percent}%` },
+    el("span", { className: "ok", style: `width:${(100 * b.succeeded) / Math.max(1, b.total)}%` }),
+    el("span", { className: "bad", style: `width:${(100 * b.failed) / Math.max(1, b.total)}%` }));
+  li.append(
+    el("div", { className: "row" }, el("span", { className: "id", textContent: b.batchId }), el("strong", { className: "percent", textContent: `${percent}%` })),
+    bar,
+    el("div", { className: "row muted" },
+      el("span", { textContent: `${b.succeeded} ok · ${b.failed} failed · ${b.pending} pending of ${b.total}` }),
+      el("span", { textContent: b.done ? "done" : `${b.perSecond ?? 0}/s · ETA ${seconds(b.etaSeconds)}` })));
+  li.addEventListener("click", () => { selected = b.batchId; showDetail(b.batchId); refresh(); });
+  return li;
+}
+
+async function refresh() {
+  try {
+    const { ok, body } = await api("/api/batches");
+    if (!ok) throw new Error();
+    $("batches").replaceChildren(...body.slice(0, 30).map(renderBatch));
+    $("status").textContent = `${body.length} batches · updated ${new Date().toLocaleTimeString()}`;
+    if (selected && body.find((b) => b.batchId === selected && !b.done)) showDetail(selected);
+  } catch {
+    $("status").textContent = "producer unreachable; retrying";
+  }
+}
+
+async function showDetail(batchId) {
+  $("detail").hidden = false;
+  $("detail-title").textContent = `Batch ${batchId}`;
+  $("zip-link").href = `/api/batches/${encodeURIComponent(batchId)}/results.zip`;
+  const [failures, results] = await Promise.all([
+    api(`/api/batches/${encodeURIComponent(batchId)}/failures`),
+    api(`/api/batches/${encodeURIComponent(batchId)}/results`)]);
+  $("failures").replaceChildren(...(failures.body ?? []).map((f) =>
+    el("li", {}, el("span", { className: "id", textContent: f.jobId + " " }), el("code", { textContent: f.errorCode ?? "" }), " " + (f.error ?? ""))));
+  if (!failures.body?.length) $("failures").replaceChildren(el("li", { className: "muted", textContent: "none" }));
+  $("results").replaceChildren(...(results.body ?? []).slice(0, 200).map((r) =>
+    el("a", { href: r.url, target: "_blank", title: `${r.name} (${r.bytes} bytes)` },
+      el("img", { src: r.url, loading: "lazy", alt: r.name }), r.name.split("/").pop())));
+}
+
+async function submitBatch(event) {
+  event.preventDefault();
+  $("form-message").textContent = "submitting…";
+  let result;
+  if (mode() === "prefix") {
+    result = await api("/api/batches", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ prefix: $("prefix").value, template: $("template").value, style: style() }),
+    });
+  } else {
+    const file = $("manifest").files[0];
+    if (!file) { $("form-message").textContent = "choose a manifest file"; return; }
+    const form = new FormData();
+    form.append("manifest", file);
+    form.append("style", JSON.stringify(style()));
+    result = await api("/api/batches/manifest", { method: "POST", body: form });
+  }
+  if (result.ok) {
+    selected = result.body.batchId;
+    $("form-message").textContent = `started ${result.body.batchId} (${result.body.total} images)`;
+    refresh();
+  } else {
+    $("form-message").textContent = problems(result.body);
+  }
+}
+
+async function upload() {
+  const files = $("upload").files;
+  if (!files.length) return;
+  const form = new FormData();
+  for (const file of files) form.append("files", file);
+  $("upload-message").textContent = "uploading…";
+  const { ok, body } = await api(`/api/sources?prefix=${encodeURIComponent($("prefix").value)}`, { method: "POST", body: form });
+  $("upload-message").textContent = body
+    ? `${body.uploaded?.length ?? 0} stored, ${body.rejected?.length ?? 0} refused` + (body.rejected?.length ? `: ${body.rejected.map((r) => `${r.name} (${r.reason})`).join(", ")}` : "")
+    : ok ? "done" : "failed";
+  schedulePreview();
+}
+
+// The preview renders one image in the chosen style through POST /api/preview, when the producer has it.
+let previewTimer = null;
+function schedulePreview() { clearTimeout(previewTimer); previewTimer = setTimeout(preview, 400); }
+async function preview() {
+  if (mode() !== "prefix") return;
+  const list = await api(`/api/sources?prefix=${encodeURIComponent($("prefix").value)}`);
+  const first = list.body?.[0];
+  if (!first) { $("preview-caption").textContent = "no image under this prefix yet"; $("preview").removeAttribute("src"); return; }
+  const name = first.name.split("/").pop();
+  const stem = name.includes(".") ? name.slice(0, name.lastIndexOf(".")) : name;
+  const text = $("template").value.replaceAll("{name}", name).replaceAll("{stem}", stem).replaceAll("{index}", "1");
+  try {
+    const response = await fetch("/api/preview", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text, style: style(), source: first.name }) });
+    if (!response.ok) throw new Error(String(response.status));
+    const old = $("preview").src;
+    $("preview").src = URL.createObjectURL(await response.blob());
+    if (old.startsWith("blob:")) URL.revokeObjectURL(old);
+    $("preview-caption").textContent = `${first.name}: "${text}"`;
+  } catch {
+    // No preview endpoint (or it failed): show the source itself, so the form stays usable.
+    $("preview").src = first.url;
+    $("preview-caption").textContent = `${first.name} (source; live preview not available)`;
+  }
+}
+
+document.querySelectorAll("input[name=mode]").forEach((radio) => radio.addEventListener("change", () => {
+  document.querySelector(".mode-prefix").hidden = mode() !== "prefix";
+  document.querySelector(".mode-manifest").hidden = mode() !== "manifest";
+}));
+["prefix", "template", "color", "outline", "size"].forEach((id) => $(id).addEventListener("input", schedulePreview));
+$("batch-form").addEventListener("submit", submitBatch);
+$("upload-button").addEventListener("click", upload);
+refresh();
+schedulePreview();
+setInterval(refresh, 1500);

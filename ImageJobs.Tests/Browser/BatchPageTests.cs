@@ -1,0 +1,90 @@
+using System.IO.Compression;
+using System.Text.Json.Nodes;
+using ImageJobs.Tests.Support;
+
+namespace ImageJobs.Tests.Browser;
+
+/// <summary>
+/// The producer's web page in real headless Chromium (Debian's), driven over the DevTools
+/// protocol: a batch started from the form, followed to 100%, its results shown; screenshots
+/// go to docs/screenshots (the README shows the mid-batch one).
+/// </summary>
+[Collection(LocalInfrastructureGroup.Name)]
+public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutputHelper output)
+{
+    private const int Images = 40;
+    private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
+
+    private static string Screenshots => Path.Combine(Repository.Root, "docs", "screenshots");
+
+    [Fact]
+    public async Task A_batch_started_from_the_page_is_watched_to_100_percent_on_a_laptop_and_a_phone()
+    {
+        Assert.True(HeadlessChromium.IsInstalled, $"{HeadlessChromium.Executable} is missing: scripts/setup.sh installs Debian's chromium.");
+        await ServiceHosts.ResetQueuesAsync(infrastructure);
+        var sources = infrastructure.Blobs().GetBlobContainerClient($"sources-{_suffix}");
+        await sources.CreateIfNotExistsAsync();
+        for (var i = 0; i < Images; i++)
+        {
+            await sources.UploadBlobAsync($"web/photo-{i:D2}.jpg", BinaryData.FromBytes(TestImages.Jpeg(i, 1280, 720)));
+        }
+
+        await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix);
+        await using var browser = await HeadlessChromium.StartAsync(producer.Address);
+        await browser.ViewportAsync(1280, 900);
+        await browser.WaitForAsync("document.getElementById('status')?.textContent.includes('batches')", TimeSpan.FromSeconds(30));
+
+        // Fill in the form as a person would: the prefix, a template, a colour; the preview follows.
+        await browser.EvaluateAsync("""
+            (() => {
+              const set = (id, value) => { const e = document.getElementById(id); e.value = value; e.dispatchEvent(new Event('input')); };
+              set('prefix', 'web/'); set('template', '{stem} · #{index}'); set('color', '#ffd700');
+            })()
+            """);
+        await browser.WaitForAsync("document.getElementById('preview').complete && document.getElementById('preview').naturalWidth > 0", TimeSpan.FromSeconds(30));
+        output.WriteLine("preview: " + await browser.EvaluateAsync("document.getElementById('preview-caption').textContent"));
+        await browser.EvaluateAsync("document.getElementById('submit').click()");
+        await browser.WaitForAsync("document.getElementById('form-message').textContent.startsWith('started')", TimeSpan.FromSeconds(30));
+        var batchId = (string)(await browser.EvaluateAsync("document.getElementById('form-message').textContent.split(' ')[1]"))!;
+        output.WriteLine($"batch {batchId}");
+        var percent = $"Number(document.querySelector('#batches li[data-batch=\"{batchId}\"]')?.dataset.percent ?? -1)";
+        await browser.WaitForAsync($"{percent} === 0", TimeSpan.FromSeconds(10));
+
+        // Workers start only now, so the page is seen mid-batch.
+        using var worker = ServiceHosts.Worker(infrastructure, _suffix);
+        await worker.StartAsync();
+        try
+        {
+            await browser.WaitForAsync($"{percent} > 0 && {percent} < 100", TimeSpan.FromSeconds(60));
+            await browser.ScreenshotAsync(Path.Combine(Screenshots, "page-mid-batch.png"));
+            output.WriteLine("mid-batch at " + await browser.EvaluateAsync(percent) + "%");
+            await browser.WaitForAsync($"{percent} === 100", TimeSpan.FromSeconds(180));
+        }
+        finally
+        {
+            await worker.StopAsync();
+        }
+
+        // The batch's detail: no failures, a thumbnail per result, each loaded.
+        await browser.EvaluateAsync($"document.querySelector('#batches li[data-batch=\"{batchId}\"]').click()");
+        await browser.WaitForAsync($"document.querySelectorAll('#results img').length === {Images}", TimeSpan.FromSeconds(30));
+        await browser.WaitForAsync("[...document.querySelectorAll('#results img')].every(i => i.complete && i.naturalWidth > 0)", TimeSpan.FromSeconds(60));
+        Assert.Equal("none", (string?)await browser.EvaluateAsync("document.querySelector('#failures li').textContent"));
+        await browser.ScreenshotAsync(Path.Combine(Screenshots, "page-done.png"), fullPage: true);
+
+        // A phone: one column, nothing wider than the screen.
+        await browser.ViewportAsync(390, 844, mobile: true);
+        await browser.EvaluateAsync("window.scrollTo(0, 0)");
+        Assert.True(((JsonValue)(await browser.EvaluateAsync("document.documentElement.scrollWidth <= window.innerWidth"))!).GetValue<bool>(), "the page is wider than a phone");
+        await browser.ScreenshotAsync(Path.Combine(Screenshots, "page-phone.png"));
+
+        // The zip of all results, through the producer.
+        await using var zipStream = await producer.Http.GetStreamAsync($"/api/batches/{batchId}/results.zip");
+        using var copy = new MemoryStream();
+        await zipStream.CopyToAsync(copy);
+        copy.Position = 0;
+        using var zip = new ZipArchive(copy);
+        Assert.Equal(Images, zip.Entries.Count);
+        Assert.All(zip.Entries, e => Assert.True(e.Length > 1000));
+    }
+}

@@ -1,0 +1,68 @@
+using System.Diagnostics.Metrics;
+
+namespace ImageJobs.Worker.Telemetry;
+
+/// <summary>
+/// The worker's instruments. Created through <see cref="IMeterFactory"/> so tests can collect them
+/// per host; the meter name starts with "ImageJobs." so ServiceDefaults exports it, and the
+/// OTLP resource (service.instance.id) tells replicas apart on the dashboard.
+/// </summary>
+public sealed class WorkerMetrics
+{
+    public const string MeterName = "ImageJobs.Worker";
+
+    public const string StageDownload = "download";
+    public const string StageRender = "render";
+    public const string StageUpload = "upload";
+
+    private readonly Counter<long> _completed;
+    private readonly Counter<long> _failed;
+    private readonly Counter<long> _retries;
+    private readonly Histogram<double> _duration;
+    private readonly Histogram<double> _stageDuration;
+    private readonly Counter<long> _bytesIn;
+    private readonly Counter<long> _bytesOut;
+    private readonly UpDownCounter<long> _inFlight;
+
+    public WorkerMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _completed = meter.CreateCounter<long>("imagejobs.jobs.completed", "{job}", "Jobs whose result was uploaded and reported.");
+        _failed = meter.CreateCounter<long>("imagejobs.jobs.failed", "{job}", "Jobs dead-lettered, by error code.");
+        _retries = meter.CreateCounter<long>("imagejobs.jobs.retries", "{job}", "Transient failures sent to a retry queue, by error code.");
+        _duration = meter.CreateHistogram<double>("imagejobs.job.duration", "s", "Time from taking a job to settling it, by outcome.");
+        _stageDuration = meter.CreateHistogram<double>("imagejobs.job.stage.duration", "s", "Time of one stage of a job: download, render or upload.");
+        _bytesIn = meter.CreateCounter<long>("imagejobs.bytes.in", "By", "Source bytes downloaded.");
+        _bytesOut = meter.CreateCounter<long>("imagejobs.bytes.out", "By", "Result bytes uploaded.");
+        _inFlight = meter.CreateUpDownCounter<long>("imagejobs.jobs.in_flight", "{job}", "Jobs being processed now.");
+    }
+
+    public void JobStarted() => _inFlight.Add(1);
+
+    public void JobEnded() => _inFlight.Add(-1);
+
+    public void Completed(TimeSpan duration)
+    {
+        _completed.Add(1);
+        _duration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("outcome", "succeeded"));
+    }
+
+    public void Failed(string errorCode, TimeSpan duration)
+    {
+        _failed.Add(1, new KeyValuePair<string, object?>("error.code", errorCode));
+        _duration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("outcome", "failed"));
+    }
+
+    public void Retried(string errorCode, TimeSpan duration)
+    {
+        _retries.Add(1, new KeyValuePair<string, object?>("error.code", errorCode));
+        _duration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("outcome", "retried"));
+    }
+
+    public void Stage(string stage, TimeSpan duration) =>
+        _stageDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("stage", stage));
+
+    public void BytesIn(long bytes) => _bytesIn.Add(bytes);
+
+    public void BytesOut(long bytes) => _bytesOut.Add(bytes);
+}
