@@ -32,8 +32,8 @@ public sealed class FaultScenarioTests(RunningSystem system, ITestOutputHelper o
             var victim = system.WorkerPids()[0];
             Processes.Signal(victim, Processes.SigKill);
             output.WriteLine($"SIGKILL worker {victim}");
-            await Task.Delay(TimeSpan.FromSeconds(2));
-            await system.RestartStoppedAsync("worker");
+            await WaitForExitAsync(victim);
+            await system.RestoreWorkersAsync(TimeSpan.FromMinutes(2));
         }
 
         var audit = await FinishAsync("worker SIGKILL x3", batch, clock);
@@ -51,9 +51,7 @@ public sealed class FaultScenarioTests(RunningSystem system, ITestOutputHelper o
             Processes.Signal(worker, Processes.SigTerm);
             output.WriteLine($"SIGTERM worker {worker}");
             await WaitForExitAsync(worker);
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            await system.RestartStoppedAsync("worker");
-            await system.WaitForWorkersAsync(RunningSystem.Workers, TimeSpan.FromMinutes(1));
+            await system.RestoreWorkersAsync(TimeSpan.FromMinutes(2));
         }
 
         var audit = await FinishAsync("rolling SIGTERM", batch, clock);
@@ -208,7 +206,7 @@ public sealed class FaultScenarioTests(RunningSystem system, ITestOutputHelper o
         Assert.Equal(0, audit.Lost);
         Assert.Equal(0, audit.Unexpected);
         Assert.Equal(batch.Total, audit.Succeeded + audit.DeadLettered);
-        await system.WaitForWorkersAsync(RunningSystem.Workers, TimeSpan.FromMinutes(1));
+        await system.RestoreWorkersAsync(TimeSpan.FromMinutes(2));
         return audit;
     }
 }

@@ -98,17 +98,33 @@ public sealed class RunningSystem : IAsyncLifetime, IDisposable
         }
     }
 
-    /// <summary>Starts again every replica of <paramref name="name"/> that has stopped (what an orchestrator would do).</summary>
-    public async Task RestartStoppedAsync(string name)
+    /// <summary>
+    /// Starts again the worker replicas that have stopped (what an orchestrator would do), until
+    /// all run: the orchestrator notices an exit a little after the process is gone.
+    /// </summary>
+    public async Task RestoreWorkersAsync(TimeSpan timeout)
     {
-        var stopped = _resources.Values
-            .Where(e => e.Resource.Name == name && e.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state))
-            .Select(e => e.ResourceId)
-            .ToList();
-        foreach (var replica in stopped)
+        var deadline = DateTime.UtcNow + timeout;
+        while (WorkerPids().Count < Workers)
         {
-            var result = await App.ResourceCommands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand);
-            Assert.True(result.Success, $"starting {replica} failed: {result.Message}");
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{WorkerPids().Count} of {Workers} workers running after {timeout}.");
+            }
+
+            var stopped = _resources.Values
+                .Where(e => e.Resource.Name == "worker" && e.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state))
+                .Select(e => e.ResourceId)
+                .ToList();
+            foreach (var replica in stopped)
+            {
+                // Marks it as starting at once, so the next round does not start it twice.
+                _resources.TryRemove(replica, out _);
+                var result = await App.ResourceCommands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand);
+                Assert.True(result.Success, $"starting {replica} failed: {result.Message}");
+            }
+
+            await Task.Delay(500);
         }
     }
 
