@@ -58,7 +58,7 @@ async function refresh() {
     const { ok, body } = await api("/api/batches");
     if (!ok) throw new Error();
     $("batches").replaceChildren(...body.slice(0, 30).map(renderBatch));
-    $("status").textContent = `${body.length} batches · updated ${new Date().toLocaleTimeString()}`;
+    $("status").textContent = `${body.length} ${body.length === 1 ? "batch" : "batches"} · updated ${new Date().toLocaleTimeString()}`;
     if (selected && body.find((b) => b.batchId === selected && !b.done)) showDetail(selected);
   } catch {
     $("status").textContent = "producer unreachable; retrying";
