@@ -99,21 +99,25 @@ public sealed class RunningSystem : IAsyncLifetime, IDisposable
     }
 
     /// <summary>
-    /// Starts again the worker replicas that have stopped (what an orchestrator would do), until
-    /// all run: the orchestrator notices an exit a little after the process is gone.
+    /// Starts again the replicas that have stopped (what an orchestrator would do), until all
+    /// run: the orchestrator notices an exit a little after the process is gone.
     /// </summary>
-    public async Task RestoreWorkersAsync(TimeSpan timeout)
+    public Task RestoreWorkersAsync(TimeSpan timeout) => RestoreAsync("worker", WorkerPids, Workers, timeout);
+
+    public Task RestoreProducerAsync(TimeSpan timeout) => RestoreAsync("producer", ProducerPids, 1, timeout);
+
+    private async Task RestoreAsync(string name, Func<IReadOnlyList<int>> running, int count, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (WorkerPids().Count < Workers)
+        while (running().Count < count)
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"{WorkerPids().Count} of {Workers} workers running after {timeout}.");
+                throw new TimeoutException($"{running().Count} of {count} {name} processes running after {timeout}.");
             }
 
             var stopped = _resources.Values
-                .Where(e => e.Resource.Name == "worker" && e.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state))
+                .Where(e => e.Resource.Name == name && e.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state))
                 .Select(e => e.ResourceId)
                 .ToList();
             foreach (var replica in stopped)
@@ -125,6 +129,29 @@ public sealed class RunningSystem : IAsyncLifetime, IDisposable
             }
 
             await Task.Delay(500);
+        }
+    }
+
+    /// <summary>Waits until the producer answers its API again (after a restart).</summary>
+    public async Task WaitForProducerAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                using var response = await Http.GetAsync("/api/batches");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the producer did not answer within {timeout}");
+            await Task.Delay(250);
         }
     }
 
