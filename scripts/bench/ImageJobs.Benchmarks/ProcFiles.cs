@@ -1,9 +1,10 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace ImageJobs.Benchmarks;
 
 /// <summary>Reads another process's figures from /proc (Linux): resident memory and CPU time.</summary>
-public static class ProcFiles
+public static partial class ProcFiles
 {
     private const double ClockTicksPerSecond = 100; // USER_HZ: 100 on every Linux ABI .NET runs on
 
@@ -35,17 +36,20 @@ public static class ProcFiles
     }
 
     /// <summary>User plus system CPU time of the process so far, in seconds (0 if it is gone).</summary>
-    public static double CpuSeconds(int pid)
+    public static double CpuSeconds(int pid) => Cpu(pid).User + Cpu(pid).System;
+
+    /// <summary>User and system CPU time of the process so far, in seconds (0 if it is gone).</summary>
+    public static (double User, double System) Cpu(int pid)
     {
         var stat = Read($"/proc/{pid}/stat");
         if (stat.Length == 0)
         {
-            return 0;
+            return (0, 0);
         }
 
         // Fields after the command name (in parentheses, may hold spaces): utime and stime are the 12th and 13th.
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / ClockTicksPerSecond;
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) / ClockTicksPerSecond, long.Parse(fields[12], CultureInfo.InvariantCulture) / ClockTicksPerSecond);
     }
 
     public static string Machine()
@@ -58,4 +62,10 @@ public static class ProcFiles
 
     /// <summary>The 1, 5 and 15 minute load averages.</summary>
     public static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
+    /// <summary>Sends SIGTERM: the process stops as on a rolling deploy.</summary>
+    public static int Terminate(int pid) => Kill(pid, 15);
+
+    [LibraryImport("libc", EntryPoint = "kill")]
+    private static partial int Kill(int pid, int signal);
 }

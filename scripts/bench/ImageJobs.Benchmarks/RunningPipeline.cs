@@ -63,6 +63,7 @@ public sealed class RunningPipeline : IAsyncDisposable
             .AddFilter("System", LogLevel.Warning)
             .AddFilter("Microsoft", LogLevel.Warning)
             .AddFilter("Polly", LogLevel.Warning)
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None) // "not up yet" while starting
             .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Error)
             .AddFilter("Aspire.Hosting", LogLevel.Error));
         var worker = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "worker");
@@ -102,21 +103,37 @@ public sealed class RunningPipeline : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops or starts worker replicas until exactly <paramref name="count"/> consume jobs.</summary>
+    /// <summary>
+    /// Stops or starts worker replicas until exactly <paramref name="count"/> consume jobs. A worker
+    /// is stopped with SIGTERM (it finishes nothing: the harness changes counts between batches),
+    /// and started again with Aspire's start command, as the fault-injection tests do; Aspire's
+    /// stop command fails on a project replica run under `dotnet run`.
+    /// </summary>
     public async Task SetRunningWorkersAsync(int count)
     {
-        var replicas = _resources.Values.Where(e => e.Resource.Name == "worker").OrderBy(e => e.ResourceId, StringComparer.Ordinal).ToList();
-        for (var i = 0; i < replicas.Count; i++)
+        var pids = WorkerPids();
+        foreach (var pid in pids.Skip(count))
         {
-            var running = replicas[i].Snapshot.State?.Text == KnownResourceStates.Running;
-            var command = i < count ? (running ? null : KnownResourceCommands.StartCommand) : (running ? KnownResourceCommands.StopCommand : null);
-            if (command is not null)
+            _ = ProcFiles.Terminate(pid);
+        }
+
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (WorkerPids().Count > count && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var stopped = _resources.Values
+            .Where(e => e.Resource.Name == "worker" && e.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state))
+            .Select(e => e.ResourceId)
+            .Take(Math.Max(0, count - pids.Count))
+            .ToList();
+        foreach (var replica in stopped)
+        {
+            var result = await _app.ResourceCommands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand).WaitAsync(StartTimeout);
+            if (!result.Success)
             {
-                var result = await _app.ResourceCommands.ExecuteCommandAsync(replicas[i].ResourceId, command).WaitAsync(TimeSpan.FromMinutes(2));
-                if (!result.Success)
-                {
-                    throw new InvalidOperationException($"{command} on {replicas[i].ResourceId}: {result.Message}");
-                }
+                throw new InvalidOperationException($"starting {replica}: {result.Message}");
             }
         }
 
