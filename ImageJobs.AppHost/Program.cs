@@ -24,6 +24,7 @@ builder.AddProject<Projects.ImageJobs_Worker>("worker")
     .WithReference(messaging).WaitFor(messaging)
     .WithReference(blobs).WaitFor(blobs)
     .WithBlobContainers()
+    .WithFewMallocArenas()
     .WaitFor(producer);
 
 builder.Build().Run();

@@ -3,80 +3,41 @@ using System.Globalization;
 using ImageJobs.Benchmarks;
 using ImageJobs.Worker.Rendering;
 
+if (args is ["pipeline", .. var pipelineArgs])
+{
+    return await PipelineBenchmark.RunAsync(pipelineArgs);
+}
+
 // Renders the same generated photographs with the same wrapped, outlined caption through our
 // engine (one thread, then all cores) and through ImageMagick's `convert -annotate` (one process
 // at a time, then one per core), in one run, and prints throughput, ratios and peak memory.
 // Usage: ImageJobs.Benchmarks [count=200] [--width 1920] [--height 1080] [--dir /tmp/imagejobs-bench]
+//        ImageJobs.Benchmarks pipeline ... (see PipelineBenchmark)
 var count = args.Length > 0 && int.TryParse(args[0], CultureInfo.InvariantCulture, out var n) ? n : 200;
 var width = Option("--width", 1920);
 var height = Option("--height", 1080);
 var directory = args.SkipWhile(a => a != "--dir").Skip(1).FirstOrDefault() ?? Path.Combine(Path.GetTempPath(), "imagejobs-bench");
 var cores = Environment.ProcessorCount;
-var sources = Path.Combine(directory, "src");
+var photos = new PhotoSet(directory, count, width, height);
+var files = photos.Files;
 var ours = Path.Combine(directory, "ours");
 var magick = Path.Combine(directory, "magick");
-foreach (var folder in new[] { sources, ours, magick })
-{
-    Directory.CreateDirectory(folder);
-}
+Directory.CreateDirectory(ours);
+Directory.CreateDirectory(magick);
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{count} photographs {width}x{height} JPEG, {cores} cores, caption with outline and wrapping, JPEG q85 out"));
-var files = Enumerable.Range(0, count).Select(i => Path.Combine(sources, $"photo-{i:D4}-{width}x{height}.jpg")).ToArray();
-Parallel.For(0, count, i =>
-{
-    if (!File.Exists(files[i]))
-    {
-        File.WriteAllBytes(files[i], Photographs.Jpeg(i, width, height));
-    }
-});
-
-const string Caption = "Sunset over the old harbour, summer 2026: the fishing boats come home while the lighthouse keeps watch";
-var style = new TextStyle
-{
-    FontSizeRatio = 0.06,
-    OutlineRatio = 0.1,
-    Box = new TextBoxStyle { X = 10, Width = 80 },
-    Output = new OutputStyle { Format = OutputFormat.Jpeg, Quality = 85 },
-};
-var effective = style.Over(TextStyle.Default);
-
 using var fonts = new FontLibrary();
 using var renderer = new ImageRenderer(fonts, new RenderLimits());
-void RenderOne(int i) => File.WriteAllBytes(Path.Combine(ours, Path.GetFileName(files[i])), renderer.Render(File.ReadAllBytes(files[i]), Caption, style).Data.ToArray());
+void RenderOne(int i) => File.WriteAllBytes(Path.Combine(ours, Path.GetFileName(files[i])), renderer.Render(File.ReadAllBytes(files[i]), PhotoSet.Caption, PhotoSet.Style).Data.ToArray());
 
 for (var i = 0; i < Math.Min(3, count); i++)
 {
     RenderOne(i); // warm-up: JIT, fonts, shapers
 }
 
-// ImageMagick cannot wrap with -annotate: it gets our engine's line breaks, size and position.
-var caption = renderer.Compose(Caption, style, width, height);
-var text = string.Join('\n', caption.Lines);
-var strokeWidth = (effective.OutlineRatio ?? 0) * caption.Size;
-var fromBottom = height - caption.Bounds.Bottom;
-var font = Path.Combine(AppContext.BaseDirectory, "Fonts", "DejaVu", "DejaVuSans-Bold.ttf");
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"caption: {caption.Lines.Count} lines at {caption.Size:0.#} px, outline {strokeWidth:0.#} px"));
-
-async Task Magick(int i)
-{
-    var start = new ProcessStartInfo("convert") { RedirectStandardError = true, UseShellExecute = false };
-    // One thread per convert: the parallel run gives one process per core, and the sequential one compares with our single thread.
-    start.Environment["MAGICK_THREAD_LIMIT"] = "1";
-    foreach (var arg in (string[])[files[i], "-font", font, "-pointsize", F(caption.Size), "-gravity", "south",
-        "-stroke", "black", "-strokewidth", F(strokeWidth), "-fill", "white", "-annotate", $"+0+{F(fromBottom)}", text,
-        "-stroke", "none", "-annotate", $"+0+{F(fromBottom)}", text, "-quality", "85", Path.Combine(magick, Path.GetFileName(files[i]))])
-    {
-        start.ArgumentList.Add(arg);
-    }
-
-    using var process = Process.Start(start)!;
-    var errors = await process.StandardError.ReadToEndAsync();
-    await process.WaitForExitAsync();
-    if (process.ExitCode != 0)
-    {
-        throw new InvalidOperationException($"convert failed: {errors}");
-    }
-}
+var imageMagick = new ImageMagick(renderer, PhotoSet.Caption, PhotoSet.Style, width, height);
+Console.WriteLine(imageMagick.Describe());
+Task Magick(int i) => imageMagick.ConvertAsync(files[i], Path.Combine(magick, Path.GetFileName(files[i])));
 
 await Magick(0); // warm-up: page cache
 
@@ -134,5 +95,3 @@ void Row(int run, long peakBytes) => Console.WriteLine(string.Create(CultureInfo
 
 int Option(string name, int fallback) =>
     args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() is { } value && int.TryParse(value, CultureInfo.InvariantCulture, out var parsed) ? parsed : fallback;
-
-static string F(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);

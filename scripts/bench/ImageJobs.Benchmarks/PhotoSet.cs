@@ -1,0 +1,45 @@
+using ImageJobs.Worker.Rendering;
+
+namespace ImageJobs.Benchmarks;
+
+/// <summary>
+/// The photographs and the caption every run of every mode uses, so figures from the renderer
+/// benchmark and the pipeline benchmark describe the same work. Files are generated once and kept.
+/// </summary>
+public sealed class PhotoSet
+{
+    public const string Caption = "Sunset over the old harbour, summer 2026: the fishing boats come home while the lighthouse keeps watch";
+
+    public static TextStyle Style { get; } = new()
+    {
+        FontSizeRatio = 0.06,
+        OutlineRatio = 0.1,
+        Box = new TextBoxStyle { X = 10, Width = 80 },
+        Output = new OutputStyle { Format = OutputFormat.Jpeg, Quality = 85 },
+    };
+
+    public PhotoSet(string directory, int count, int width, int height)
+    {
+        (Width, Height) = (width, height);
+        Sources = Path.Combine(directory, "src");
+        Directory.CreateDirectory(Sources);
+        Files = Enumerable.Range(0, count).Select(i => Path.Combine(Sources, $"photo-{i:D4}-{width}x{height}.jpg")).ToArray();
+        Parallel.For(0, count, i =>
+        {
+            if (!File.Exists(Files[i]))
+            {
+                File.WriteAllBytes(Files[i], Photographs.Jpeg(i, width, height));
+            }
+        });
+    }
+
+    public int Width { get; }
+
+    public int Height { get; }
+
+    public string Sources { get; }
+
+    public IReadOnlyList<string> Files { get; }
+
+    public int Count => Files.Count;
+}
