@@ -11,6 +11,15 @@ public sealed class WorkerMetrics
 {
     public const string MeterName = "ImageJobs.Worker";
 
+    /// <summary>
+    /// Buckets for durations in seconds, from 5 ms to a minute: the exporter's defaults
+    /// (0, 5, 10, 25 ...) suit milliseconds and would put every job in the first bucket.
+    /// </summary>
+    private static readonly InstrumentAdvice<double> SecondsBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10, 30, 60],
+    };
+
     public const string StageDownload = "download";
     public const string StageRender = "render";
     public const string StageUpload = "upload";
@@ -30,8 +39,8 @@ public sealed class WorkerMetrics
         _completed = meter.CreateCounter<long>("imagejobs.jobs.completed", "{job}", "Jobs whose result was uploaded and reported.");
         _failed = meter.CreateCounter<long>("imagejobs.jobs.failed", "{job}", "Jobs dead-lettered, by error code.");
         _retries = meter.CreateCounter<long>("imagejobs.jobs.retries", "{job}", "Transient failures sent to a retry queue, by error code.");
-        _duration = meter.CreateHistogram<double>("imagejobs.job.duration", "s", "Time from taking a job to settling it, by outcome.");
-        _stageDuration = meter.CreateHistogram<double>("imagejobs.job.stage.duration", "s", "Time of one stage of a job: download, render or upload.");
+        _duration = meter.CreateHistogram("imagejobs.job.duration", "s", "Time from taking a job to settling it, by outcome.", tags: null, SecondsBuckets);
+        _stageDuration = meter.CreateHistogram("imagejobs.job.stage.duration", "s", "Time of one stage of a job: download, render or upload.", tags: null, SecondsBuckets);
         _bytesIn = meter.CreateCounter<long>("imagejobs.bytes.in", "By", "Source bytes downloaded.");
         _bytesOut = meter.CreateCounter<long>("imagejobs.bytes.out", "By", "Result bytes uploaded.");
         _inFlight = meter.CreateUpDownCounter<long>("imagejobs.jobs.in_flight", "{job}", "Jobs being processed now.");
