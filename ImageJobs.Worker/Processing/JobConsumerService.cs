@@ -29,6 +29,7 @@ public sealed partial class JobConsumerService(
     private static readonly string WorkerName = $"{Environment.MachineName}/{Environment.ProcessId}";
 
     private readonly SemaphoreSlim _inFlight = new(1, 1);
+    private readonly TaskCompletionSource _unregistered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
     private IChannel? _channel;
     private string? _consumerTag;
@@ -111,9 +112,14 @@ public sealed partial class JobConsumerService(
         };
         consumer.UnregisteredAsync += (_, _) =>
         {
-            // A cancel we did not ask for (queue deleted, leader moved): subscribe again.
-            if (!_stopping)
+            if (_stopping)
             {
+                // Dispatched in order after every delivery that came before it, each handled by now.
+                _unregistered.TrySetResult();
+            }
+            else
+            {
+                // A cancel we did not ask for (queue deleted, leader moved): subscribe again.
                 lost.TrySetResult();
             }
 
@@ -136,16 +142,10 @@ public sealed partial class JobConsumerService(
 
     private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
+        // Deliveries that arrive while stopping came before the broker confirmed the cancel:
+        // they are in hand, so they are finished too; handing them back would mark them redelivered.
         Interlocked.Exchange(ref _lastDeliveryTicks, time.GetUtcNow().UtcTicks);
-        if (_stopping)
-        {
-            // Not this job's fault: hand it back without counting a failed attempt.
-            await SettleAsync(() => channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true));
-            return;
-        }
-
         await _inFlight.WaitAsync();
-        metrics.JobStarted();
         try
         {
             await ProcessDeliveryAsync(channel, delivery);
@@ -159,7 +159,6 @@ public sealed partial class JobConsumerService(
         }
         finally
         {
-            metrics.JobEnded();
             Interlocked.Exchange(ref _lastDeliveryTicks, time.GetUtcNow().UtcTicks);
             _inFlight.Release();
         }
@@ -290,11 +289,13 @@ public sealed partial class JobConsumerService(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         _stopping = true;
+        var cancelled = false;
         if (_channel is { IsOpen: true } channel && _consumerTag is { } tag)
         {
             try
             {
                 await channel.BasicCancelAsync(tag, noWait: false, cancellationToken);
+                cancelled = true;
             }
             catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or OperationCanceledException)
             {
@@ -302,9 +303,15 @@ public sealed partial class JobConsumerService(
             }
         }
 
-        // Finish the job in hand (bounded by the host's shutdown timeout).
+        // Finish the jobs in hand (bounded by the host's shutdown timeout): once the cancel has
+        // been dispatched, every delivery before it has been handled, and no other will come.
         try
         {
+            if (cancelled)
+            {
+                await _unregistered.Task.WaitAsync(cancellationToken);
+            }
+
             await _inFlight.WaitAsync(cancellationToken);
             LogStopped(logger);
         }
