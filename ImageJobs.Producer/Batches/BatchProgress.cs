@@ -90,10 +90,11 @@ public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int 
         }
     }
 
-    /// <summary>Every failed job with its reason, in job order.</summary>
-    public IReadOnlyList<JobFailure> Failures() =>
+    /// <summary>The first <paramref name="limit"/> failed jobs with their reasons, in job order.</summary>
+    public IReadOnlyList<JobFailure> Failures(int limit = int.MaxValue) =>
         _outcomes.Values.Where(o => o.Status == JobStatus.Failed)
             .OrderBy(o => o.JobId, StringComparer.Ordinal)
+            .Take(limit)
             .Select(o => new JobFailure(o.JobId, o.ErrorCode, o.Error))
             .ToList();
 
@@ -109,7 +110,7 @@ public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int 
             Failed,
             Pending,
             Done,
-            Failures().Take(maxFailures).ToList(),
+            Failures(maxFailures),
             perSecond,
             now is null ? null : ThroughputWindow.EtaSeconds(Pending, perSecond));
     }

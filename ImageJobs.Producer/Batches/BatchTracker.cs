@@ -61,9 +61,10 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         var statuses = new List<BatchStatus>();
         await foreach (var id in store.ListIdsAsync(cancellationToken))
         {
-            if (await GetAsync(id, cancellationToken) is { } status)
+            // The list shows counts only: no failures are gathered for it.
+            if (await ReadAsync(id, progress => progress.Snapshot(time.GetUtcNow(), maxFailures: 0), cancellationToken) is { } status)
             {
-                statuses.Add(status with { Failures = [] });
+                statuses.Add(status);
             }
         }
 
