@@ -13,9 +13,10 @@ namespace ImageJobs.Producer.Batches;
 
 /// <summary>
 /// A batch as stored: enough to rebuild its progress after a restart. <see cref="RequestHash"/>
-/// tells a repeated submission (same idempotency key, same request) from a conflicting one.
+/// tells a repeated submission (same idempotency key, same request) from a conflicting one; it is
+/// null for a batch submitted without a key.
 /// </summary>
-public sealed record BatchDefinition(string BatchId, DateTimeOffset CreatedAt, int Total, bool Published, string RequestHash);
+public sealed record BatchDefinition(string BatchId, DateTimeOffset CreatedAt, int Total, bool Published, string? RequestHash);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(BatchDefinition))]

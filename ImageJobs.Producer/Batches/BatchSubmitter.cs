@@ -63,7 +63,8 @@ public sealed partial class BatchSubmitter(
 
         // Requests that arrive while the containers and queues are still being created wait for them.
         await infrastructure.Ready.WaitAsync(cancellationToken);
-        var requestHash = JobPlanner.RequestHash(request);
+        // Hashing a 40,000-item request costs a second serialization: only a keyed submission needs it.
+        var requestHash = idempotencyKey is null ? null : JobPlanner.RequestHash(request);
         var now = time.GetUtcNow();
         var batchId = idempotencyKey is null ? JobPlanner.NewBatchId(now) : JobPlanner.BatchIdForKey(idempotencyKey);
         if (idempotencyKey is not null && await store.LoadAsync(batchId, cancellationToken) is { } earlier)
