@@ -5,7 +5,11 @@ namespace ImageJobs.Producer.Batches;
 /// <summary>A failed job and why.</summary>
 public sealed record JobFailure(string JobId, string? ErrorCode, string? Error);
 
-/// <summary>What a client sees of a batch.</summary>
+/// <summary>
+/// What a client sees of a batch. <see cref="Pending"/> is every job not yet ended; of those,
+/// <see cref="InFlight"/> are in a worker's hands and <see cref="Retrying"/> wait out a delay
+/// after a transient failure.
+/// </summary>
 public sealed record BatchStatus(
     string BatchId,
     DateTimeOffset CreatedAt,
@@ -13,18 +17,20 @@ public sealed record BatchStatus(
     int Succeeded,
     int Failed,
     int Pending,
+    int Retrying,
+    int InFlight,
     bool Done,
     IReadOnlyList<JobFailure> Failures,
     double PerSecond = 0,
     double? EtaSeconds = null);
 
-/// <summary>The counts of a batch still running, for the progress gauges.</summary>
-public sealed record ActiveBatch(string BatchId, int Succeeded, int Failed, int Pending);
+/// <summary>The counts of a batch still running, for the progress gauges: disjoint, they add up to the total.</summary>
+public sealed record ActiveBatch(string BatchId, int Succeeded, int Failed, int Queued, int Retrying, int InFlight);
 
 /// <summary>
-/// Pure progress arithmetic of one batch. Outcomes are keyed by job id, so a duplicate outcome
-/// (a redelivered job reported twice) is counted once. A success is final; a failure is final
-/// until an operator requeues the job, which makes it pending again.
+/// Pure progress arithmetic of one batch. Each job's state is the latest report that supersedes
+/// the one before (see <see cref="Supersedes"/>), keyed by job id, so a duplicate (a redelivered
+/// job reported twice) is counted once and a report that arrives late changes nothing.
 /// </summary>
 public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int total)
 {
@@ -39,13 +45,17 @@ public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int 
 
     public int Failed { get; private set; }
 
+    public int Retrying { get; private set; }
+
+    public int InFlight { get; private set; }
+
     public bool Done => Succeeded + Failed >= Total;
 
     public int Pending => Math.Max(0, Total - Succeeded - Failed);
 
-    public ActiveBatch Counts() => new(BatchId, Succeeded, Failed, Pending);
+    public ActiveBatch Counts() => new(BatchId, Succeeded, Failed, Math.Max(0, Pending - Retrying - InFlight), Retrying, InFlight);
 
-    /// <summary>Returns true when the outcome changed the counts.</summary>
+    /// <summary>Returns true when the report changed the job's state.</summary>
     public bool Apply(JobOutcome outcome)
     {
         if (outcome.BatchId != BatchId)
@@ -53,21 +63,13 @@ public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int 
             return false;
         }
 
-        var previous = _outcomes.TryGetValue(outcome.JobId, out var known) ? known.Status : (JobStatus?)null;
-        var changes = (previous, outcome.Status) switch
-        {
-            (null, JobStatus.Requeued) => false,
-            (null, _) => true,
-            (JobStatus.Requeued, JobStatus.Succeeded or JobStatus.Failed) => true,
-            (JobStatus.Failed, JobStatus.Succeeded or JobStatus.Requeued) => true,
-            _ => false,
-        };
-        if (!changes)
+        var previous = _outcomes.GetValueOrDefault(outcome.JobId);
+        if (!Supersedes(outcome, previous))
         {
             return false;
         }
 
-        Count(previous, -1);
+        Count(previous?.Status, -1);
         Count(outcome.Status, +1);
         _outcomes[outcome.JobId] = outcome;
         if (outcome.Status is JobStatus.Succeeded or JobStatus.Failed)
@@ -78,15 +80,40 @@ public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int 
         return true;
     }
 
+    /// <summary>
+    /// A success is final. A failure is final until an operator requeues the job, or a redelivered
+    /// copy succeeds (its result exists). Progress (started, retrying) never overrides an end, and
+    /// arrives by a different route than failures, so it is ordered by attempt: within an attempt a
+    /// job starts, then may be retried; a report of an earlier stage arriving late is ignored.
+    /// </summary>
+    public static bool Supersedes(JobOutcome next, JobOutcome? previous) => (previous?.Status, next.Status) switch
+    {
+        (JobStatus.Succeeded, _) => false,
+        (JobStatus.Failed, var status) => status is JobStatus.Succeeded or JobStatus.Requeued,
+        (_, JobStatus.Requeued) => false,
+        (null or JobStatus.Requeued, _) => true,
+        (_, JobStatus.Succeeded or JobStatus.Failed) => true,
+        _ => Stage(next) > Stage(previous!),
+    };
+
+    private static int Stage(JobOutcome progress) => (2 * progress.Attempt) + (progress.Status == JobStatus.Retrying ? 1 : 0);
+
     private void Count(JobStatus? status, int delta)
     {
-        if (status == JobStatus.Succeeded)
+        switch (status)
         {
-            Succeeded += delta;
-        }
-        else if (status == JobStatus.Failed)
-        {
-            Failed += delta;
+            case JobStatus.Succeeded:
+                Succeeded += delta;
+                break;
+            case JobStatus.Failed:
+                Failed += delta;
+                break;
+            case JobStatus.Retrying:
+                Retrying += delta;
+                break;
+            case JobStatus.Started:
+                InFlight += delta;
+                break;
         }
     }
 
@@ -109,6 +136,8 @@ public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int 
             Succeeded,
             Failed,
             Pending,
+            Retrying,
+            InFlight,
             Done,
             Failures(maxFailures),
             perSecond,

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -24,11 +26,18 @@ internal sealed partial class BatchJson : JsonSerializerContext;
 
 /// <summary>
 /// Keeps batches in blob storage: <c>{batchId}/batch.json</c> and an append-only log of
-/// outcomes, <c>{batchId}/outcomes.jsonl</c>, replayed to rebuild progress.
+/// outcomes, replayed to rebuild progress: <c>{batchId}/outcomes.jsonl</c>, continued in
+/// <c>outcomes.1.jsonl</c>, <c>outcomes.2.jsonl</c>... as each fills up.
 /// </summary>
 public sealed class BatchStore(BlobServiceClient blobs, IOptions<StorageOptions> storage)
 {
+    // The segment each batch appends to: found by listing once, then followed as segments fill.
+    private readonly ConcurrentDictionary<string, int> _segments = new(StringComparer.Ordinal);
+
     private BlobContainerClient Container => blobs.GetBlobContainerClient(storage.Value.BatchesContainer);
+
+    private static string OutcomeLog(string batchId, int segment) =>
+        segment == 0 ? $"{batchId}/outcomes.jsonl" : string.Create(CultureInfo.InvariantCulture, $"{batchId}/outcomes.{segment}.jsonl");
 
     public async Task SaveAsync(BatchDefinition batch, CancellationToken cancellationToken)
     {
@@ -60,10 +69,9 @@ public sealed class BatchStore(BlobServiceClient blobs, IOptions<StorageOptions>
         }
     }
 
+    /// <summary>Appends outcomes to the batch's log in one block. Not to be called concurrently for one batch.</summary>
     public async Task AppendOutcomesAsync(string batchId, IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
     {
-        var log = Container.GetAppendBlobClient($"{batchId}/outcomes.jsonl");
-        await log.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         using var buffer = new MemoryStream();
         foreach (var outcome in outcomes)
         {
@@ -71,16 +79,36 @@ public sealed class BatchStore(BlobServiceClient blobs, IOptions<StorageOptions>
             buffer.WriteByte((byte)'\n');
         }
 
-        buffer.Position = 0;
-        await log.AppendBlockAsync(buffer, cancellationToken: cancellationToken);
+        if (!_segments.TryGetValue(batchId, out var segment))
+        {
+            segment = Math.Max(0, (await ListOutcomeLogsAsync(batchId, cancellationToken)).Count - 1);
+        }
+
+        while (true)
+        {
+            var log = Container.GetAppendBlobClient(OutcomeLog(batchId, segment));
+            await log.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            buffer.Position = 0;
+            try
+            {
+                var appended = await log.AppendBlockAsync(buffer, cancellationToken: cancellationToken);
+                _segments[batchId] = appended.Value.BlobCommittedBlockCount >= storage.Value.MaxBlocksPerOutcomeLog ? segment + 1 : segment;
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.ErrorCode == "BlockCountExceedsLimit")
+            {
+                // Filled by appends this instance did not count: go on in the next segment.
+                segment++;
+            }
+        }
     }
 
     public async Task<IReadOnlyList<JobOutcome>> ReadOutcomesAsync(string batchId, CancellationToken cancellationToken)
     {
         var outcomes = new List<JobOutcome>();
-        try
+        foreach (var name in await ListOutcomeLogsAsync(batchId, cancellationToken))
         {
-            var response = await Container.GetBlobClient($"{batchId}/outcomes.jsonl").DownloadStreamingAsync(cancellationToken: cancellationToken);
+            var response = await Container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: cancellationToken);
             using var reader = new StreamReader(response.Value.Content, Encoding.UTF8);
             while (await reader.ReadLineAsync(cancellationToken) is { } line)
             {
@@ -90,11 +118,30 @@ public sealed class BatchStore(BlobServiceClient blobs, IOptions<StorageOptions>
                 }
             }
         }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            // No outcome yet.
-        }
 
         return outcomes;
+    }
+
+    /// <summary>The batch's outcome log segments, in the order they were written.</summary>
+    private async Task<IReadOnlyList<string>> ListOutcomeLogsAsync(string batchId, CancellationToken cancellationToken)
+    {
+        var prefix = $"{batchId}/outcomes.";
+        var segments = new SortedDictionary<int, string>();
+        await foreach (var item in Container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
+        {
+            // "jsonl" is the first segment; "{n}.jsonl" the ones after it.
+            var rest = item.Name[prefix.Length..];
+            if (rest == "jsonl")
+            {
+                segments[0] = item.Name;
+            }
+            else if (rest.EndsWith(".jsonl", StringComparison.Ordinal)
+                && int.TryParse(rest[..^".jsonl".Length], NumberStyles.None, CultureInfo.InvariantCulture, out var segment))
+            {
+                segments[segment] = item.Name;
+            }
+        }
+
+        return [.. segments.Values];
     }
 }

@@ -71,7 +71,11 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         return statuses.OrderByDescending(s => s.CreatedAt).ToList();
     }
 
-    /// <summary>Stores the outcomes, then counts them. Throws if storing fails: the caller must not ack.</summary>
+    /// <summary>
+    /// Stores the ends, then counts every report. Progress (started, retrying) is live state and
+    /// not stored: after a restart it is rebuilt as workers report. Throws if storing fails: the
+    /// caller must not ack.
+    /// </summary>
     public async Task RecordAsync(IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
@@ -79,13 +83,17 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         {
             foreach (var group in outcomes.GroupBy(o => o.BatchId, StringComparer.Ordinal))
             {
-                await store.AppendOutcomesAsync(group.Key, group.ToList(), cancellationToken);
-                if (_batches.TryGetValue(group.Key, out var progress))
+                // Loaded first, so progress reports count for a batch not yet read since a restart.
+                var progress = await LoadAsync(group.Key, cancellationToken);
+                var ends = group.Where(o => !o.IsProgress).ToList();
+                if (ends.Count > 0)
                 {
-                    foreach (var outcome in group)
-                    {
-                        progress.Apply(outcome);
-                    }
+                    await store.AppendOutcomesAsync(group.Key, ends, cancellationToken);
+                }
+
+                foreach (var outcome in group)
+                {
+                    progress?.Apply(outcome);
                 }
             }
 

@@ -21,14 +21,16 @@ public sealed class ProducerMetrics
         var meter = meterFactory.Create(MeterName);
         _published = meter.CreateCounter<long>("imagejobs.jobs.published", "{job}", "Jobs published and confirmed by the broker.");
         _requeued = meter.CreateCounter<long>("imagejobs.jobs.requeued", "{job}", "Dead-lettered jobs sent back to work.");
-        _outcomes = meter.CreateCounter<long>("imagejobs.outcomes.recorded", "{outcome}", "Job outcomes stored, by status (duplicates included).");
+        _outcomes = meter.CreateCounter<long>("imagejobs.outcomes.recorded", "{outcome}", "Job reports received from workers and the dead-letter exchange, by status (duplicates included).");
 
         meter.CreateObservableGauge("imagejobs.batch.jobs", () => tracker.ActiveBatches().SelectMany(batch => new[]
         {
             Measure(batch.Succeeded, batch.BatchId, "succeeded"),
             Measure(batch.Failed, batch.BatchId, "failed"),
-            Measure(batch.Pending, batch.BatchId, "pending"),
-        }), "{job}", "Jobs of each unfinished batch, by state.");
+            Measure(batch.Queued, batch.BatchId, "queued"),
+            Measure(batch.Retrying, batch.BatchId, "retrying"),
+            Measure(batch.InFlight, batch.BatchId, "in_flight"),
+        }), "{job}", "Jobs of each unfinished batch, by state; the states add up to the batch's total.");
 
         meter.CreateObservableGauge("imagejobs.queue.messages", () => queues.Latest.Select(q =>
             new Measurement<long>(q.Messages, new KeyValuePair<string, object?>("queue", q.Queue))),

@@ -40,14 +40,20 @@ function renderBatch(b) {
   const li = el("li", { className: b.batchId === selected ? "selected" : "" });
   li.dataset.batch = b.batchId;
   li.dataset.percent = String(percent);
+  li.dataset.inFlight = String(b.inFlight);
+  const width = (n) => `width:${(100 * n) / Math.max(1, b.total)}%`;
   const bar = el("div", { className: "bar", title: `${percent}%` },
-    el("span", { className: "ok", style: `width:${(100 * b.succeeded) / Math.max(1, b.total)}%` }),
-    el("span", { className: "bad", style: `width:${(100 * b.failed) / Math.max(1, b.total)}%` }));
+    el("span", { className: "ok", style: width(b.succeeded) }),
+    el("span", { className: "bad", style: width(b.failed) }),
+    el("span", { className: "busy", style: width(b.inFlight) }),
+    el("span", { className: "retry", style: width(b.retrying) }));
+  const counts = [`${b.succeeded} ok`, `${b.failed} failed`];
+  if (!b.done) counts.push(`${b.inFlight} in flight`, `${b.retrying} retrying`, `${b.pending - b.inFlight - b.retrying} queued`);
   li.append(
     el("div", { className: "row" }, el("span", { className: "id", textContent: b.batchId }), el("strong", { className: "percent", textContent: `${percent}%` })),
     bar,
     el("div", { className: "row muted" },
-      el("span", { textContent: `${b.succeeded} ok · ${b.failed} failed · ${b.pending} pending of ${b.total}` }),
+      el("span", { className: "counts", textContent: `${counts.join(" · ")} of ${b.total}` }),
       el("span", { textContent: b.done ? "done" : `${b.perSecond ?? 0}/s · ETA ${seconds(b.etaSeconds)}` })));
   li.addEventListener("click", () => { selected = b.batchId; showDetail(b.batchId); refresh(); });
   return li;

@@ -62,7 +62,9 @@ public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutp
         {
             await browser.WaitForAsync($"{percent} > 0 && {percent} < 100", TimeSpan.FromSeconds(60));
             await browser.ScreenshotAsync(Path.Combine(Screenshots, "page-mid-batch.png"));
-            output.WriteLine("mid-batch at " + await browser.EvaluateAsync(percent) + "%");
+            var counts = (string)(await browser.EvaluateAsync($"document.querySelector('#batches li[data-batch=\"{batchId}\"] .counts').textContent"))!;
+            output.WriteLine("mid-batch: " + counts);
+            Assert.Matches($@"^\d+ ok · \d+ failed · \d+ in flight · \d+ retrying · \d+ queued of {Images}$", counts);
             await browser.WaitForAsync($"{percent} === 100", TimeSpan.FromSeconds(180));
         }
         finally

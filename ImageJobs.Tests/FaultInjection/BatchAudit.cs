@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Worker.Contracts;
+using ImageJobs.Worker.Storage;
+using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Tests.FaultInjection;
 
@@ -44,7 +45,8 @@ public sealed record BatchAudit(
         var failures = (await system.Http.GetFromJsonAsync<List<JobFailure>>($"/api/batches/{batch.BatchId}/failures"))!
             .ToDictionary(f => f.JobId, f => f.ErrorCode, StringComparer.Ordinal);
 
-        var outcomes = await ReadOutcomeLogAsync(system.Blobs.GetBlobContainerClient("batches"), batch.BatchId);
+        var log = new BatchStore(system.Blobs, Options.Create(new StorageOptions()));
+        var outcomes = await log.ReadOutcomesAsync(batch.BatchId, CancellationToken.None);
         var completions = outcomes.Where(o => o.Status == JobStatus.Succeeded).ToList();
         var duplicated = completions.GroupBy(o => o.JobId).Count(g => g.Count() > 1);
         var times = completions.Select(o => o.CompletedAt).Order().ToList();
@@ -64,12 +66,4 @@ public sealed record BatchAudit(
             failures);
     }
 
-    private static async Task<List<JobOutcome>> ReadOutcomeLogAsync(BlobContainerClient batches, string batchId)
-    {
-        var content = await batches.GetBlobClient($"{batchId}/outcomes.jsonl").DownloadContentAsync();
-        return content.Value.Content.ToString()
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => JsonSerializer.Deserialize(line, JobJson.Default.JobOutcome)!)
-            .ToList();
-    }
 }

@@ -1,11 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Azure.Storage.Blobs.Models;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Tests.Support;
 using ImageJobs.Worker.Contracts;
 using ImageJobs.Worker.Messaging;
+using ImageJobs.Worker.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Tests.Integration;
 
@@ -69,18 +72,19 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
 
         Assert.Equal(["p0!", "p1!", "p2!"], jobs.OrderBy(j => j.Index).Select(j => j.Text));
 
-        // Two outcomes (one duplicated) arrive while no producer runs; a new producer counts them once.
+        // Two outcomes (one duplicated) arrive while no producer runs, and the third job is reported
+        // started, then retrying; a new producer counts each job once, in its latest state.
         var publish = ServiceHosts.Worker(infrastructure, _suffix, consume: false).Services.GetRequiredService<ConfirmedPublisher>();
-        foreach (var job in new[] { jobs[0], jobs[0], jobs[1] })
+        foreach (var (job, status) in new[] { (jobs[0], JobStatus.Succeeded), (jobs[0], JobStatus.Succeeded), (jobs[1], JobStatus.Succeeded), (jobs[2], JobStatus.Started), (jobs[2], JobStatus.Retrying) })
         {
-            var outcome = new JobOutcome(1, job.JobId, job.BatchId, JobStatus.Succeeded, job.ResultBlob, 1, null, null, 1, false, "test", DateTimeOffset.UtcNow);
+            var outcome = new JobOutcome(1, job.JobId, job.BatchId, status, job.ResultBlob, 1, null, null, 1, false, "test", DateTimeOffset.UtcNow);
             await publish.PublishAsync(JobTopology.OutcomesQueue, new OutgoingMessage(job.JobId, JsonSerializer.SerializeToUtf8Bytes(outcome, JobJson.Default.JobOutcome)), CancellationToken.None);
         }
 
         await using (var restarted = await StartProducerAsync())
         {
-            var status = await WaitForAsync(restarted.Http, batch.BatchId, s => s.Succeeded == 2);
-            Assert.Equal((3, 2, 0, 1, false), (status.Total, status.Succeeded, status.Failed, status.Pending, status.Done));
+            var status = await WaitForAsync(restarted.Http, batch.BatchId, s => s.Succeeded == 2 && s.Retrying == 1);
+            Assert.Equal((3, 2, 0, 1, 1, 0, false), (status.Total, status.Succeeded, status.Failed, status.Pending, status.Retrying, status.InFlight, status.Done));
         }
 
         // And a third producer, with nothing in the queue, rebuilds the same counts from storage.
@@ -123,6 +127,39 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
         Assert.Equal(batchId, accepted.BatchId);
         Assert.Equal(2u, await ReadyAsync(JobTopology.JobsQueue));
         Assert.True((await store.LoadAsync(batchId, CancellationToken.None))!.Published);
+    }
+
+    [Fact]
+    public async Task An_outcome_log_that_fills_up_goes_on_in_a_new_segment_and_is_read_back_whole()
+    {
+        var options = Options.Create(new StorageOptions { BatchesContainer = $"batches-{_suffix}", MaxBlocksPerOutcomeLog = 3 });
+        var container = infrastructure.Blobs().GetBlobContainerClient(options.Value.BatchesContainer);
+        await container.CreateIfNotExistsAsync();
+        var batchId = "segments-" + _suffix;
+        JobOutcome[] Outcome(int i) => [new(1, $"job-{i:D2}", batchId, JobStatus.Succeeded, null, null, null, null, 1, false, "test", DateTimeOffset.UtcNow)];
+
+        var store = new BatchStore(infrastructure.Blobs(), options);
+        for (var i = 0; i < 7; i++)
+        {
+            await store.AppendOutcomesAsync(batchId, Outcome(i), CancellationToken.None);
+        }
+
+        // A restarted producer finds the segment in use and goes on from it.
+        var restarted = new BatchStore(infrastructure.Blobs(), options);
+        for (var i = 7; i < 10; i++)
+        {
+            await restarted.AppendOutcomesAsync(batchId, Outcome(i), CancellationToken.None);
+        }
+
+        var names = new List<string>();
+        await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = batchId + "/" }))
+        {
+            names.Add(blob.Name[(batchId.Length + 1)..]);
+        }
+
+        Assert.Equal(["outcomes.1.jsonl", "outcomes.2.jsonl", "outcomes.3.jsonl", "outcomes.jsonl"], names.Order(StringComparer.Ordinal));
+        var read = await new BatchStore(infrastructure.Blobs(), options).ReadOutcomesAsync(batchId, CancellationToken.None);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"job-{i:D2}"), read.Select(o => o.JobId));
     }
 
     private static async Task<BatchAccepted> SubmitAsync(HttpClient http, object request, string key)

@@ -49,13 +49,13 @@ public sealed class TelemetryTests(LocalInfrastructure infrastructure, ITestOutp
         using var queueMessages = new MetricCollector<long>(producerMeters, ProducerMetrics.MeterName, "imagejobs.queue.messages");
         using var queueConsumers = new MetricCollector<long>(producerMeters, ProducerMetrics.MeterName, "imagejobs.queue.consumers");
 
-        // Submitted before any worker runs, so the batch is seen pending in the gauges.
+        // Submitted before any worker runs, so the batch is seen queued in the gauges.
         using var response = await producer.Http.PostAsJsonAsync("/api/batches", new { items = new[] { new { source = "good.jpg", text = "Hi" }, new { source = "missing.jpg", text = "Nope" } } });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var batch = (await response.Content.ReadFromJsonAsync<BatchAccepted>())!;
         Assert.Equal(2, published.GetMeasurementSnapshot().Sum(m => m.Value));
         batchJobs.RecordObservableInstruments();
-        Assert.Contains(batchJobs.GetMeasurementSnapshot(), m => m.Value == 2 && Tag(m.Tags, "state") == "pending" && Tag(m.Tags, "batch.id") == batch.BatchId);
+        Assert.Contains(batchJobs.GetMeasurementSnapshot(), m => m.Value == 2 && Tag(m.Tags, "state") == "queued" && Tag(m.Tags, "batch.id") == batch.BatchId);
         await WaitUntilAsync(() =>
         {
             queueMessages.RecordObservableInstruments();

@@ -135,11 +135,20 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
             await sources.UploadBlobAsync("photo.jpg", BinaryData.FromBytes(TestImages.Jpeg(3)));
 
             // ...until the store is back: then it succeeds, and nothing was dead-lettered.
-            var outcome = Assert.Single(await CollectOutcomesAsync(1, TimeSpan.FromSeconds(60)));
+            var reports = await CollectOutcomesAsync(1, TimeSpan.FromSeconds(60), progress: true);
             await host.StopAsync();
-            output.WriteLine($"succeeded on attempt {outcome.Attempt}");
+            var outcome = Assert.Single(reports, r => !r.IsProgress);
+            output.WriteLine(string.Join(", ", reports.Select(r => $"{r.Status}@{r.Attempt}")));
             Assert.Equal((job.JobId, JobStatus.Succeeded), (outcome.JobId, outcome.Status));
             Assert.True(outcome.Attempt >= 2, "the job should have failed while the store was down");
+
+            // Each attempt reported its start, each failed one its retry with the reason, in order:
+            // what the producer shows as in flight and retrying.
+            var expected = Enumerable.Range(1, outcome.Attempt - 1)
+                .SelectMany(attempt => new[] { (JobStatus.Started, attempt), (JobStatus.Retrying, attempt) })
+                .Append((JobStatus.Started, outcome.Attempt)).Append((JobStatus.Succeeded, outcome.Attempt));
+            Assert.Equal(expected, reports.Select(r => (r.Status, r.Attempt)));
+            Assert.All(reports.Where(r => r.Status == JobStatus.Retrying), r => Assert.False(string.IsNullOrEmpty(r.ErrorCode)));
             await using var connection = await infrastructure.ConnectAsync();
             await using var channel = await connection.CreateChannelAsync();
             Assert.Equal(0u, await ServiceHosts.ReadyCountAsync(channel, JobTopology.DeadLetterQueue));
@@ -220,17 +229,25 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
         await channel.BasicPublishAsync(string.Empty, JobTopology.JobsQueue, mandatory: true, new BasicProperties { Persistent = true }, body);
     }
 
-    private async Task<List<JobOutcome>> CollectOutcomesAsync(int count, TimeSpan timeout, IChannel? channel = null, bool keep = true)
+    /// <summary>Takes reports until <paramref name="count"/> job ends have come; progress reports are returned only when asked for.</summary>
+    private async Task<List<JobOutcome>> CollectOutcomesAsync(int count, TimeSpan timeout, IChannel? channel = null, bool keep = true, bool progress = false)
     {
         await using var connection = channel is null ? await infrastructure.ConnectAsync() : null;
         var ch = channel ?? await connection!.CreateChannelAsync();
         var outcomes = new List<JobOutcome>();
+        var ends = 0;
         var deadline = DateTime.UtcNow + timeout;
-        while (outcomes.Count < count && DateTime.UtcNow < deadline)
+        while (ends < count && DateTime.UtcNow < deadline)
         {
             if (await ch.BasicGetAsync(JobTopology.OutcomesQueue, autoAck: false) is { } message)
             {
-                outcomes.Add(JsonSerializer.Deserialize(message.Body.Span, JobJson.Default.JobOutcome)!);
+                var report = JsonSerializer.Deserialize(message.Body.Span, JobJson.Default.JobOutcome)!;
+                ends += report.IsProgress ? 0 : 1;
+                if (progress || !report.IsProgress)
+                {
+                    outcomes.Add(report);
+                }
+
                 await ch.BasicAckAsync(message.DeliveryTag, multiple: false);
             }
             else
@@ -246,7 +263,7 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
 
         if (keep && count != int.MaxValue)
         {
-            Assert.True(outcomes.Count >= count, $"{outcomes.Count} of {count} outcomes arrived in {timeout}");
+            Assert.True(ends >= count, $"{ends} of {count} outcomes arrived in {timeout}");
         }
 
         return outcomes;

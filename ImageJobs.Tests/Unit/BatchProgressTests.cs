@@ -5,8 +5,77 @@ namespace ImageJobs.Tests.Unit;
 
 public class BatchProgressTests
 {
-    private static JobOutcome Outcome(string jobId, JobStatus status, string batchId = "b") =>
-        new(1, jobId, batchId, status, null, null, status == JobStatus.Failed ? "image.corrupt" : null, null, 1, false, "w", DateTimeOffset.UnixEpoch);
+    private static JobOutcome Outcome(string jobId, JobStatus status, string batchId = "b", int attempt = 1) =>
+        new(1, jobId, batchId, status, null, null, status == JobStatus.Failed ? "image.corrupt" : null, null, attempt, false, "w", DateTimeOffset.UnixEpoch);
+
+    [Fact]
+    public void A_started_job_is_in_flight_until_it_ends()
+    {
+        var progress = new BatchProgress("b", DateTimeOffset.UnixEpoch, 3);
+
+        Assert.True(progress.Apply(Outcome("j1", JobStatus.Started)));
+        Assert.True(progress.Apply(Outcome("j2", JobStatus.Started)));
+        Assert.False(progress.Apply(Outcome("j2", JobStatus.Started)));
+        Assert.Equal(new ActiveBatch("b", 0, 0, 1, 0, 2), progress.Counts());
+
+        progress.Apply(Outcome("j1", JobStatus.Succeeded));
+        progress.Apply(Outcome("j2", JobStatus.Failed));
+        var status = progress.Snapshot();
+        Assert.Equal((1, 1, 1, 0, 0), (status.Succeeded, status.Failed, status.Pending, status.Retrying, status.InFlight));
+    }
+
+    [Fact]
+    public void A_transient_failure_is_retrying_until_the_next_attempt_starts()
+    {
+        var progress = new BatchProgress("b", DateTimeOffset.UnixEpoch, 1);
+        progress.Apply(Outcome("j1", JobStatus.Started, attempt: 1));
+
+        Assert.True(progress.Apply(Outcome("j1", JobStatus.Retrying, attempt: 1)));
+        Assert.Equal((1, 0), (progress.Retrying, progress.InFlight));
+
+        Assert.True(progress.Apply(Outcome("j1", JobStatus.Started, attempt: 2)));
+        Assert.Equal((0, 1), (progress.Retrying, progress.InFlight));
+        Assert.Equal(1, progress.Snapshot().Pending);
+    }
+
+    [Fact]
+    public void Progress_of_an_earlier_attempt_arriving_late_changes_nothing()
+    {
+        var progress = new BatchProgress("b", DateTimeOffset.UnixEpoch, 1);
+        progress.Apply(Outcome("j1", JobStatus.Retrying, attempt: 1));
+
+        // The start of the attempt that was retried, overtaken by its own retry report.
+        Assert.False(progress.Apply(Outcome("j1", JobStatus.Started, attempt: 1)));
+        progress.Apply(Outcome("j1", JobStatus.Started, attempt: 2));
+        Assert.False(progress.Apply(Outcome("j1", JobStatus.Retrying, attempt: 1)));
+        Assert.Equal((0, 1), (progress.Retrying, progress.InFlight));
+    }
+
+    [Theory]
+    [InlineData(JobStatus.Succeeded)]
+    [InlineData(JobStatus.Failed)]
+    public void Progress_never_reopens_an_ended_job(JobStatus end)
+    {
+        // Failures come from the dead-letter exchange, so a start can arrive after the failure it led to.
+        var progress = new BatchProgress("b", DateTimeOffset.UnixEpoch, 1);
+        progress.Apply(Outcome("j1", end));
+
+        Assert.False(progress.Apply(Outcome("j1", JobStatus.Started, attempt: 5)));
+        Assert.False(progress.Apply(Outcome("j1", JobStatus.Retrying, attempt: 5)));
+        Assert.Equal((0, 0, true), (progress.Retrying, progress.InFlight, progress.Done));
+    }
+
+    [Fact]
+    public void A_requeued_job_can_start_again_from_its_first_attempt()
+    {
+        var progress = new BatchProgress("b", DateTimeOffset.UnixEpoch, 1);
+        progress.Apply(Outcome("j1", JobStatus.Started, attempt: 3));
+        progress.Apply(Outcome("j1", JobStatus.Failed, attempt: 3));
+        progress.Apply(Outcome("j1", JobStatus.Requeued));
+
+        Assert.True(progress.Apply(Outcome("j1", JobStatus.Started, attempt: 1)));
+        Assert.Equal(new ActiveBatch("b", 0, 0, 0, 0, 1), progress.Counts());
+    }
 
     [Fact]
     public void A_duplicate_outcome_is_counted_once()

@@ -2,6 +2,12 @@ namespace ImageJobs.Worker.Contracts;
 
 public enum JobStatus
 {
+    /// <summary>A worker took the job: it is in flight until a later report.</summary>
+    Started,
+
+    /// <summary>A transient failure: the job waits out a delay, then is tried again.</summary>
+    Retrying,
+
     Succeeded,
     Failed,
 
@@ -10,8 +16,9 @@ public enum JobStatus
 }
 
 /// <summary>
-/// What a worker reports when a job reaches its end: the producer counts these per batch.
-/// A job may be reported more than once (redelivery); <see cref="JobId"/> makes counting idempotent.
+/// What is reported about a job as it goes: started and retrying on the way, succeeded or failed at
+/// its end. The producer counts these per batch. A job may be reported more than once (redelivery);
+/// <see cref="JobId"/> and <see cref="Attempt"/> make counting idempotent and order-proof.
 /// </summary>
 public sealed record JobOutcome(
     int SchemaVersion,
@@ -28,4 +35,7 @@ public sealed record JobOutcome(
     DateTimeOffset CompletedAt)
 {
     public const int CurrentSchemaVersion = 1;
+
+    /// <summary>Progress reports say where a job is now; only ends are kept in the batch's log.</summary>
+    public bool IsProgress => Status is JobStatus.Started or JobStatus.Retrying;
 }

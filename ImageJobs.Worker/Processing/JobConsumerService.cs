@@ -193,12 +193,15 @@ public sealed partial class JobConsumerService(
         using var jobCancellation = new CancellationTokenSource(options.Value.JobTimeout, time);
         AsyncEventHandler<ShutdownEventArgs> onShutdown = (_, _) => jobCancellation.CancelAsync();
         channel.ChannelShutdownAsync += onShutdown;
+        // Confirmed while the job runs; awaited before any later report of it, so reports stay in order.
+        var startReported = ReportProgressAsync(Report(job, JobStatus.Started, attempt, delivery.Redelivered));
         try
         {
             // WaitAsync: a job stuck where it cannot observe cancellation is still abandoned on time.
             var result = await processor.ProcessAsync(job, new DeliveryInfo(attempt, delivery.Redelivered, WorkerName), jobCancellation.Token)
                 .WaitAsync(jobCancellation.Token);
-            await ReportSuccessAsync(job, result, attempt, delivery.Redelivered);
+            await startReported;
+            await PublishReportAsync(Report(job, JobStatus.Succeeded, attempt, delivery.Redelivered) with { ResultBlob = result.ResultBlob, ResultBytes = result.Bytes });
             await SettleAsync(() => channel.BasicAckAsync(delivery.DeliveryTag, multiple: false));
             LogSucceeded(logger, job.JobId, job.BatchId, attempt);
             metrics.Completed(time.GetElapsedTime(started));
@@ -218,6 +221,7 @@ public sealed partial class JobConsumerService(
             var timedOut = ex is OperationCanceledException or TimeoutException && jobCancellation.IsCancellationRequested;
             var code = timedOut ? JobErrorCodes.Timeout : (ex as JobFailedException)?.Code ?? ex.GetType().Name;
             var message = timedOut ? $"The job did not finish within {options.Value.JobTimeout}." : ex.Message;
+            await startReported;
             await RetryLaterAsync(channel, delivery, job, retries + 1, code, message, ex, attempt, time.GetElapsedTime(started));
         }
         finally
@@ -244,6 +248,8 @@ public sealed partial class JobConsumerService(
         var queue = JobTopology.RetryQueueFor(retry);
         LogRetrying(logger, ex, job.JobId, job.BatchId, code, attempt, queue);
         metrics.Retried(code, elapsed);
+        // Before the hand-on, so it comes before the next attempt's start.
+        await ReportProgressAsync(Report(job, JobStatus.Retrying, attempt, delivery.Redelivered) with { ErrorCode = code, Error = message });
         await HandOnAsync(channel, delivery, string.Empty, queue, new Dictionary<string, object?> { [FailureHeaders.Retries] = retry });
     }
 
@@ -263,14 +269,26 @@ public sealed partial class JobConsumerService(
         await SettleAsync(() => channel.BasicAckAsync(delivery.DeliveryTag, multiple: false));
     }
 
-    private Task ReportSuccessAsync(RenderJob job, JobResult result, int attempt, bool redelivered)
-    {
-        var outcome = new JobOutcome(JobOutcome.CurrentSchemaVersion, job.JobId, job.BatchId, JobStatus.Succeeded,
-            result.ResultBlob, result.Bytes, null, null, attempt, redelivered, WorkerName, time.GetUtcNow());
-        return publisher.PublishAsync(
+    private JobOutcome Report(RenderJob job, JobStatus status, int attempt, bool redelivered) =>
+        new(JobOutcome.CurrentSchemaVersion, job.JobId, job.BatchId, status, null, null, null, null, attempt, redelivered, WorkerName, time.GetUtcNow());
+
+    private Task PublishReportAsync(JobOutcome report) =>
+        publisher.PublishAsync(
             JobTopology.OutcomesQueue,
-            new OutgoingMessage(job.JobId, JsonSerializer.SerializeToUtf8Bytes(outcome, JobJson.Default.JobOutcome)),
+            new OutgoingMessage(report.JobId, JsonSerializer.SerializeToUtf8Bytes(report, JobJson.Default.JobOutcome)),
             CancellationToken.None);
+
+    /// <summary>Progress is for people watching: failing to report it never fails the job.</summary>
+    private async Task ReportProgressAsync(JobOutcome report)
+    {
+        try
+        {
+            await PublishReportAsync(report);
+        }
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException or PublishException or AggregateException)
+        {
+            LogProgressNotReported(logger, ex, report.JobId, report.BatchId, report.Status);
+        }
     }
 
     /// <summary>An ack or reject on a dead channel is moot: the broker has already requeued the delivery.</summary>
@@ -362,6 +380,9 @@ public sealed partial class JobConsumerService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job message {MessageId}: publishing its outcome failed; it goes back to the queue")]
     private static partial void LogHandOnFailed(ILogger logger, Exception exception, string? messageId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} of batch {BatchId}: reporting {Status} failed; only the watchers miss it")]
+    private static partial void LogProgressNotReported(ILogger logger, Exception exception, string jobId, string batchId, JobStatus status);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Settling a delivery on a closed channel was skipped")]
     private static partial void LogSettleFailed(ILogger logger, Exception exception);

@@ -20,6 +20,13 @@ public sealed class StorageOptions
     [Required, RegularExpression(ContainerNamePattern)]
     public string BatchesContainer { get; set; } = "batches";
 
+    /// <summary>
+    /// Appends per outcome log before the next one is started: an append blob takes at most 50,000
+    /// blocks, and a slow batch of 100,000 jobs can append once per outcome.
+    /// </summary>
+    [Range(2, 50_000)]
+    public int MaxBlocksPerOutcomeLog { get; set; } = 50_000;
+
     // Azure's rule: 3-63 characters, lowercase letters, digits and single hyphens.
     private const string ContainerNamePattern = "^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$";
 }
