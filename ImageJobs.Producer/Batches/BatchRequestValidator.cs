@@ -43,9 +43,21 @@ public static class BatchRequestValidator
                     continue;
                 }
 
-                CheckBlobName($"items[{i}].source", item.Source, limits, Add);
-                CheckText($"items[{i}].text", item.Text, limits, Add);
-                CheckStyle($"items[{i}].style", item.Style, Add);
+                // Field names are built only for errors: a valid 40,000-item batch allocates none.
+                if (BlobNameError(item.Source, limits) is { } sourceError)
+                {
+                    Add($"items[{i}].source", sourceError);
+                }
+
+                if (TextError(item.Text, limits) is { } textError)
+                {
+                    Add($"items[{i}].text", textError);
+                }
+
+                if (item.Style is not null)
+                {
+                    CheckStyle($"items[{i}].style", item.Style, Add);
+                }
             }
         }
         else if (hasPrefix)
@@ -55,40 +67,35 @@ public static class BatchRequestValidator
                 Add("prefix", $"The prefix is longer than {limits.MaxBlobNameLength} characters.");
             }
 
-            CheckText("template", request.Template, limits, Add);
+            if (TextError(request.Template, limits) is { } templateError)
+            {
+                Add("template", templateError);
+            }
         }
 
         CheckStyle("style", request.Style, Add);
         return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
     }
 
-    private static void CheckBlobName(string field, string? name, BatchLimits limits, Action<string, string> add)
+    private static string? BlobNameError(string? name, BatchLimits limits) => name switch
     {
-        if (string.IsNullOrWhiteSpace(name))
-        {
-            add(field, "The source blob name is required.");
-        }
-        else if (name.Length > limits.MaxBlobNameLength)
-        {
-            add(field, $"The source blob name is longer than {limits.MaxBlobNameLength} characters.");
-        }
-        else if (name.EndsWith('/') || name.Contains('\\') || name.Any(char.IsControl))
-        {
-            add(field, "The source blob name must not end with '/' or hold '\\' or control characters.");
-        }
-    }
+        null => "The source blob name is required.",
+        _ when string.IsNullOrWhiteSpace(name) => "The source blob name is required.",
+        { Length: var length } when length > limits.MaxBlobNameLength => $"The source blob name is longer than {limits.MaxBlobNameLength} characters.",
+        _ when name.EndsWith('/') || name.Contains('\\') || HasControlCharacter(name) => "The source blob name must not end with '/' or hold '\\' or control characters.",
+        _ => null,
+    };
 
-    private static void CheckText(string field, string? text, BatchLimits limits, Action<string, string> add)
+    // What char.IsControl accepts: C0, DEL and C1.
+    private static bool HasControlCharacter(string text) =>
+        text.AsSpan().IndexOfAnyInRange('\u0000', '\u001f') >= 0 || text.AsSpan().IndexOfAnyInRange('\u007f', '\u009f') >= 0;
+
+    private static string? TextError(string? text, BatchLimits limits) => text switch
     {
-        if (text is null)
-        {
-            add(field, "The text is required (it may be empty).");
-        }
-        else if (text.Length > limits.MaxTextLength)
-        {
-            add(field, $"The text is longer than {limits.MaxTextLength:N0} characters.");
-        }
-    }
+        null => "The text is required (it may be empty).",
+        { Length: var length } when length > limits.MaxTextLength => $"The text is longer than {limits.MaxTextLength:N0} characters.",
+        _ => null,
+    };
 
     private static void CheckStyle(string field, Worker.Rendering.TextStyle? style, Action<string, string> add)
     {

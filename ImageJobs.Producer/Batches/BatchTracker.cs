@@ -4,7 +4,7 @@ namespace ImageJobs.Producer.Batches;
 
 /// <summary>
 /// The producer's view of every batch: progress in memory, rebuilt from <see cref="BatchStore"/>
-/// on first use, so counts survive a restart. Outcomes are stored before they are counted.
+/// on first use, so counts survive a restart.
 /// </summary>
 public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposable
 {
@@ -71,33 +71,54 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         return statuses.OrderByDescending(s => s.CreatedAt).ToList();
     }
 
-    /// <summary>
-    /// Stores the ends, then counts every report. Progress (started, retrying) is live state and
-    /// not stored: after a restart it is rebuilt as workers report. Throws if storing fails: the
-    /// caller must not ack.
-    /// </summary>
+    /// <summary>Stores the ends among <paramref name="outcomes"/>, then counts every report. Throws if storing fails.</summary>
     public async Task RecordAsync(IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        await StoreAsync(outcomes, cancellationToken);
+        await CountAsync(outcomes, cancellationToken);
+    }
+
+    /// <summary>
+    /// Counts reports at once, so progress is live. Progress (started, retrying) is never stored:
+    /// after a restart it is rebuilt as workers report. Ends counted here must be stored with
+    /// <see cref="StoreAsync"/> before their messages are acked; until then a restart redelivers
+    /// them, and they are counted again, once.
+    /// </summary>
+    public async Task CountAsync(IEnumerable<JobOutcome> outcomes, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
             foreach (var group in outcomes.GroupBy(o => o.BatchId, StringComparer.Ordinal))
             {
-                // Loaded first, so progress reports count for a batch not yet read since a restart.
-                var progress = await LoadAsync(group.Key, cancellationToken);
-                var ends = group.Where(o => !o.IsProgress).ToList();
-                if (ends.Count > 0)
+                // Loaded first, so a batch not read since a restart starts from what is stored.
+                if (await LoadAsync(group.Key, cancellationToken) is { } progress)
                 {
-                    await store.AppendOutcomesAsync(group.Key, ends, cancellationToken);
-                }
-
-                foreach (var outcome in group)
-                {
-                    progress?.Apply(outcome);
+                    foreach (var outcome in group)
+                    {
+                        progress.Apply(outcome);
+                    }
                 }
             }
 
             RefreshActive();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Appends the ends among <paramref name="outcomes"/> to their batches' logs. Throws if storing fails: the caller must not ack.</summary>
+    public async Task StoreAsync(IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var group in outcomes.Where(o => !o.IsProgress).GroupBy(o => o.BatchId, StringComparer.Ordinal))
+            {
+                await store.AppendOutcomesAsync(group.Key, group.ToList(), cancellationToken);
+            }
         }
         finally
         {

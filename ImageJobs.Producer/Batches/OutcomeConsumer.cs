@@ -11,10 +11,10 @@ using RabbitMQ.Client.Events;
 namespace ImageJobs.Producer.Batches;
 
 /// <summary>
-/// Follows every batch: consumes the successes workers report and the failures the dead-letter
-/// exchange sees (dead-lettered by a worker with its reason, or by the broker over the delivery
-/// limit), stores and counts them in groups, and acks a group only once it is stored, so no
-/// outcome is lost across a producer restart.
+/// Follows every batch: consumes what workers report (started, retrying, succeeded) and the
+/// failures the dead-letter exchange sees (dead-lettered by a worker with its reason, or by the
+/// broker over the delivery limit), counts each at once, stores the ends in groups, and acks a
+/// group only once it is stored, so no outcome is lost across a producer restart.
 /// </summary>
 public sealed partial class OutcomeConsumer(
     IConnection connection,
@@ -73,14 +73,19 @@ public sealed partial class OutcomeConsumer(
             {
                 while (group.Count < MaxGroup && await deliveries.Reader.WaitToReadAsync(window.Token))
                 {
+                    var counted = group.Count;
                     while (group.Count < MaxGroup && deliveries.Reader.TryRead(out var delivery))
                     {
                         lastTag = Math.Max(lastTag, delivery.Tag);
                         if (delivery.Outcome is { } outcome)
                         {
                             group.Add(outcome);
+                            metrics.OutcomeRecorded(outcome.Status);
                         }
                     }
+
+                    // Counted as they come, so progress is live; stored, then acked, as a group.
+                    await tracker.CountAsync(group.Skip(counted), stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
@@ -93,12 +98,7 @@ public sealed partial class OutcomeConsumer(
                 continue;
             }
 
-            await tracker.RecordAsync(group, stoppingToken);
-            foreach (var outcome in group)
-            {
-                metrics.OutcomeRecorded(outcome.Status);
-            }
-
+            await tracker.StoreAsync(group, stoppingToken);
             await channel.BasicAckAsync(lastTag, multiple: true, stoppingToken);
         }
     }

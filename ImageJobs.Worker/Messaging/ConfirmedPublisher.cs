@@ -13,7 +13,8 @@ public readonly record struct OutgoingMessage(string MessageId, ReadOnlyMemory<b
 /// <summary>
 /// Publishes persistent, mandatory messages and returns only when the broker has confirmed
 /// every one. A nacked, returned or interrupted group is published again on a fresh channel
-/// (consumers are idempotent, so a duplicate is harmless; a loss is not).
+/// (consumers are idempotent, so a duplicate is harmless; a loss is not). Two groups are in the
+/// air at a time: the next is sent while the broker confirms the one before.
 /// </summary>
 public sealed partial class ConfirmedPublisher(
     IConnection connection,
@@ -26,6 +27,7 @@ public sealed partial class ConfirmedPublisher(
     public static readonly ActivitySource ActivitySource = new("ImageJobs.Messaging");
 
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SemaphoreSlim _channelGate = new(1, 1);
     private IChannel? _channel;
 
     public Task PublishAsync(string queue, OutgoingMessage message, CancellationToken cancellationToken) =>
@@ -41,11 +43,26 @@ public sealed partial class ConfirmedPublisher(
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            var previous = Task.CompletedTask;
             for (var start = 0; start < messages.Count; start += groupSize)
             {
-                var count = Math.Min(groupSize, messages.Count - start);
-                await PublishGroupAsync(exchange, routingKey, messages, start, count, cancellationToken);
+                var current = PublishGroupAsync(exchange, routingKey, messages, start, Math.Min(groupSize, messages.Count - start), cancellationToken);
+                try
+                {
+                    await previous;
+                }
+                catch
+                {
+                    // Let the group in the air settle before the gate opens to the next caller.
+                    await Task.WhenAny(current);
+                    _ = current.Exception;
+                    throw;
+                }
+
+                previous = current;
             }
+
+            await previous;
         }
         finally
         {
@@ -61,16 +78,22 @@ public sealed partial class ConfirmedPublisher(
         activity?.SetTag("messaging.system", "rabbitmq");
         activity?.SetTag("messaging.destination.name", routingKey.Length > 0 ? routingKey : exchange);
         activity?.SetTag("messaging.batch.message_count", count);
+        // Built once per group and shared by its messages that have no headers of their own:
+        // a dictionary and a trace-context injection per message cost a fifth of a 40,000-job publish.
+        var groupHeaders = new Dictionary<string, object?>();
+        MessageTracing.Inject(activity ?? Activity.Current, groupHeaders);
+        var timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        IChannel? channel = null;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var channel = await GetChannelAsync(cancellationToken);
+                channel = await GetChannelAsync(cancellationToken);
                 var confirms = new Task[count];
                 for (var i = 0; i < count; i++)
                 {
                     var message = messages[start + i];
-                    confirms[i] = channel.BasicPublishAsync(exchange, routingKey, mandatory: true, CreateProperties(message), message.Body, cancellationToken).AsTask();
+                    confirms[i] = channel.BasicPublishAsync(exchange, routingKey, mandatory: true, CreateProperties(message, groupHeaders, timestamp), message.Body, cancellationToken).AsTask();
                 }
 
                 await Task.WhenAll(confirms).WaitAsync(options.Value.ConfirmTimeout, cancellationToken);
@@ -79,7 +102,7 @@ public sealed partial class ConfirmedPublisher(
             catch (Exception ex) when (attempt < MaxAttemptsPerGroup && IsRetryable(ex) && !cancellationToken.IsCancellationRequested)
             {
                 LogGroupRetry(logger, ex, routingKey, count, attempt);
-                await ResetChannelAsync();
+                await ResetChannelAsync(channel);
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200 * attempt * attempt, 5_000)), cancellationToken);
             }
         }
@@ -89,18 +112,26 @@ public sealed partial class ConfirmedPublisher(
         ex is PublishException or AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException
         || (ex is AggregateException aggregate && aggregate.InnerExceptions.All(IsRetryable));
 
-    private static BasicProperties CreateProperties(OutgoingMessage message)
+    private static BasicProperties CreateProperties(OutgoingMessage message, Dictionary<string, object?> groupHeaders, AmqpTimestamp timestamp)
     {
-        var properties = new BasicProperties
+        var headers = groupHeaders;
+        if (message.Headers is { Count: > 0 } own)
+        {
+            headers = new Dictionary<string, object?>(groupHeaders);
+            foreach (var (key, value) in own)
+            {
+                headers[key] = value;
+            }
+        }
+
+        return new BasicProperties
         {
             Persistent = true,
             MessageId = message.MessageId,
             ContentType = "application/json",
-            Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
-            Headers = message.Headers is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(message.Headers),
+            Timestamp = timestamp,
+            Headers = headers,
         };
-        MessageTracing.Inject(Activity.Current, properties.Headers);
-        return properties;
     }
 
     private async ValueTask<IChannel> GetChannelAsync(CancellationToken cancellationToken)
@@ -110,37 +141,74 @@ public sealed partial class ConfirmedPublisher(
             return open;
         }
 
-        await ResetChannelAsync();
-        var channelOptions = new CreateChannelOptions(
-            publisherConfirmationsEnabled: true,
-            publisherConfirmationTrackingEnabled: true,
-            outstandingPublisherConfirmationsRateLimiter: new ThrottlingRateLimiter(options.Value.MaxOutstandingConfirms));
-        _channel = await connection.CreateChannelAsync(channelOptions, cancellationToken);
-        await JobTopology.DeclareAsync(_channel, options.Value, cancellationToken);
-        return _channel;
+        await _channelGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_channel is { IsOpen: true } opened)
+            {
+                return opened;
+            }
+
+            await CloseAsync(_channel);
+            var channelOptions = new CreateChannelOptions(
+                publisherConfirmationsEnabled: true,
+                publisherConfirmationTrackingEnabled: true,
+                // A safety net only: the two groups in the air stay within half of it, below where
+                // the limiter starts delaying each publish.
+                outstandingPublisherConfirmationsRateLimiter: new ThrottlingRateLimiter(4 * options.Value.PublishGroupSize));
+            var channel = await connection.CreateChannelAsync(channelOptions, cancellationToken);
+            await JobTopology.DeclareAsync(channel, options.Value, cancellationToken);
+            _channel = channel;
+            return channel;
+        }
+        finally
+        {
+            _channelGate.Release();
+        }
     }
 
-    private async Task ResetChannelAsync()
+    /// <summary>Drops the channel a group failed on, unless another group has replaced it already.</summary>
+    private async Task ResetChannelAsync(IChannel? failed)
     {
-        if (_channel is { } channel)
+        await _channelGate.WaitAsync();
+        try
         {
-            _channel = null;
-            try
+            if (failed is not null && ReferenceEquals(_channel, failed))
             {
-                // Bounded: closing a channel whose connection is recovering can wait a long time.
-                await channel.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+                _channel = null;
+                await CloseAsync(failed);
             }
-            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException)
-            {
-                // Already dead: nothing to release.
-            }
+        }
+        finally
+        {
+            _channelGate.Release();
+        }
+    }
+
+    private static async Task CloseAsync(IChannel? channel)
+    {
+        if (channel is null)
+        {
+            return;
+        }
+
+        try
+        {
+            // Bounded: closing a channel whose connection is recovering can wait a long time.
+            await channel.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException)
+        {
+            // Already dead: nothing to release.
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await ResetChannelAsync();
+        await CloseAsync(_channel);
+        _channel = null;
         _gate.Dispose();
+        _channelGate.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {Count} messages to {Queue} failed on attempt {Attempt}; publishing the group again")]

@@ -29,10 +29,6 @@ public sealed class MessagingOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan ConfirmTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Upper bound of unconfirmed publishes on one channel.</summary>
-    [Range(1, 100_000)]
-    public int MaxOutstandingConfirms { get; set; } = 1_000;
-
     /// <summary>Transient failures (storage or network trouble, timeouts) retried with delays before a job fails.</summary>
     [Range(0, 100)]
     public int TransientRetries { get; set; } = 5;

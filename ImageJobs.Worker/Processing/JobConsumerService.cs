@@ -285,8 +285,9 @@ public sealed partial class JobConsumerService(
         {
             await PublishReportAsync(report);
         }
-        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException or PublishException or AggregateException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            // Best effort, whatever the cause: broker trouble, or the worker shutting down under it.
             LogProgressNotReported(logger, ex, report.JobId, report.BatchId, report.Status);
         }
     }
