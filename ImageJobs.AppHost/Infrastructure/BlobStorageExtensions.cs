@@ -10,8 +10,16 @@ internal static class Azurite
     public const string EndpointName = "blob";
     public const string Image = "azure-storage/azurite";
     public const string Registry = "mcr.microsoft.com";
-    public const string Tag = "3.35.0";
+    // The same release as the npm package scripts/setup.sh installs for local mode.
+    public const string Tag = "3.37.0";
     public const int BlobPort = 10000;
+
+    /// <summary>
+    /// How every Azurite of ours runs: any SDK version, account name from the path, no usage data
+    /// sent to Microsoft, and no access-log line per request (two per image: they flood the
+    /// dashboard's console logs and cost Azurite CPU the workers need; docs/PERFORMANCE.md).
+    /// </summary>
+    public static readonly string[] ServiceArgs = ["--skipApiVersionCheck", "--disableProductStyleUrl", "--disableTelemetry", "--silent"];
 
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
@@ -59,8 +67,8 @@ public static class BlobStorageExtensions
             var container = builder.AddResource(new AzuriteBlobResource(name))
                 .WithImage(Azurite.Image, Azurite.Tag)
                 .WithImageRegistry(Azurite.Registry)
-                .WithArgs("azurite-blob", "--blobHost", "0.0.0.0", "--blobPort", Azurite.BlobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    "--location", "/data", "--skipApiVersionCheck", "--disableProductStyleUrl")
+                .WithArgs(["azurite-blob", "--blobHost", "0.0.0.0", "--blobPort", Azurite.BlobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "--location", "/data", .. Azurite.ServiceArgs])
                 .WithEndpoint(targetPort: Azurite.BlobPort, name: Azurite.EndpointName, scheme: "http")
                 .WithHealthCheck(healthCheckKey);
             resource = container.Resource;
@@ -74,9 +82,9 @@ public static class BlobStorageExtensions
             var dataDirectory = LocalProcesses.DataDirectory(builder, name);
             var port = LocalProcesses.Port(builder, "LocalInfrastructure:AzuritePort");
             var local = builder.AddResource(new LocalAzuriteBlobResource(name, "bash", dataDirectory))
-                .WithArgs(LocalProcesses.Script(builder, "supervise.sh"), azurite,
+                .WithArgs([LocalProcesses.Script(builder, "supervise.sh"), azurite,
                     "--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    "--location", dataDirectory, "--skipApiVersionCheck", "--disableProductStyleUrl")
+                    "--location", dataDirectory, .. Azurite.ServiceArgs])
                 .WithEndpoint(port: port, name: Azurite.EndpointName, scheme: "http", isProxied: false)
                 .WithHealthCheck(healthCheckKey)
                 .ExcludeFromManifest();

@@ -90,12 +90,10 @@ public sealed partial class BatchSubmitter(
         var jobs = JobPlanner.Plan(batchId, items, request.Style, now);
         await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: false, requestHash), cancellationToken);
 
-        var messages = jobs
-            .Select(job => new OutgoingMessage(job.JobId, JsonSerializer.SerializeToUtf8Bytes(job, JobJson.Default.RenderJob)))
-            .ToList();
         var stopwatch = Stopwatch.StartNew();
-        await publisher.PublishAsync(JobTopology.JobsQueue, messages, cancellationToken);
-        metrics.Published(messages.Count);
+        await publisher.PublishAsync(JobTopology.JobsQueue, jobs,
+            static job => new OutgoingMessage(job.JobId, JsonSerializer.SerializeToUtf8Bytes(job, JobJson.Default.RenderJob)), cancellationToken);
+        metrics.Published(jobs.Count);
         await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: true, requestHash), cancellationToken);
         LogPublished(logger, batchId, jobs.Count, stopwatch.ElapsedMilliseconds);
 

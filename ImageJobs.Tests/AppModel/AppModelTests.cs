@@ -48,6 +48,7 @@ public sealed class AppModelTests
         Assert.Equal(10000, blobs.Annotations.OfType<EndpointAnnotation>().Single().TargetPort);
         var (azuriteArgs, _) = await ConfigurationAsync(blobs);
         Assert.Contains("--skipApiVersionCheck", azuriteArgs);
+        Assert.Contains("--disableTelemetry", azuriteArgs);
 
         // Aspire's own per-project rebuilders are executables too; none of ours may be.
         Assert.DoesNotContain(resources, r => r is ExecutableResource and not IResourceWithParent { Parent: ProjectResource });

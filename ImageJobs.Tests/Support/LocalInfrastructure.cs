@@ -56,7 +56,7 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
     public static Process StartAzurite(int port, string dataDirectory) =>
         Start(new ProcessStartInfo("bash", [Path.Combine(Repository.AppHostScripts, "supervise.sh"), "azurite-blob",
             "--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--location", dataDirectory, "--skipApiVersionCheck", "--disableProductStyleUrl"]));
+            "--location", dataDirectory, "--skipApiVersionCheck", "--disableProductStyleUrl", "--disableTelemetry", "--silent"]));
 
     public static Task WaitForBlobServiceAsync(string connectionString) => WaitUntilAsync(async () =>
     {

@@ -34,19 +34,36 @@ public sealed partial class ConfirmedPublisher(
         PublishAsync(string.Empty, queue, [message], cancellationToken);
 
     public Task PublishAsync(string queue, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken) =>
-        PublishAsync(string.Empty, queue, messages, cancellationToken);
+        PublishAsync(string.Empty, queue, messages, static message => message, cancellationToken);
 
     /// <summary>Publishes to an exchange (the default exchange, "", routes by queue name).</summary>
-    public async Task PublishAsync(string exchange, string routingKey, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
+    public Task PublishAsync(string exchange, string routingKey, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken) =>
+        PublishAsync(exchange, routingKey, messages, static message => message, cancellationToken);
+
+    /// <summary>
+    /// Publishes a message for each item, made only as its group goes out: serializing a group
+    /// overlaps the broker's confirms of the one before, and a 40,000-job batch is never all in
+    /// memory as bytes.
+    /// </summary>
+    public Task PublishAsync<T>(string queue, IReadOnlyList<T> items, Func<T, OutgoingMessage> toMessage, CancellationToken cancellationToken) =>
+        PublishAsync(string.Empty, queue, items, toMessage, cancellationToken);
+
+    private async Task PublishAsync<T>(string exchange, string routingKey, IReadOnlyList<T> items, Func<T, OutgoingMessage> toMessage, CancellationToken cancellationToken)
     {
         var groupSize = options.Value.PublishGroupSize;
         await _gate.WaitAsync(cancellationToken);
         try
         {
             var previous = Task.CompletedTask;
-            for (var start = 0; start < messages.Count; start += groupSize)
+            for (var start = 0; start < items.Count; start += groupSize)
             {
-                var current = PublishGroupAsync(exchange, routingKey, messages, start, Math.Min(groupSize, messages.Count - start), cancellationToken);
+                var group = new OutgoingMessage[Math.Min(groupSize, items.Count - start)];
+                for (var i = 0; i < group.Length; i++)
+                {
+                    group[i] = toMessage(items[start + i]);
+                }
+
+                var current = PublishGroupAsync(exchange, routingKey, group, cancellationToken);
                 try
                 {
                     await previous;
@@ -70,16 +87,16 @@ public sealed partial class ConfirmedPublisher(
         }
     }
 
-    private async Task PublishGroupAsync(string exchange, string routingKey, IReadOnlyList<OutgoingMessage> messages, int start, int count, CancellationToken cancellationToken)
+    private async Task PublishGroupAsync(string exchange, string routingKey, OutgoingMessage[] group, CancellationToken cancellationToken)
     {
         // One span per group: the messages carry its context, so each consumer's span joins the
         // publisher's trace (under the caller's span, such as "submit batch").
         using var activity = ActivitySource.StartActivity($"publish {(routingKey.Length > 0 ? routingKey : exchange)}", ActivityKind.Producer);
         activity?.SetTag("messaging.system", "rabbitmq");
         activity?.SetTag("messaging.destination.name", routingKey.Length > 0 ? routingKey : exchange);
-        activity?.SetTag("messaging.batch.message_count", count);
+        activity?.SetTag("messaging.batch.message_count", group.Length);
         // Built once per group and shared by its messages that have no headers of their own:
-        // a dictionary and a trace-context injection per message cost a fifth of a 40,000-job publish.
+        // a dictionary and a trace-context injection per message are measurable in a 40,000-job publish.
         var groupHeaders = new Dictionary<string, object?>();
         MessageTracing.Inject(activity ?? Activity.Current, groupHeaders);
         var timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
@@ -89,10 +106,10 @@ public sealed partial class ConfirmedPublisher(
             try
             {
                 channel = await GetChannelAsync(cancellationToken);
-                var confirms = new Task[count];
-                for (var i = 0; i < count; i++)
+                var confirms = new Task[group.Length];
+                for (var i = 0; i < group.Length; i++)
                 {
-                    var message = messages[start + i];
+                    var message = group[i];
                     confirms[i] = channel.BasicPublishAsync(exchange, routingKey, mandatory: true, CreateProperties(message, groupHeaders, timestamp), message.Body, cancellationToken).AsTask();
                 }
 
@@ -101,7 +118,7 @@ public sealed partial class ConfirmedPublisher(
             }
             catch (Exception ex) when (attempt < MaxAttemptsPerGroup && IsRetryable(ex) && !cancellationToken.IsCancellationRequested)
             {
-                LogGroupRetry(logger, ex, routingKey, count, attempt);
+                LogGroupRetry(logger, ex, routingKey, group.Length, attempt);
                 await ResetChannelAsync(channel);
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200 * attempt * attempt, 5_000)), cancellationToken);
             }

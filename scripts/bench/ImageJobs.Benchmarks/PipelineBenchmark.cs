@@ -229,7 +229,7 @@ public static class PipelineBenchmark
     private static async Task<Dictionary<(int Replicas, int Prefetch), double>> SweepAsync(Options options, PhotoSet photos, byte[][] bytes)
     {
         var rates = new Dictionary<(int, int), double>();
-        var rounds = Math.Clamp(photos.Count / 40, 1, 3);
+        var rounds = Math.Clamp(photos.Count / 100, 1, 3);
         foreach (var prefetch in options.SweepPrefetch)
         {
             var environment = new Dictionary<string, string>(options.WorkerEnvironment()) { ["Messaging__Prefetch"] = prefetch.ToString(CultureInfo.InvariantCulture) };
@@ -245,8 +245,9 @@ public static class PipelineBenchmark
                 foreach (var replicas in round % 2 == 0 ? options.Sweep : Enumerable.Reverse(options.Sweep))
                 {
                     await pipeline.SetRunningWorkersAsync(replicas);
-                    // A restarted worker is cold (JIT, fonts, Skia): warm every one up before timing.
-                    await RunBatchAsync(pipeline, Enumerable.Range(0, Math.Min(photos.Count, 3 * replicas)));
+                    // A restarted worker is cold (tiered JIT goes on for its first tens of jobs, fonts,
+                    // Skia): warm every one up before timing.
+                    await RunBatchAsync(pipeline, Enumerable.Range(0, Math.Min(photos.Count, 40 * replicas)));
                     elapsed[replicas] += await RunBatchAsync(pipeline, Enumerable.Range(from, to - from));
                 }
             }
