@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using ImageJobs.Tests.Support;
@@ -184,15 +187,26 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
     public async Task A_job_that_hangs_past_its_time_limit_is_abandoned_and_retried_then_dead_lettered()
     {
         await ServiceHosts.ResetQueuesAsync(infrastructure);
-        var (sources, _) = await CreateContainersAsync();
-        // 64 MP: far longer to decode and encode than the 1 s limit below.
-        await sources.UploadBlobAsync("huge.jpg", BinaryData.FromBytes(TestImages.Jpeg(4, 9000, 7000)));
-        using var host = ServiceHosts.Worker(infrastructure, _suffix, settings: new Dictionary<string, string?>
+        // A blob endpoint that accepts connections and never answers: every download hangs, for as
+        // long as the job lets it (a slow image is not a reliable hang: a fast machine finishes it).
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var held = new ConcurrentBag<TcpClient>();
+        _ = Task.Run(async () =>
         {
-            ["Messaging:JobTimeout"] = "00:00:01",
-            ["Messaging:TransientRetries"] = "1",
+            while (await AcceptOrNullAsync(silent) is { } client)
+            {
+                held.Add(client);
+            }
         });
-        var job = Job("hung-" + _suffix, 0, "huge.jpg");
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        using var host = ServiceHosts.Worker(infrastructure, _suffix, blobConnectionString: LocalInfrastructure.AzuriteConnectionString(port),
+            settings: new Dictionary<string, string?>
+            {
+                ["Messaging:JobTimeout"] = "00:00:01",
+                ["Messaging:TransientRetries"] = "1",
+            });
+        var job = Job("hung-" + _suffix, 0, "photo.jpg");
         await host.Services.GetRequiredService<ConfirmedPublisher>().PublishAsync(JobTopology.JobsQueue, Message(job), CancellationToken.None);
 
         await host.StartAsync();
@@ -203,6 +217,23 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
         Assert.Equal(JobErrorCodes.RetriesExhausted, deadLetter.Failure.ErrorCode);
         Assert.Contains(JobErrorCodes.Timeout, deadLetter.Failure.Error, StringComparison.Ordinal);
         Assert.Equal(2, deadLetter.Failure.Attempts);
+        silent.Stop();
+        foreach (var client in held)
+        {
+            client.Dispose();
+        }
+    }
+
+    private static async Task<TcpClient?> AcceptOrNullAsync(TcpListener listener)
+    {
+        try
+        {
+            return await listener.AcceptTcpClientAsync();
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return null;
+        }
     }
 
     private Task<(BlobContainerClient Sources, BlobContainerClient Results)> CreateContainersAsync() =>
