@@ -38,6 +38,8 @@ public class JobContractTests
 
         Assert.Equal("Failed", json.RootElement.GetProperty("status").GetString());
         Assert.False(json.RootElement.TryGetProperty("resultBlob", out _));
+        // Derived, not part of the message.
+        Assert.False(json.RootElement.TryGetProperty("isProgress", out _));
     }
 
     [Theory]

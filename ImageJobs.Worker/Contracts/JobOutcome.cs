@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ImageJobs.Worker.Contracts;
 
 public enum JobStatus
@@ -37,5 +39,6 @@ public sealed record JobOutcome(
     public const int CurrentSchemaVersion = 1;
 
     /// <summary>Progress reports say where a job is now; only ends are kept in the batch's log.</summary>
+    [JsonIgnore]
     public bool IsProgress => Status is JobStatus.Started or JobStatus.Retrying;
 }
