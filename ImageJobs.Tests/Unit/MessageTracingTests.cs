@@ -28,7 +28,7 @@ public class MessageTracingTests
     [Fact]
     public void Delivery_count_reads_the_quorum_queue_header()
     {
-        Assert.Equal(0, MessageTracing.DeliveryCount(new BasicProperties()));
-        Assert.Equal(3, MessageTracing.DeliveryCount(new BasicProperties { Headers = new Dictionary<string, object?> { ["x-delivery-count"] = 3L } }));
+        Assert.Equal(0, AmqpHeaders.DeliveryCount(new BasicProperties()));
+        Assert.Equal(3, AmqpHeaders.DeliveryCount(new BasicProperties { Headers = new Dictionary<string, object?> { ["x-delivery-count"] = 3L } }));
     }
 }

@@ -36,22 +36,19 @@ public static class FailureHeaders
     /// </summary>
     public static FailureDetails Read(IReadOnlyBasicProperties properties)
     {
-        var headers = properties.Headers ?? new Dictionary<string, object?>();
-        string? Text(string key) => headers.TryGetValue(key, out var raw) ? MessageTracing.AsString(raw) : null;
+        var headers = properties.Headers;
+        string? Text(string key) => AmqpHeaders.Text(headers, key);
 
         if (Text(ErrorCode) is { } code)
         {
-            return new FailureDetails(code, Text(Error) ?? code, Number(headers, Attempts), Text(Worker),
+            return new FailureDetails(code, Text(Error) ?? code, AmqpHeaders.Number(headers, Attempts), Text(Worker),
                 DateTimeOffset.TryParse(Text(FailedAt), CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) ? at : DateTimeOffset.UtcNow);
         }
 
         var reason = Text("x-first-death-reason") ?? "unknown";
-        var deliveries = MessageTracing.DeliveryCount(properties);
+        var deliveries = AmqpHeaders.DeliveryCount(properties);
         return reason == "delivery_limit"
             ? new FailureDetails(DeliveryLimitCode, $"The job was delivered {deliveries} times without finishing: it may crash or hang its worker.", deliveries, null, DateTimeOffset.UtcNow)
             : new FailureDetails("job.dead_lettered", $"The broker dead-lettered the job ({reason}).", deliveries, null, DateTimeOffset.UtcNow);
     }
-
-    public static int Number(IDictionary<string, object?> headers, string key) =>
-        headers.TryGetValue(key, out var raw) ? raw switch { int i => i, long l => (int)l, byte b => b, short s => s, _ => 0 } : 0;
 }

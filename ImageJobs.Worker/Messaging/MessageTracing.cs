@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using RabbitMQ.Client;
 
 namespace ImageJobs.Worker.Messaging;
@@ -28,22 +27,9 @@ public static class MessageTracing
         DistributedContextPropagator.Current.ExtractTraceIdAndState(properties.Headers, static (carrier, key, out value, out values) =>
         {
             values = null;
-            value = carrier is IDictionary<string, object?> h && h.TryGetValue(key, out var raw) ? AsString(raw) : null;
+            value = AmqpHeaders.Text(carrier as IDictionary<string, object?>, key);
         }, out var traceParent, out var traceState);
 
         return ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var context) ? context : default;
     }
-
-    /// <summary>AMQP delivers string headers as byte arrays.</summary>
-    public static string? AsString(object? raw) => raw switch
-    {
-        byte[] bytes => Encoding.UTF8.GetString(bytes),
-        string text => text,
-        null => null,
-        _ => raw.ToString(),
-    };
-
-    /// <summary>Failed deliveries before this one (quorum queues set x-delivery-count on redelivery).</summary>
-    public static int DeliveryCount(IReadOnlyBasicProperties properties) =>
-        properties.Headers is { } headers ? FailureHeaders.Number(headers, "x-delivery-count") : 0;
 }

@@ -166,8 +166,8 @@ public sealed partial class JobConsumerService(
 
     private async Task ProcessDeliveryAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
-        var retries = delivery.BasicProperties.Headers is { } headers ? FailureHeaders.Number(headers, FailureHeaders.Retries) : 0;
-        var attempt = retries + MessageTracing.DeliveryCount(delivery.BasicProperties) + 1;
+        var retries = AmqpHeaders.Number(delivery.BasicProperties.Headers, FailureHeaders.Retries);
+        var attempt = retries + AmqpHeaders.DeliveryCount(delivery.BasicProperties) + 1;
         using var activity = JobProcessor.ActivitySource.StartActivity(
             "process job", ActivityKind.Consumer, MessageTracing.Extract(delivery.BasicProperties));
         var started = time.GetTimestamp();
