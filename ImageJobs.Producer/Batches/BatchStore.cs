@@ -84,10 +84,10 @@ public sealed class BatchStore(BlobServiceClient blobs, IOptions<StorageOptions>
             segment = Math.Max(0, (await ListOutcomeLogsAsync(batchId, cancellationToken)).Count - 1);
         }
 
+        var created = false;
         while (true)
         {
             var log = Container.GetAppendBlobClient(OutcomeLog(batchId, segment));
-            await log.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
             buffer.Position = 0;
             try
             {
@@ -95,10 +95,17 @@ public sealed class BatchStore(BlobServiceClient blobs, IOptions<StorageOptions>
                 _segments[batchId] = appended.Value.BlobCommittedBlockCount >= storage.Value.MaxBlocksPerOutcomeLog ? segment + 1 : segment;
                 return;
             }
+            catch (RequestFailedException ex) when (ex.ErrorCode == "BlobNotFound" && !created)
+            {
+                // The first append to this segment: create it (one request per segment, not per append).
+                await log.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+                created = true;
+            }
             catch (RequestFailedException ex) when (ex.ErrorCode == "BlockCountExceedsLimit")
             {
                 // Filled by appends this instance did not count: go on in the next segment.
                 segment++;
+                created = false;
             }
         }
     }
