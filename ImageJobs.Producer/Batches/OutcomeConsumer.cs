@@ -69,28 +69,21 @@ public sealed partial class OutcomeConsumer(
             ulong lastTag = 0;
             using var window = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             window.CancelAfter(GroupWindow);
-            try
+            while (group.Count < MaxGroup && await WaitInWindowAsync(deliveries.Reader, window.Token, stoppingToken))
             {
-                while (group.Count < MaxGroup && await deliveries.Reader.WaitToReadAsync(window.Token))
+                var counted = group.Count;
+                while (group.Count < MaxGroup && deliveries.Reader.TryRead(out var delivery))
                 {
-                    var counted = group.Count;
-                    while (group.Count < MaxGroup && deliveries.Reader.TryRead(out var delivery))
+                    lastTag = Math.Max(lastTag, delivery.Tag);
+                    if (delivery.Outcome is { } outcome)
                     {
-                        lastTag = Math.Max(lastTag, delivery.Tag);
-                        if (delivery.Outcome is { } outcome)
-                        {
-                            group.Add(outcome);
-                            metrics.OutcomeRecorded(outcome.Status);
-                        }
+                        group.Add(outcome);
+                        metrics.OutcomeRecorded(outcome.Status);
                     }
-
-                    // Counted as they come, so progress is live; stored, then acked, as a group.
-                    await tracker.CountAsync(group.Skip(counted), stoppingToken);
                 }
-            }
-            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-            {
-                // The window closed: store what we have.
+
+                // Counted as they come, so progress is live; stored, then acked, as a group.
+                await tracker.CountAsync(group.Skip(counted), stoppingToken);
             }
 
             if (lastTag == 0)
@@ -100,6 +93,19 @@ public sealed partial class OutcomeConsumer(
 
             await tracker.StoreAsync(group, stoppingToken);
             await channel.BasicAckAsync(lastTag, multiple: true, stoppingToken);
+        }
+    }
+
+    /// <summary>Whether more deliveries came before the group's window closed (false when it closed: store what we have).</summary>
+    private static async Task<bool> WaitInWindowAsync(ChannelReader<(ulong, JobOutcome?)> reader, CancellationToken window, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await reader.WaitToReadAsync(window);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

@@ -57,22 +57,30 @@ public sealed partial class ConfirmedPublisher(
             var previous = Task.CompletedTask;
             for (var start = 0; start < items.Count; start += groupSize)
             {
-                var group = new OutgoingMessage[Math.Min(groupSize, items.Count - start)];
-                for (var i = 0; i < group.Length; i++)
+                Task current;
+                try
                 {
-                    group[i] = toMessage(items[start + i]);
+                    var group = new OutgoingMessage[Math.Min(groupSize, items.Count - start)];
+                    for (var i = 0; i < group.Length; i++)
+                    {
+                        group[i] = toMessage(items[start + i]);
+                    }
+
+                    current = PublishGroupAsync(exchange, routingKey, group, cancellationToken);
+                }
+                catch
+                {
+                    await SettleAsync(previous);
+                    throw;
                 }
 
-                var current = PublishGroupAsync(exchange, routingKey, group, cancellationToken);
                 try
                 {
                     await previous;
                 }
                 catch
                 {
-                    // Let the group in the air settle before the gate opens to the next caller.
-                    await Task.WhenAny(current);
-                    _ = current.Exception;
+                    await SettleAsync(current);
                     throw;
                 }
 
@@ -87,6 +95,13 @@ public sealed partial class ConfirmedPublisher(
         }
     }
 
+    /// <summary>Lets a group in the air finish, whatever its end, before the gate opens to the next caller.</summary>
+    private static async Task SettleAsync(Task group)
+    {
+        await Task.WhenAny(group);
+        _ = group.Exception;
+    }
+
     private async Task PublishGroupAsync(string exchange, string routingKey, OutgoingMessage[] group, CancellationToken cancellationToken)
     {
         // One span per group: the messages carry its context, so each consumer's span joins the
@@ -96,7 +111,9 @@ public sealed partial class ConfirmedPublisher(
         activity?.SetTag("messaging.destination.name", routingKey.Length > 0 ? routingKey : exchange);
         activity?.SetTag("messaging.batch.message_count", group.Length);
         // Built once per group and shared by its messages that have no headers of their own:
-        // a dictionary and a trace-context injection per message are measurable in a 40,000-job publish.
+        // a dictionary and a trace-context injection per message are measurable in a 40,000-job
+        // publish. The client adds its sequence-number header to it in place, but only under its
+        // per-channel confirm lock, one publish at a time.
         var groupHeaders = new Dictionary<string, object?>();
         MessageTracing.Inject(activity ?? Activity.Current, groupHeaders);
         var timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
@@ -174,7 +191,16 @@ public sealed partial class ConfirmedPublisher(
                 // the limiter starts delaying each publish.
                 outstandingPublisherConfirmationsRateLimiter: new ThrottlingRateLimiter(4 * options.Value.PublishGroupSize));
             var channel = await connection.CreateChannelAsync(channelOptions, cancellationToken);
-            await JobTopology.DeclareAsync(channel, options.Value, cancellationToken);
+            try
+            {
+                await JobTopology.DeclareAsync(channel, options.Value, cancellationToken);
+            }
+            catch
+            {
+                await CloseAsync(channel);
+                throw;
+            }
+
             _channel = channel;
             return channel;
         }

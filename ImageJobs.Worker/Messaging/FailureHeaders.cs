@@ -17,8 +17,22 @@ public static class FailureHeaders
     /// <summary>Transient retries a job has had so far (delivery-count counts only crashes and rejects).</summary>
     public const string Retries = "x-imagejobs-retries";
 
+    /// <summary>
+    /// Attempts before this copy of a job was handed on to a delay queue: the copy is a new message,
+    /// whose delivery count starts again, so attempts (crashes included) are carried here.
+    /// </summary>
+    public const string PreviousAttempts = "x-imagejobs-previous-attempts";
+
     /// <summary>The broker's dead-letter errors, for messages it dead-lettered itself.</summary>
     public const string DeliveryLimitCode = "job.delivery_limit";
+
+    /// <summary>
+    /// Which attempt this delivery is (1-based): attempts carried from before a hand-on, plus the
+    /// broker's redeliveries of this copy. Copies from before the carried count had only retries.
+    /// </summary>
+    public static int Attempt(IReadOnlyBasicProperties properties) =>
+        Math.Max(AmqpHeaders.Number(properties.Headers, Retries), AmqpHeaders.Number(properties.Headers, PreviousAttempts))
+        + AmqpHeaders.DeliveryCount(properties) + 1;
 
     public static void Write(IDictionary<string, object?> headers, FailureDetails failure)
     {

@@ -27,6 +27,7 @@ public sealed partial class JobConsumerService(
     ILogger<JobConsumerService> logger) : BackgroundService
 {
     private static readonly string WorkerName = $"{Environment.MachineName}/{Environment.ProcessId}";
+    private static readonly TimeSpan ProgressReportTimeout = TimeSpan.FromSeconds(5);
 
     private readonly SemaphoreSlim _inFlight = new(1, 1);
     private readonly TaskCompletionSource _unregistered = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -167,7 +168,7 @@ public sealed partial class JobConsumerService(
     private async Task ProcessDeliveryAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
         var retries = AmqpHeaders.Number(delivery.BasicProperties.Headers, FailureHeaders.Retries);
-        var attempt = retries + AmqpHeaders.DeliveryCount(delivery.BasicProperties) + 1;
+        var attempt = FailureHeaders.Attempt(delivery.BasicProperties);
         using var activity = JobProcessor.ActivitySource.StartActivity(
             "process job", ActivityKind.Consumer, MessageTracing.Extract(delivery.BasicProperties));
         var started = time.GetTimestamp();
@@ -193,7 +194,7 @@ public sealed partial class JobConsumerService(
         using var jobCancellation = new CancellationTokenSource(options.Value.JobTimeout, time);
         AsyncEventHandler<ShutdownEventArgs> onShutdown = (_, _) => jobCancellation.CancelAsync();
         channel.ChannelShutdownAsync += onShutdown;
-        // Confirmed while the job runs; awaited before any later report of it, so reports stay in order.
+        // Confirmed while the job runs; awaited before the job's success or retry is reported, so those come after it.
         var startReported = ReportProgressAsync(Report(job, JobStatus.Started, attempt, delivery.Redelivered));
         try
         {
@@ -201,7 +202,7 @@ public sealed partial class JobConsumerService(
             var result = await processor.ProcessAsync(job, new DeliveryInfo(attempt, delivery.Redelivered, WorkerName), jobCancellation.Token)
                 .WaitAsync(jobCancellation.Token);
             await startReported;
-            await PublishReportAsync(Report(job, JobStatus.Succeeded, attempt, delivery.Redelivered) with { ResultBlob = result.ResultBlob, ResultBytes = result.Bytes });
+            await PublishReportAsync(Report(job, JobStatus.Succeeded, attempt, delivery.Redelivered) with { ResultBlob = result.ResultBlob, ResultBytes = result.Bytes }, CancellationToken.None);
             await SettleAsync(() => channel.BasicAckAsync(delivery.DeliveryTag, multiple: false));
             LogSucceeded(logger, job.JobId, job.BatchId, attempt);
             metrics.Completed(time.GetElapsedTime(started));
@@ -250,7 +251,11 @@ public sealed partial class JobConsumerService(
         metrics.Retried(code, elapsed);
         // Before the hand-on, so it comes before the next attempt's start.
         await ReportProgressAsync(Report(job, JobStatus.Retrying, attempt, delivery.Redelivered) with { ErrorCode = code, Error = message });
-        await HandOnAsync(channel, delivery, string.Empty, queue, new Dictionary<string, object?> { [FailureHeaders.Retries] = retry });
+        await HandOnAsync(channel, delivery, string.Empty, queue, new Dictionary<string, object?>
+        {
+            [FailureHeaders.Retries] = retry,
+            [FailureHeaders.PreviousAttempts] = attempt,
+        });
     }
 
     /// <summary>Sends the job, with why it failed, to the dead-letter exchange; the producer records the failure from there.</summary>
@@ -272,18 +277,22 @@ public sealed partial class JobConsumerService(
     private JobOutcome Report(RenderJob job, JobStatus status, int attempt, bool redelivered) =>
         new(JobOutcome.CurrentSchemaVersion, job.JobId, job.BatchId, status, null, null, null, null, attempt, redelivered, WorkerName, time.GetUtcNow());
 
-    private Task PublishReportAsync(JobOutcome report) =>
+    private Task PublishReportAsync(JobOutcome report, CancellationToken cancellationToken) =>
         publisher.PublishAsync(
             JobTopology.OutcomesQueue,
             new OutgoingMessage(report.JobId, JsonSerializer.SerializeToUtf8Bytes(report, JobJson.Default.JobOutcome)),
-            CancellationToken.None);
+            cancellationToken);
 
-    /// <summary>Progress is for people watching: failing to report it never fails the job.</summary>
+    /// <summary>
+    /// Progress is for people watching: one try, bounded, so a broker in trouble never holds up the
+    /// job's end for it, and failing to report it never fails the job.
+    /// </summary>
     private async Task ReportProgressAsync(JobOutcome report)
     {
         try
         {
-            await PublishReportAsync(report);
+            using var bounded = new CancellationTokenSource(ProgressReportTimeout, time);
+            await PublishReportAsync(report, bounded.Token);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
