@@ -5,7 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace ImageJobs.AppHost.Infrastructure;
 
 /// <summary>The Azurite emulator's well-known development account (public, and local only).</summary>
-internal static class Azurite
+public static class Azurite
 {
     public const string EndpointName = "blob";
     public const string Image = "azure-storage/azurite";
@@ -21,7 +21,7 @@ internal static class Azurite
     /// </summary>
     public static readonly string[] ServiceArgs = ["--skipApiVersionCheck", "--disableProductStyleUrl", "--disableTelemetry", "--silent"];
 
-    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     public static ReferenceExpression ConnectionString(ReferenceExpression hostAndPort) => ReferenceExpression.Create(
         $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};BlobEndpoint=http://{hostAndPort}/devstoreaccount1;");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Azure.Storage.Blobs;
+using ImageJobs.AppHost.Infrastructure;
 using RabbitMQ.Client;
 
 namespace ImageJobs.Tests.Support;
@@ -10,8 +11,6 @@ namespace ImageJobs.Tests.Support;
 /// </summary>
 public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
 {
-    private const string AzuriteKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-
     private readonly ScratchDirectory _data = new("imagejobs-infra");
     private readonly List<Process> _processes = [];
 
@@ -50,13 +49,13 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
     }
 
     public static string AzuriteConnectionString(int port) =>
-        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AzuriteKey};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Azurite.AccountKey};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
 
     /// <summary>An Azurite of its own (for outage tests); stop it with SIGTERM.</summary>
     public static Process StartAzurite(int port, string dataDirectory) =>
         Start(new ProcessStartInfo("bash", [Path.Combine(Repository.AppHostScripts, "supervise.sh"), "azurite-blob",
             "--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--location", dataDirectory, "--skipApiVersionCheck", "--disableProductStyleUrl", "--disableTelemetry", "--silent"]));
+            "--location", dataDirectory, .. Azurite.ServiceArgs]));
 
     public static Task WaitForBlobServiceAsync(string connectionString) => WaitUntilAsync(async () =>
     {
