@@ -96,6 +96,7 @@ public sealed class TelemetryTests(LocalInfrastructure infrastructure, ITestOutp
             stages.GetMeasurementSnapshot().Select(m => Tag(m.Tags, "stage")!).Order(StringComparer.Ordinal));
         Assert.True(bytesIn.GetMeasurementSnapshot().Sum(m => m.Value) > 1000);
         Assert.True(bytesOut.GetMeasurementSnapshot().Sum(m => m.Value) > 1000);
+        Assert.Contains(inFlight.GetMeasurementSnapshot(), m => m.Value == 1);
         Assert.Equal(0, inFlight.GetMeasurementSnapshot().Sum(m => m.Value));
         // A finished batch leaves the progress gauges.
         batchJobs.Clear();

@@ -147,6 +147,7 @@ public sealed partial class JobConsumerService(
         // they are in hand, so they are finished too; handing them back would mark them redelivered.
         Interlocked.Exchange(ref _lastDeliveryTicks, time.GetUtcNow().UtcTicks);
         await _inFlight.WaitAsync();
+        metrics.JobStarted();
         try
         {
             await ProcessDeliveryAsync(channel, delivery);
@@ -160,6 +161,7 @@ public sealed partial class JobConsumerService(
         }
         finally
         {
+            metrics.JobEnded();
             Interlocked.Exchange(ref _lastDeliveryTicks, time.GetUtcNow().UtcTicks);
             _inFlight.Release();
         }
