@@ -15,9 +15,6 @@ public static class SourceImage
     public static readonly FrozenSet<SKEncodedImageFormat> AllowedFormats = FrozenSet.Create(
         SKEncodedImageFormat.Jpeg, SKEncodedImageFormat.Png, SKEncodedImageFormat.Webp, SKEncodedImageFormat.Gif, SKEncodedImageFormat.Bmp);
 
-    /// <summary>What the header says, read without decoding pixels.</summary>
-    public sealed record Header(SKEncodedImageFormat Format, int Width, int Height, SKEncodedOrigin Origin, bool HasAlpha);
-
     /// <summary>Opens a codec on the bytes (header only) and checks format and pixel count.</summary>
     /// <exception cref="RenderException">Not an image, a format not allowed, or too many pixels.</exception>
     public static SKCodec Open(SKData data, RenderLimits limits)
@@ -67,9 +64,6 @@ public static class SourceImage
         || bytes.StartsWith("GIF8"u8)
         || bytes.StartsWith("BM"u8)
         || (bytes.Length >= 12 && bytes.StartsWith("RIFF"u8) && bytes[8..12].SequenceEqual("WEBP"u8));
-
-    public static Header ReadHeader(SKCodec codec) => new(
-        codec.EncodedFormat, codec.Info.Width, codec.Info.Height, codec.EncodedOrigin, codec.Info.AlphaType != SKAlphaType.Opaque);
 
     /// <summary>Decodes (first frame), keeping the colour space (so the ICC profile is written back) and alpha.</summary>
     /// <exception cref="RenderException">The data is truncated or corrupt.</exception>
