@@ -38,12 +38,12 @@ public static class BatchEndpoints
         batches.MapGet("/{batchId}", async (string batchId, BatchTracker tracker, CancellationToken cancellationToken) =>
             await tracker.GetAsync(batchId, cancellationToken) is { } status
                 ? Results.Ok(status)
-                : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No batch '{batchId}'."));
+                : NoBatch(batchId));
 
         batches.MapGet("/{batchId}/failures", async (string batchId, BatchTracker tracker, CancellationToken cancellationToken) =>
             await tracker.GetFailuresAsync(batchId, cancellationToken) is { } failures
                 ? Results.Ok(failures)
-                : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No batch '{batchId}'."));
+                : NoBatch(batchId));
 
         batches.MapPost("/{batchId}/requeue", async (
             string batchId,
@@ -52,9 +52,9 @@ public static class BatchEndpoints
             DeadLetterRequeuer requeuer,
             CancellationToken cancellationToken) =>
         {
-            if (await tracker.GetAsync(batchId, cancellationToken) is null)
+            if (!await tracker.ExistsAsync(batchId, cancellationToken))
             {
-                return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No batch '{batchId}'.");
+                return NoBatch(batchId);
             }
 
             var selected = request?.JobIds is { Count: > 0 } ids ? ids.ToHashSet(StringComparer.Ordinal) : null;
@@ -63,4 +63,7 @@ public static class BatchEndpoints
 
         return app;
     }
+
+    public static IResult NoBatch(string batchId) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No batch '{batchId}'.");
 }

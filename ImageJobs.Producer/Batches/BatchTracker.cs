@@ -39,6 +39,10 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
     public Task<BatchStatus?> GetAsync(string batchId, CancellationToken cancellationToken) =>
         ReadAsync(batchId, progress => progress.Snapshot(time.GetUtcNow()), cancellationToken);
 
+    /// <summary>Whether the batch exists, without building its status.</summary>
+    public async Task<bool> ExistsAsync(string batchId, CancellationToken cancellationToken) =>
+        await ReadAsync(batchId, static progress => progress.BatchId, cancellationToken) is not null;
+
     public Task<IReadOnlyList<JobFailure>?> GetFailuresAsync(string batchId, CancellationToken cancellationToken) =>
         ReadAsync(batchId, progress => progress.Failures(), cancellationToken);
 

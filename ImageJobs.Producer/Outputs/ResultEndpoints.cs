@@ -15,8 +15,8 @@ public static class ResultEndpoints
     {
         // A batch's results: names, sizes and download links (through the producer: storage stays private).
         app.MapGet("/api/batches/{batchId}/results", async (string batchId, BatchTracker tracker, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
-            await tracker.GetAsync(batchId, cancellationToken) is null
-                ? NoBatch(batchId)
+            !await tracker.ExistsAsync(batchId, cancellationToken)
+                ? BatchEndpoints.NoBatch(batchId)
                 : await SourceEndpoints.ListAsync(ResultsContainer(blobs, storage), batchId + "/", "/api/results/", cancellationToken));
 
         app.MapGet("/api/results/{**name}", (string name, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
@@ -25,9 +25,9 @@ public static class ResultEndpoints
         // Every result of a batch in one zip, streamed as it is read: stored, not deflated (images are compressed already).
         app.MapGet("/api/batches/{batchId}/results.zip", async (string batchId, HttpContext context, BatchTracker tracker, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
         {
-            if (await tracker.GetAsync(batchId, cancellationToken) is null)
+            if (!await tracker.ExistsAsync(batchId, cancellationToken))
             {
-                await NoBatch(batchId).ExecuteAsync(context);
+                await BatchEndpoints.NoBatch(batchId).ExecuteAsync(context);
                 return;
             }
 
@@ -52,7 +52,4 @@ public static class ResultEndpoints
 
     private static BlobContainerClient ResultsContainer(BlobServiceClient blobs, IOptions<StorageOptions> storage) =>
         blobs.GetBlobContainerClient(storage.Value.ResultsContainer);
-
-    private static IResult NoBatch(string batchId) =>
-        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No batch '{batchId}'.");
 }
