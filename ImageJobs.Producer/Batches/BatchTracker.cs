@@ -8,8 +8,12 @@ namespace ImageJobs.Producer.Batches;
 /// </summary>
 public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposable
 {
-    // One gate: loads and applies must not interleave, or an outcome could be missed.
+    // Loads and applies must not interleave, or an outcome could be missed.
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    // Appends to one batch's log must not interleave; they touch no state in memory, so status
+    // reads do not wait behind blob writes.
+    private readonly SemaphoreSlim _appendGate = new(1, 1);
     private readonly Dictionary<string, BatchProgress> _batches = new(StringComparer.Ordinal);
 
     // Read by metric callbacks, which must not wait for the gate: replaced whole after each change.
@@ -116,7 +120,7 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
     /// <summary>Appends the ends among <paramref name="outcomes"/> to their batches' logs. Throws if storing fails: the caller must not ack.</summary>
     public async Task StoreAsync(IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
+        await _appendGate.WaitAsync(cancellationToken);
         try
         {
             foreach (var group in outcomes.Where(o => !o.IsProgress).GroupBy(o => o.BatchId, StringComparer.Ordinal))
@@ -126,7 +130,7 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         }
         finally
         {
-            _gate.Release();
+            _appendGate.Release();
         }
     }
 
@@ -153,5 +157,9 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         return progress;
     }
 
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        _gate.Dispose();
+        _appendGate.Dispose();
+    }
 }
