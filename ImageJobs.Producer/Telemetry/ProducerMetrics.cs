@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Diagnostics.Metrics;
 using ImageJobs.Producer.Batches;
 
@@ -47,6 +48,10 @@ public sealed class ProducerMetrics
 
     public void Requeued(int jobs) => _requeued.Add(jobs);
 
-    public void OutcomeRecorded(Worker.Contracts.JobStatus status) =>
-        _outcomes.Add(1, new KeyValuePair<string, object?>("status", status.ToString().ToLowerInvariant()));
+    public void OutcomeRecorded(Worker.Contracts.JobStatus status) => _outcomes.Add(1, StatusTags[status]);
+
+    // Built once: this runs for every report the producer receives.
+    private static readonly FrozenDictionary<Worker.Contracts.JobStatus, KeyValuePair<string, object?>> StatusTags =
+        Enum.GetValues<Worker.Contracts.JobStatus>().ToFrozenDictionary(
+            status => status, status => new KeyValuePair<string, object?>("status", status.ToString().ToLowerInvariant()));
 }
