@@ -79,7 +79,6 @@ public static class BatchRequestValidator
 
     private static string? BlobNameError(string? name, BatchLimits limits) => name switch
     {
-        null => "The source blob name is required.",
         _ when string.IsNullOrWhiteSpace(name) => "The source blob name is required.",
         { Length: var length } when length > limits.MaxBlobNameLength => $"The source blob name is longer than {limits.MaxBlobNameLength} characters.",
         _ when name.EndsWith('/') || name.Contains('\\') || HasControlCharacter(name) => "The source blob name must not end with '/' or hold '\\' or control characters.",

@@ -20,10 +20,7 @@ public sealed class BatchRejectedException(IDictionary<string, string[]> errors)
 
 /// <summary>The idempotency key was used before for a different request.</summary>
 public sealed class BatchConflictException(string batchId)
-    : Exception($"The idempotency key was already used for batch {batchId} with a different request.")
-{
-    public string BatchId { get; } = batchId;
-}
+    : Exception($"The idempotency key was already used for batch {batchId} with a different request.");
 
 /// <summary>
 /// Turns a request into jobs and publishes them. The batch is recorded before the first

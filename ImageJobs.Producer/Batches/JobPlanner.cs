@@ -53,7 +53,7 @@ public static partial class JobPlanner
             .Replace("{name}", name, StringComparison.Ordinal)
             .Replace("{stem}", stem, StringComparison.Ordinal)
             .Replace("{index}", (index + 1).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
-        return text.Contains("{meta:", StringComparison.Ordinal)
+        return UsesMetadata(text)
             ? MetaPlaceholder().Replace(text, match => metadata is not null && metadata.TryGetValue(match.Groups[1].Value, out var value) ? value : string.Empty)
             : text;
     }

@@ -2,10 +2,7 @@ namespace ImageJobs.Producer.Sources;
 
 /// <summary>Thrown when an upload turns out larger than its limit, whatever its headers said.</summary>
 public sealed class UploadTooLargeException(long limit)
-    : Exception($"larger than the limit of {limit:N0} bytes")
-{
-    public long Limit { get; } = limit;
-}
+    : Exception($"larger than the limit of {limit:N0} bytes");
 
 /// <summary>
 /// A read-only stream that fails once more than <c>limit</c> bytes have been read through it:
