@@ -142,7 +142,8 @@ public sealed partial class ConfirmedPublisher(
         }
     }
 
-    private static bool IsRetryable(Exception ex) =>
+    /// <summary>Broker or connection trouble: worth another try, and never the message's fault.</summary>
+    internal static bool IsRetryable(Exception ex) =>
         ex is PublishException or AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException
         || (ex is AggregateException aggregate && aggregate.InnerExceptions.All(IsRetryable));
 

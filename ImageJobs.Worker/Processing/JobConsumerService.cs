@@ -152,7 +152,7 @@ public sealed partial class JobConsumerService(
         {
             await ProcessDeliveryAsync(channel, delivery);
         }
-        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException or PublishException)
+        catch (Exception ex) when (ConfirmedPublisher.IsRetryable(ex))
         {
             // The outcome or the hand-on could not be published (broker trouble): give the job
             // back rather than hold it unacknowledged; nack, not reject, as it is not the job's fault.
@@ -183,8 +183,7 @@ public sealed partial class JobConsumerService(
         catch (JobFailedException ex)
         {
             LogMalformed(logger, ex, delivery.BasicProperties.MessageId, ex.Code);
-            metrics.Failed(ex.Code, time.GetElapsedTime(started));
-            await DeadLetterAsync(channel, delivery, new FailureDetails(ex.Code, ex.Message, attempt, WorkerName, time.GetUtcNow()));
+            await DeadLetterAsync(channel, delivery, ex.Code, ex.Message, attempt, time.GetElapsedTime(started));
             return;
         }
 
@@ -212,8 +211,7 @@ public sealed partial class JobConsumerService(
         catch (JobFailedException ex) when (!ex.Transient)
         {
             LogFailed(logger, ex, job.JobId, job.BatchId, ex.Code);
-            metrics.Failed(ex.Code, time.GetElapsedTime(started));
-            await DeadLetterAsync(channel, delivery, new FailureDetails(ex.Code, ex.Message, attempt, WorkerName, time.GetUtcNow()));
+            await DeadLetterAsync(channel, delivery, ex.Code, ex.Message, attempt, time.GetElapsedTime(started));
         }
         catch (OperationCanceledException) when (!channel.IsOpen)
         {
@@ -242,9 +240,8 @@ public sealed partial class JobConsumerService(
         if (retry > options.Value.TransientRetries)
         {
             LogFailed(logger, ex, job.JobId, job.BatchId, JobErrorCodes.RetriesExhausted);
-            metrics.Failed(JobErrorCodes.RetriesExhausted, elapsed);
-            await DeadLetterAsync(channel, delivery, new FailureDetails(JobErrorCodes.RetriesExhausted,
-                $"Gave up after {attempt} attempts; last error ({code}): {message}", attempt, WorkerName, time.GetUtcNow()));
+            await DeadLetterAsync(channel, delivery, JobErrorCodes.RetriesExhausted,
+                $"Gave up after {attempt} attempts; last error ({code}): {message}", attempt, elapsed);
             return;
         }
 
@@ -260,11 +257,12 @@ public sealed partial class JobConsumerService(
         });
     }
 
-    /// <summary>Sends the job, with why it failed, to the dead-letter exchange; the producer records the failure from there.</summary>
-    private Task DeadLetterAsync(IChannel channel, BasicDeliverEventArgs delivery, FailureDetails failure)
+    /// <summary>Counts the failure and sends the job, with why it failed, to the dead-letter exchange; the producer records the failure from there.</summary>
+    private Task DeadLetterAsync(IChannel channel, BasicDeliverEventArgs delivery, string code, string error, int attempt, TimeSpan elapsed)
     {
+        metrics.Failed(code, elapsed);
         var headers = new Dictionary<string, object?>();
-        FailureHeaders.Write(headers, failure);
+        FailureHeaders.Write(headers, new FailureDetails(code, error, attempt, WorkerName, time.GetUtcNow()));
         return HandOnAsync(channel, delivery, JobTopology.DeadLetterExchange, string.Empty, headers);
     }
 
