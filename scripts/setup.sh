@@ -7,19 +7,17 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
-    echo "==> Installing rabbitmq-server (Debian package)"
+# Debian packages: rabbitmq-server (the local broker) and chromium (the page's browser tests
+# drive it headless: no browser download). One package-list update for both.
+packages=()
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || packages+=(rabbitmq-server)
+[ -x /usr/bin/chromium ] || packages+=(chromium)
+if [ ${#packages[@]} -gt 0 ]; then
+    echo "==> Installing ${packages[*]} (Debian packages)"
     as_root apt-get update -qq
-    # The package's own service is not used: the AppHost runs its own loopback-only broker.
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rabbitmq-server >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
+    # The package's own broker service is not used: the AppHost runs its own loopback-only broker.
     as_root service rabbitmq-server stop >/dev/null 2>&1 || true
-fi
-
-if [ ! -x /usr/bin/chromium ]; then
-    # The web page's browser tests drive Debian's Chromium headless (no browser download).
-    echo "==> Installing chromium (Debian package)"
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
 if ! command -v azurite-blob >/dev/null; then

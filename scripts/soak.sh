@@ -7,5 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs="${1:-3000}"
 scripts/setup.sh
-IMAGEJOBS_FAULT_JOBS="$jobs" dotnet test ImageJobs.Tests --no-build --filter "FullyQualifiedName~FaultInjection" \
-    --logger "console;verbosity=detailed" 2>&1 | grep -E "^\s+(Passed|Failed) |submitted|Error Message" || true
+# Fails when a scenario fails (pipefail passes dotnet test's status through the filter).
+IMAGEJOBS_FAULT_JOBS="$jobs" dotnet test ImageJobs.Tests --no-build -c "${CONFIGURATION:-Debug}" --filter "FullyQualifiedName~FaultInjection" \
+    --logger "console;verbosity=detailed" 2>&1 | { grep -E "^\s+(Passed|Failed) |submitted|Error Message" || true; }
