@@ -74,13 +74,12 @@ public sealed class RunningSystem : IAsyncLifetime, IDisposable
     }
 
     /// <summary>Process ids of the running worker processes (the apps themselves, not their `dotnet run` launchers).</summary>
-    public IReadOnlyList<int> WorkerPids() => Processes.FindByMarker(ServiceMarker)
-        .Where(p => p.CommandLine.TrimEnd().EndsWith("/ImageJobs.Worker", StringComparison.Ordinal))
-        .Select(p => p.Pid)
-        .ToList();
+    public IReadOnlyList<int> WorkerPids() => ServicePids("/ImageJobs.Worker");
 
-    public IReadOnlyList<int> ProducerPids() => Processes.FindByMarker(ServiceMarker)
-        .Where(p => p.CommandLine.TrimEnd().EndsWith("/ImageJobs.Producer", StringComparison.Ordinal))
+    public IReadOnlyList<int> ProducerPids() => ServicePids("/ImageJobs.Producer");
+
+    private List<int> ServicePids(string executable) => Processes.FindByMarker(ServiceMarker)
+        .Where(p => p.CommandLine.TrimEnd().EndsWith(executable, StringComparison.Ordinal))
         .Select(p => p.Pid)
         .ToList();
 

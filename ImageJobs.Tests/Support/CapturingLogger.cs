@@ -37,16 +37,11 @@ public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalS
 
         private static void Add(object? state, Dictionary<string, object?> properties)
         {
+            // Also matches IEnumerable<KeyValuePair<string, object>> (such as a scope's
+            // Dictionary<string, object>): nullability is not part of the runtime type.
             if (state is IEnumerable<KeyValuePair<string, object?>> pairs)
             {
                 foreach (var (key, value) in pairs)
-                {
-                    properties[key] = value;
-                }
-            }
-            else if (state is IEnumerable<KeyValuePair<string, object>> objects)
-            {
-                foreach (var (key, value) in objects)
                 {
                     properties[key] = value;
                 }
