@@ -199,7 +199,7 @@ public static class PipelineBenchmark
             async (i, ct) => await sources.GetBlobClient(SourceName(i)).UploadAsync(BinaryData.FromBytes(bytes[i]), overwrite: true, ct));
     }
 
-    private static string SourceName(int i) => $"{SourcePrefix}photo-{i:D4}.jpg";
+    internal static string SourceName(int i) => $"{SourcePrefix}photo-{i:D4}.jpg";
 
     private static object BatchOf(IEnumerable<int> indexes) => new
     {

@@ -35,9 +35,6 @@ public static partial class ProcFiles
         return -1;
     }
 
-    /// <summary>User plus system CPU time of the process so far, in seconds (0 if it is gone).</summary>
-    public static double CpuSeconds(int pid) => Cpu(pid).User + Cpu(pid).System;
-
     /// <summary>User and system CPU time of the process so far, in seconds (0 if it is gone).</summary>
     public static (double User, double System) Cpu(int pid)
     {

@@ -19,7 +19,7 @@ public sealed record StageTimings(double Download, double Render, double Upload)
         for (var i = 0; i < count; i++)
         {
             var watch = Stopwatch.StartNew();
-            var response = await sourceContainer.GetBlobClient($"bench/photo-{i:D4}.jpg").DownloadStreamingAsync();
+            var response = await sourceContainer.GetBlobClient(PipelineBenchmark.SourceName(i)).DownloadStreamingAsync();
             var buffer = new byte[response.Value.Details.ContentLength];
             await using (var content = response.Value.Content)
             {
