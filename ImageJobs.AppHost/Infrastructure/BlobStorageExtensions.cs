@@ -76,7 +76,7 @@ public static class BlobStorageExtensions
         else
         {
             var command = builder.Configuration["LocalInfrastructure:Azurite"] ?? "azurite-blob";
-            var azurite = (Path.IsPathRooted(command) ? (File.Exists(command) ? command : null) : LocalProcesses.FindOnPath(command)) ?? throw new InvalidOperationException(
+            var azurite = LocalProcesses.FindOnPath(command) ?? throw new InvalidOperationException(
                 $"Local infrastructure needs Azurite, and {command} is not installed. " +
                 "Install it with: npm install -g azurite@3.37.0 (or run ./scripts/setup.sh).");
             var dataDirectory = LocalProcesses.DataDirectory(builder, name);

@@ -37,9 +37,10 @@ internal static class LocalProcesses
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>The full path of a program on PATH, or null.</summary>
-    public static string? FindOnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+    /// <summary>The full path of a program given by its full path or found on PATH; null if it is not there.</summary>
+    public static string? FindOnPath(string program) => Path.IsPathRooted(program)
+        ? (File.Exists(program) ? program : null)
+        : (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(directory => Path.Combine(directory, program))
             .FirstOrDefault(File.Exists);
