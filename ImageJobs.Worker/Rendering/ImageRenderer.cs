@@ -31,7 +31,7 @@ public sealed class ImageRenderer : IDisposable
 
         using var data = SKData.CreateCopy(source.Span);
         using var codec = SourceImage.Open(data, limits);
-        var format = ResultEncoder.Choose(effective.Output?.Format ?? OutputFormat.Source, codec.EncodedFormat);
+        var format = ResultEncoder.Choose(effective.Output!.Format!.Value, codec.EncodedFormat);
 
         using var decoded = SourceImage.Decode(codec);
         var oriented = SourceImage.Orient(decoded, codec.EncodedOrigin);
@@ -39,7 +39,7 @@ public sealed class ImageRenderer : IDisposable
         {
             DrawCaption(oriented, text, effective);
             using var pixmap = oriented.PeekPixels();
-            using var encoded = ResultEncoder.Encode(pixmap, format, effective.Output?.Quality ?? 88);
+            using var encoded = ResultEncoder.Encode(pixmap, format, effective.Output!.Quality!.Value);
             return new RenderedImage(encoded.ToArray(), format, oriented.Width, oriented.Height);
         }
         finally

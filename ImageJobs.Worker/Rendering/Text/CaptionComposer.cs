@@ -26,25 +26,26 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper)
 
     private const string EllipsisText = "\u2026";
 
+    /// <param name="style">A resolved style (merged over <see cref="TextStyle.Default"/>): every value is set.</param>
     /// <exception cref="RenderException">The text does not fit and the style says fail.</exception>
     public ComposedCaption Compose(string text, TextStyle style, int imageWidth, int imageHeight)
     {
-        var chain = fonts.Chain(style.FontFamily ?? FontFamilyName.Sans, style.Bold ?? false);
+        var chain = fonts.Chain(style.FontFamily!.Value, style.Bold!.Value);
         var paragraphs = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Split('\n')
             .Select(p => Analyze(p.Replace('\t', ' '), chain))
             .ToList();
 
         var metrics = Metrics(paragraphs, chain, style);
-        var box = BlockPlacer.ResolveBox(style.Box ?? TextBoxStyle.Default, imageWidth, imageHeight);
+        var box = BlockPlacer.ResolveBox(style.Box!, imageWidth, imageHeight);
         var ellipsis = shaper.Shape(EllipsisText, 0, EllipsisText.Length, chain.Primary, false, ReferenceSize);
         var request = new FitRequest(
             [.. paragraphs.Select(p => p.Units)],
             box.Width,
             box.Height,
-            (float)(style.MinFontSizeRatio ?? 0.02) * imageHeight,
-            (float)(style.FontSizeRatio ?? 0.08) * imageHeight,
-            style.AutoFit ?? true,
-            style.Overflow ?? OverflowPolicy.Ellipsis,
+            (float)style.MinFontSizeRatio!.Value * imageHeight,
+            (float)style.FontSizeRatio!.Value * imageHeight,
+            style.AutoFit!.Value,
+            style.Overflow!.Value,
             metrics,
             ellipsis.Width / ReferenceSize);
         var fit = TextFitter.Fit(request);
@@ -56,8 +57,8 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper)
 
         // Shape every line at the final size, then place the block with the real widths.
         var lines = fit.Lines.Select(line => ShapeLine(paragraphs[line.Paragraph], line, fit.Size, chain.Primary)).ToList();
-        var block = BlockPlacer.Place(box, style.Anchor ?? Anchor.BottomCenter, (float)(style.OffsetX ?? 0), (float)(style.OffsetY ?? 0),
-            style.Align ?? TextAlignment.Center, [.. lines.Select(l => l.Width)], fit.Size, metrics);
+        var block = BlockPlacer.Place(box, style.Anchor!.Value, (float)style.OffsetX!.Value, (float)style.OffsetY!.Value,
+            style.Align!.Value, [.. lines.Select(l => l.Width)], fit.Size, metrics);
 
         var runs = new List<ShapedRun>();
         for (var i = 0; i < lines.Count; i++)
@@ -182,8 +183,8 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper)
             leading = Math.Max(leading, m.Leading / ReferenceSize);
         }
 
-        var spacing = (float)(style.LineSpacing ?? 1);
-        return new LineMetrics(ascent, descent, (ascent + descent + leading) * spacing, (float)(style.OutlineRatio ?? 0) / 2);
+        var spacing = (float)style.LineSpacing!.Value;
+        return new LineMetrics(ascent, descent, (ascent + descent + leading) * spacing, (float)style.OutlineRatio!.Value / 2);
     }
 
     /// <summary>Marks, joiners, variation selectors, skin tones, tags and keycaps: part of the cluster before them.</summary>

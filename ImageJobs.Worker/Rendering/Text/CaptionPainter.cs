@@ -14,6 +14,7 @@ public sealed class CaptionPainter : IDisposable
     private readonly SKPaint background = new() { IsAntialias = true, Style = SKPaintStyle.Fill };
     private readonly SKPaint layer = new();
 
+    /// <param name="style">A resolved style (merged over <see cref="TextStyle.Default"/>): every value is set.</param>
     public void Draw(SKCanvas canvas, ComposedCaption caption, TextStyle style, TextShaper shaper)
     {
         if (caption.Runs.Count == 0 || caption.Runs.All(r => r.Glyphs.Length == 0))
@@ -28,7 +29,7 @@ public sealed class CaptionPainter : IDisposable
         }
 
         var size = caption.Size;
-        var opacity = (float)(style.Opacity ?? 1);
+        var opacity = (float)style.Opacity!.Value;
         var save = canvas.Save();
         if (opacity < 1)
         {
@@ -37,22 +38,22 @@ public sealed class CaptionPainter : IDisposable
             canvas.SaveLayer(layer);
         }
 
-        var backgroundStyle = style.Background ?? BackgroundStyle.Default;
-        var backgroundColor = ColorParser.Parse(backgroundStyle.Color ?? "#00000000");
+        var backgroundStyle = style.Background!;
+        var backgroundColor = ColorParser.Parse(backgroundStyle.Color!);
         if (backgroundColor.Alpha > 0)
         {
-            var padding = (float)(backgroundStyle.Padding ?? 0) * size;
-            var radius = (float)(backgroundStyle.CornerRadius ?? 0) * size;
+            var padding = (float)backgroundStyle.Padding!.Value * size;
+            var radius = (float)backgroundStyle.CornerRadius!.Value * size;
             var bounds = caption.Bounds;
             background.Color = backgroundColor;
             canvas.DrawRoundRect(new SKRect(bounds.Left - padding, bounds.Top - padding, bounds.Right + padding, bounds.Bottom + padding), radius, radius, background);
         }
 
-        var shadowStyle = style.Shadow ?? ShadowStyle.Default;
-        var shadowColor = ColorParser.Parse(shadowStyle.Color ?? "#00000000");
+        var shadowStyle = style.Shadow!;
+        var shadowColor = ColorParser.Parse(shadowStyle.Color!);
         using var shadow = shadowColor.Alpha > 0
-            ? SKImageFilter.CreateDropShadow((float)(shadowStyle.OffsetX ?? 0) * size, (float)(shadowStyle.OffsetY ?? 0) * size,
-                (float)(shadowStyle.Blur ?? 0) * size / 2, (float)(shadowStyle.Blur ?? 0) * size / 2, shadowColor)
+            ? SKImageFilter.CreateDropShadow((float)shadowStyle.OffsetX!.Value * size, (float)shadowStyle.OffsetY!.Value * size,
+                (float)shadowStyle.Blur!.Value * size / 2, (float)shadowStyle.Blur!.Value * size / 2, shadowColor)
             : null;
         if (shadow is not null)
         {
@@ -63,8 +64,8 @@ public sealed class CaptionPainter : IDisposable
             layer.ImageFilter = null;
         }
 
-        var outlineWidth = (float)(style.OutlineRatio ?? 0) * size;
-        var outlineColor = ColorParser.Parse(style.OutlineColor ?? "#000000");
+        var outlineWidth = (float)style.OutlineRatio!.Value * size;
+        var outlineColor = ColorParser.Parse(style.OutlineColor!);
         if (outlineWidth > 0 && outlineColor.Alpha > 0)
         {
             stroke.StrokeWidth = outlineWidth;
@@ -72,7 +73,7 @@ public sealed class CaptionPainter : IDisposable
             canvas.DrawText(blob, 0, 0, stroke);
         }
 
-        fill.Color = ColorParser.Parse(style.Color ?? "#FFFFFF");
+        fill.Color = ColorParser.Parse(style.Color!);
         canvas.DrawText(blob, 0, 0, fill);
         canvas.RestoreToCount(save);
     }
