@@ -67,15 +67,11 @@ public static class PreviewEndpoints
             var blob = blobs.GetBlobContainerClient(storage.Value.SourcesContainer).GetBlobClient(request.Source);
             try
             {
-                var properties = await blob.GetPropertiesAsync(cancellationToken: cancellationToken);
-                if (properties.Value.ContentLength > limits.Value.MaxSourceBytes)
-                {
-                    return Refused(RenderErrorCodes.SourceTooLarge, string.Create(CultureInfo.InvariantCulture,
-                        $"The source image is {properties.Value.ContentLength:N0} bytes, more than the limit of {limits.Value.MaxSourceBytes:N0}."));
-                }
-
-                var content = await blob.DownloadContentAsync(cancellationToken);
-                source = content.Value.Content.ToMemory();
+                source = await blob.DownloadSourceAsync(limits.Value.MaxSourceBytes, cancellationToken);
+            }
+            catch (RenderException ex)
+            {
+                return Refused(ex.Code, ex.Message);
             }
             catch (RequestFailedException ex) when (ex.Status == StatusCodes.Status404NotFound)
             {

@@ -83,20 +83,11 @@ public sealed class JobProcessor(
         var blob = blobs.GetBlobContainerClient(storage.Value.SourcesContainer).GetBlobClient(name);
         try
         {
-            var response = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken);
-            await using var content = response.Value.Content;
-            var length = response.Value.Details.ContentLength;
-            var maxBytes = limits.Value.MaxSourceBytes;
-            if (length > maxBytes)
-            {
-                // Refused before reading: the size is in the response headers.
-                throw new JobFailedException(RenderErrorCodes.SourceTooLarge,
-                    $"The source image is {length:N0} bytes, more than the limit of {maxBytes:N0}.", transient: false);
-            }
-
-            var buffer = new byte[length];
-            await content.ReadExactlyAsync(buffer, cancellationToken);
-            return buffer;
+            return await blob.DownloadSourceAsync(limits.Value.MaxSourceBytes, cancellationToken);
+        }
+        catch (RenderException ex)
+        {
+            throw new JobFailedException(ex.Code, ex.Message, transient: false, ex);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {

@@ -79,8 +79,7 @@ public sealed class ImageRenderer : IDisposable
 
         if (source.Length > limits.MaxSourceBytes)
         {
-            throw new RenderException(RenderErrorCodes.SourceTooLarge, string.Create(CultureInfo.InvariantCulture,
-                $"The source image is {source.Length:N0} bytes, more than the limit of {limits.MaxSourceBytes:N0}."));
+            throw RenderException.SourceTooLarge(source.Length, limits.MaxSourceBytes);
         }
 
         if (text.Length > limits.MaxTextLength)

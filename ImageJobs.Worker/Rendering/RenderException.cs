@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ImageJobs.Worker.Rendering;
 
 /// <summary>Stable error codes for input the renderer refuses; they end up on the job's failure.</summary>
@@ -27,4 +29,8 @@ public static class RenderErrorCodes
 public sealed class RenderException(string code, string message) : Exception(message)
 {
     public string Code { get; } = code;
+
+    /// <summary>A source over the size limit: refused from its size alone, before its bytes are read.</summary>
+    public static RenderException SourceTooLarge(long bytes, long limit) => new(RenderErrorCodes.SourceTooLarge,
+        string.Create(CultureInfo.InvariantCulture, $"The source image is {bytes:N0} bytes, more than the limit of {limit:N0}."));
 }
