@@ -23,14 +23,7 @@ public sealed record InProcessProducer(WebApplication App, HttpClient Http, stri
             ContentRootPath = AppContext.BaseDirectory,
             WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
         });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:messaging"] = infrastructure.RabbitMQConnectionString,
-            ["ConnectionStrings:blobs"] = infrastructure.BlobConnectionString,
-            ["Storage:SourcesContainer"] = $"sources-{containerSuffix}",
-            ["Storage:ResultsContainer"] = $"results-{containerSuffix}",
-            ["Storage:BatchesContainer"] = $"batches-{containerSuffix}",
-        });
+        builder.Configuration.AddInMemoryCollection(infrastructure.ServiceSettings(containerSuffix));
         if (settings is not null)
         {
             builder.Configuration.AddInMemoryCollection(settings);

@@ -48,6 +48,16 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
         await WaitForBlobServiceAsync(BlobConnectionString);
     }
 
+    /// <summary>What a service needs to run against this infrastructure, with blob containers of its own.</summary>
+    public Dictionary<string, string?> ServiceSettings(string containerSuffix, string? blobConnectionString = null) => new()
+    {
+        ["ConnectionStrings:messaging"] = RabbitMQConnectionString,
+        ["ConnectionStrings:blobs"] = blobConnectionString ?? BlobConnectionString,
+        ["Storage:SourcesContainer"] = $"sources-{containerSuffix}",
+        ["Storage:ResultsContainer"] = $"results-{containerSuffix}",
+        ["Storage:BatchesContainer"] = $"batches-{containerSuffix}",
+    };
+
     public static string AzuriteConnectionString(int port) =>
         $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Azurite.AccountKey};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
 

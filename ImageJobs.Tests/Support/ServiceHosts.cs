@@ -15,13 +15,9 @@ public static class ServiceHosts
         string? blobConnectionString = null, IDictionary<string, string?>? settings = null, Action<HostApplicationBuilder>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(infrastructure.ServiceSettings(containerSuffix, blobConnectionString));
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["ConnectionStrings:messaging"] = infrastructure.RabbitMQConnectionString,
-            ["ConnectionStrings:blobs"] = blobConnectionString ?? infrastructure.BlobConnectionString,
-            ["Storage:SourcesContainer"] = $"sources-{containerSuffix}",
-            ["Storage:ResultsContainer"] = $"results-{containerSuffix}",
-            ["Storage:BatchesContainer"] = $"batches-{containerSuffix}",
             // Fail fast against an unreachable store, so transient retries are quick to observe.
             ["Blobs:blobs:MaxRetries"] = "1",
             ["Blobs:blobs:NetworkTimeout"] = "00:00:05",
