@@ -7,11 +7,6 @@ namespace ImageJobs.Producer.Batches;
 
 public static class ManifestEndpoints
 {
-    private static readonly JsonSerializerOptions StyleJson = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
-    };
-
     /// <summary>
     /// POST /api/batches/manifest, multipart: <c>manifest</c> (a .csv or .jsonl file) and an
     /// optional <c>style</c> (JSON) for the whole batch. 400 with every bad row by line number.
@@ -41,7 +36,7 @@ public static class ManifestEndpoints
             {
                 try
                 {
-                    style = JsonSerializer.Deserialize<TextStyle>(styleJson, StyleJson);
+                    style = JsonSerializer.Deserialize<TextStyle>(styleJson, JsonSerializerOptions.Web);
                 }
                 catch (JsonException ex)
                 {

@@ -29,9 +29,9 @@ public static class ManifestParser
 {
     private const int MaxErrors = 1000;
 
+    // Style enums carry their own string converters; a row's unknown style field is an error.
     private static readonly JsonSerializerOptions StyleJson = new(JsonSerializerDefaults.Web)
     {
-        Converters = { new JsonStringEnumConverter() },
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 
