@@ -1,3 +1,5 @@
+using ImageJobs.Producer.Sources;
+
 namespace ImageJobs.Producer.Batches;
 
 /// <summary>Checks a submission before anything is published; errors are keyed by the JSON field path.</summary>
@@ -81,13 +83,9 @@ public static class BatchRequestValidator
     {
         _ when string.IsNullOrWhiteSpace(name) => "The source blob name is required.",
         { Length: var length } when length > limits.MaxBlobNameLength => $"The source blob name is longer than {limits.MaxBlobNameLength} characters.",
-        _ when name.EndsWith('/') || name.Contains('\\') || HasControlCharacter(name) => "The source blob name must not end with '/' or hold '\\' or control characters.",
+        _ when name.EndsWith('/') || name.Contains('\\') || SourceNames.HasControlCharacter(name) => "The source blob name must not end with '/' or hold '\\' or control characters.",
         _ => null,
     };
-
-    // What char.IsControl accepts: C0, DEL and C1.
-    private static bool HasControlCharacter(string text) =>
-        text.AsSpan().IndexOfAnyInRange('\u0000', '\u001f') >= 0 || text.AsSpan().IndexOfAnyInRange('\u007f', '\u009f') >= 0;
 
     private static string? TextError(string? text, BatchLimits limits) => text switch
     {

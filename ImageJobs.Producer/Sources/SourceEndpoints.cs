@@ -79,7 +79,7 @@ public static class SourceEndpoints
         try
         {
             var response = await container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: cancellationToken);
-            return Results.Stream(response.Value.Content, response.Value.Details.ContentType ?? SourceUploader.ContentTypeOf(name),
+            return Results.Stream(response.Value.Content, response.Value.Details.ContentType ?? SourceNames.ContentTypeOf(name),
                 enableRangeProcessing: false);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)

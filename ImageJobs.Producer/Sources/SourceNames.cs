@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+
 namespace ImageJobs.Producer.Sources;
 
 /// <summary>
@@ -8,7 +10,18 @@ public static class SourceNames
 {
     public const int MaxLength = 1024;
 
-    private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp"];
+    // The image files taken, and the content type each is stored and served with.
+    private static readonly (string Extension, string ContentType)[] ImageTypes =
+        [(".jpg", "image/jpeg"), (".jpeg", "image/jpeg"), (".png", "image/png"), (".webp", "image/webp"), (".gif", "image/gif"), (".bmp", "image/bmp")];
+
+    private static readonly FrozenDictionary<string, string> ContentTypes =
+        ImageTypes.ToFrozenDictionary(t => t.Extension, t => t.ContentType, StringComparer.OrdinalIgnoreCase);
+
+    public static string ContentTypeOf(string name) => ContentTypes.GetValueOrDefault(Path.GetExtension(name), "application/octet-stream");
+
+    /// <summary>Whether the text holds a character char.IsControl accepts (C0, DEL or C1).</summary>
+    public static bool HasControlCharacter(string text) =>
+        text.AsSpan().IndexOfAnyInRange('\u0000', '\u001f') >= 0 || text.AsSpan().IndexOfAnyInRange('\u007f', '\u009f') >= 0;
 
     /// <summary>A prefix: empty, or relative path segments ending with '/'.</summary>
     public static string? CheckPrefix(string? prefix, out string normalized)
@@ -37,7 +50,7 @@ public static class SourceNames
             return $"the name is longer than {MaxLength} characters";
         }
 
-        if (path.Any(char.IsControl) || path.Contains('\\') || path.Contains(':'))
+        if (HasControlCharacter(path) || path.Contains('\\') || path.Contains(':'))
         {
             return "the name holds a control character, '\\' or ':'";
         }
@@ -52,9 +65,9 @@ public static class SourceNames
 
     /// <summary>Why a file is not taken as a source image (by its extension), or null.</summary>
     public static string? CheckImage(string path) =>
-        ImageExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase)
+        ContentTypes.ContainsKey(Path.GetExtension(path))
             ? null
-            : $"not an image file ({string.Join(", ", ImageExtensions)})";
+            : $"not an image file ({string.Join(", ", ImageTypes.Select(t => t.Extension))})";
 
     /// <summary>Entries a zip tool adds that are no one's images (macOS resource forks, Finder files).</summary>
     public static bool IsZipNoise(string entry) =>

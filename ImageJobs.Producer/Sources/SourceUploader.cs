@@ -118,7 +118,7 @@ public sealed partial class SourceUploader(
         {
             await Sources.GetBlobClient(name).UploadAsync(limited, new BlobUploadOptions
             {
-                HttpHeaders = new BlobHttpHeaders { ContentType = contentType ?? ContentTypeOf(name) },
+                HttpHeaders = new BlobHttpHeaders { ContentType = contentType ?? SourceNames.ContentTypeOf(name) },
             }, cancellationToken);
             uploaded.Add(new UploadedSource(name, limited.BytesRead));
         }
@@ -128,16 +128,6 @@ public sealed partial class SourceUploader(
             rejected.Add(new RejectedSource(name, "the file is " + ex.Message));
         }
     }
-
-    public static string ContentTypeOf(string name) => Path.GetExtension(name).ToLowerInvariant() switch
-    {
-        ".jpg" or ".jpeg" => "image/jpeg",
-        ".png" => "image/png",
-        ".webp" => "image/webp",
-        ".gif" => "image/gif",
-        ".bmp" => "image/bmp",
-        _ => "application/octet-stream",
-    };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload under '{Prefix}': {Uploaded} sources stored, {Rejected} refused")]
     private static partial void LogUploaded(ILogger logger, int uploaded, int rejected, string prefix);
