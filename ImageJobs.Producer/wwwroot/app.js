@@ -2,6 +2,9 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 let selected = null;
+// How many of the selected batch's jobs had ended when its detail was last drawn: the detail
+// (failures, result thumbnails) is fetched again only when that changes.
+let detailEnded = null;
 
 async function api(path, options) {
   const response = await fetch(path, options);
@@ -55,7 +58,7 @@ function renderBatch(b) {
     el("div", { className: "row muted" },
       el("span", { className: "counts", textContent: `${counts.join(" · ")} of ${b.total}` }),
       el("span", { textContent: b.done ? "done" : `${b.perSecond ?? 0}/s · ETA ${seconds(b.etaSeconds)}` })));
-  li.addEventListener("click", () => { selected = b.batchId; showDetail(b.batchId); refresh(); });
+  li.addEventListener("click", () => { selected = b.batchId; detailEnded = done; showDetail(b.batchId); refresh(); });
   return li;
 }
 
@@ -65,7 +68,12 @@ async function refresh() {
     if (!ok) throw new Error();
     $("batches").replaceChildren(...body.slice(0, 30).map(renderBatch));
     $("status").textContent = `${body.length} ${body.length === 1 ? "batch" : "batches"} · updated ${new Date().toLocaleTimeString()}`;
-    if (selected && body.find((b) => b.batchId === selected && !b.done)) showDetail(selected);
+    // Drawn again as jobs end, the last time when the batch is done; not at all once it is.
+    const shown = body.find((b) => b.batchId === selected);
+    if (shown && shown.succeeded + shown.failed !== detailEnded) {
+      detailEnded = shown.succeeded + shown.failed;
+      showDetail(selected);
+    }
   } catch {
     $("status").textContent = "producer unreachable; retrying";
   }
@@ -105,6 +113,7 @@ async function submitBatch(event) {
   }
   if (result.ok) {
     selected = result.body.batchId;
+    detailEnded = null;
     $("form-message").textContent = `started ${result.body.batchId} (${result.body.total} images)`;
     refresh();
   } else {
