@@ -131,16 +131,25 @@ async function upload() {
   $("upload-message").textContent = body
     ? `${body.uploaded?.length ?? 0} stored, ${body.rejected?.length ?? 0} refused` + (body.rejected?.length ? `: ${body.rejected.map((r) => `${r.name} (${r.reason})`).join(", ")}` : "")
     : ok ? "done" : "failed";
+  previewSource = { prefix: null, first: undefined };
   schedulePreview();
 }
 
 // The preview renders one image in the chosen style through POST /api/preview, when the producer has it.
 let previewTimer = null;
+// The image previewed under a prefix, listed once per prefix (style changes reuse it; an upload forgets it).
+let previewSource = { prefix: null, first: undefined };
 function schedulePreview() { clearTimeout(previewTimer); previewTimer = setTimeout(preview, 400); }
 async function preview() {
   if (mode() !== "prefix") return;
-  const list = await api(`/api/sources?prefix=${encodeURIComponent($("prefix").value)}`);
-  const first = list.body?.[0];
+  const prefix = $("prefix").value;
+  let first = previewSource.first;
+  if (previewSource.prefix !== prefix) {
+    const list = await api(`/api/sources?prefix=${encodeURIComponent(prefix)}`);
+    first = list.body?.[0];
+    // A failed listing is not remembered: the next change asks again.
+    previewSource = list.ok ? { prefix, first } : { prefix: null, first: undefined };
+  }
   if (!first) { $("preview-caption").textContent = "no image under this prefix yet"; $("preview").removeAttribute("src"); return; }
   const name = first.name.split("/").pop();
   const stem = name.includes(".") ? name.slice(0, name.lastIndexOf(".")) : name;
