@@ -18,5 +18,8 @@ fi
 counter() { grep -o "<Counters [^>]*" "$trx" | grep -o " $1=\"[0-9]*\"" | grep -o "[0-9]*"; }
 passed=$(counter passed)
 failed=$(( $(counter failed) + $(counter error) + $(counter timeout) + $(counter aborted) ))
+# Each failed test's name and the start of its message, last, where a truncated log still shows them.
+awk '/<UnitTestResult /{failed = /outcome="Failed"/; if (failed) {match($0, /testName="[^"]*"/); print "failed: " substr($0, RSTART + 10, RLENGTH - 11)}}
+     failed && /<Message>/ {sub(/.*<Message>/, "  "); sub(/<\/Message>.*/, ""); print substr($0, 1, 400)}' "$trx"
 echo "$passed passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,5 +1,9 @@
+using System.Globalization;
 using System.IO.Compression;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
+using ImageJobs.Producer.Batches;
 using ImageJobs.Tests.Support;
 
 namespace ImageJobs.Tests.Browser;
@@ -55,21 +59,44 @@ public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutp
         var percent = $"Number(document.querySelector('#batches li[data-batch=\"{batchId}\"]')?.dataset.percent ?? -1)";
         await browser.WaitForAsync($"{percent} === 0", TimeSpan.FromSeconds(10));
 
-        // Workers start only now, so the page is seen mid-batch.
-        using var worker = ServiceHosts.Worker(infrastructure, _suffix);
-        await worker.StartAsync();
-        try
+        // A worker runs until the first results are in and is stopped, so the page is seen mid-batch
+        // without racing its 1.5 s refresh (one worker can finish 40 small images between two).
+        using (var first = ServiceHosts.Worker(infrastructure, _suffix))
         {
-            await browser.WaitForAsync($"{percent} > 0 && {percent} < 100", TimeSpan.FromSeconds(60));
-            await browser.ScreenshotAsync(Path.Combine(Screenshots, "page-mid-batch.png"));
-            var counts = (string)(await browser.EvaluateAsync($"document.querySelector('#batches li[data-batch=\"{batchId}\"] .counts').textContent"))!;
-            output.WriteLine("mid-batch: " + counts);
-            Assert.Matches($@"^\d+ ok · \d+ failed · \d+ in flight · \d+ retrying · \d+ queued of {Images}$", counts);
-            await browser.WaitForAsync($"{percent} === 100", TimeSpan.FromSeconds(180));
+            await first.StartAsync();
+            try
+            {
+                await WaitUntilAsync(producer, batchId, s => s.Succeeded > 0, TimeSpan.FromSeconds(60));
+            }
+            finally
+            {
+                await first.StopAsync();
+            }
         }
-        finally
+
+        await browser.WaitForAsync($"{percent} > 0 && {percent} < 100", TimeSpan.FromSeconds(10));
+        await browser.ScreenshotAsync(Path.Combine(Screenshots, "page-mid-batch.png"));
+        var counts = (string)(await browser.EvaluateAsync($"document.querySelector('#batches li[data-batch=\"{batchId}\"] .counts').textContent"))!;
+        output.WriteLine("mid-batch: " + counts);
+        var shown = Regex.Match(counts, $@"^(\d+) ok · (\d+) failed · (\d+) in flight · (\d+) retrying · (\d+) queued of {Images}$");
+        Assert.True(shown.Success, counts);
+        var numbers = shown.Groups.Values.Skip(1).Select(g => int.Parse(g.Value, CultureInfo.InvariantCulture)).ToArray();
+        Assert.InRange(numbers[0], 1, Images - 1);
+        Assert.Equal(0, numbers[1]);
+        Assert.Equal(Images, numbers.Sum());
+
+        // Another worker finishes the batch; the page follows it to the end.
+        using (var second = ServiceHosts.Worker(infrastructure, _suffix))
         {
-            await worker.StopAsync();
+            await second.StartAsync();
+            try
+            {
+                await browser.WaitForAsync($"{percent} === 100", TimeSpan.FromSeconds(180));
+            }
+            finally
+            {
+                await second.StopAsync();
+            }
         }
 
         // The batch's detail: no failures, a thumbnail per result, each loaded.
@@ -93,5 +120,14 @@ public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutp
         using var zip = new ZipArchive(copy);
         Assert.Equal(Images, zip.Entries.Count);
         Assert.All(zip.Entries, e => Assert.True(e.Length > 1000));
+    }
+
+    private static async Task WaitUntilAsync(InProcessProducer producer, string batchId, Func<BatchStatus, bool> condition, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (!condition((await producer.Http.GetFromJsonAsync<BatchStatus>($"/api/batches/{batchId}", deadline.Token))!))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token);
+        }
     }
 }
