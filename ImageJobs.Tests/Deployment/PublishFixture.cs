@@ -28,7 +28,7 @@ public sealed class PublishFixture : IAsyncLifetime, IDisposable
     {
         var result = await DeploymentFiles.RunAsync("dotnet",
             ["publish", Path.Combine(Repository.Root, project, project + ".csproj"), "-r", "linux-x64", "-c", "Release", "-o", output, "-nologo"],
-            Repository.Root, TimeSpan.FromMinutes(4));
+            Repository.Root, TimeSpan.FromMinutes(10));
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException($"dotnet publish {project} failed:\n{result.Output}");

@@ -236,8 +236,9 @@ public sealed class FaultScenarioTests(RunningSystem system, ITestOutputHelper o
     private static async Task WaitForExitAsync(int pid)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
-        while (Directory.Exists($"/proc/{pid}") && DateTime.UtcNow < deadline)
+        while (Directory.Exists($"/proc/{pid}"))
         {
+            Assert.True(DateTime.UtcNow < deadline, $"process {pid} did not exit within 45 s");
             await Task.Delay(100);
         }
     }

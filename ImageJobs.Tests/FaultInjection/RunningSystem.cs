@@ -108,6 +108,8 @@ public sealed class RunningSystem : IAsyncLifetime, IDisposable
     private async Task RestoreAsync(string name, Func<IReadOnlyList<int>> running, int count, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
+        // Each replica is started once: a stopped snapshot sent before its start may still arrive.
+        var started = new HashSet<string>(StringComparer.Ordinal);
         while (running().Count < count)
         {
             if (DateTime.UtcNow > deadline)
@@ -118,11 +120,10 @@ public sealed class RunningSystem : IAsyncLifetime, IDisposable
             var stopped = _resources.Values
                 .Where(e => e.Resource.Name == name && e.Snapshot.State?.Text is { } state && KnownResourceStates.TerminalStates.Contains(state))
                 .Select(e => e.ResourceId)
+                .Where(started.Add)
                 .ToList();
             foreach (var replica in stopped)
             {
-                // Marks it as starting at once, so the next round does not start it twice.
-                _resources.TryRemove(replica, out _);
                 var result = await App.ResourceCommands.ExecuteCommandAsync(replica, KnownResourceCommands.StartCommand);
                 Assert.True(result.Success, $"starting {replica} failed: {result.Message}");
             }

@@ -85,6 +85,15 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
         {
             var status = await WaitForAsync(restarted.Http, batch.BatchId, s => s.Succeeded == 2 && s.Retrying == 1);
             Assert.Equal((3, 2, 0, 1, 1, 0, false), (status.Total, status.Succeeded, status.Failed, status.Pending, status.Retrying, status.InFlight, status.Done));
+
+            // Counted on arrival, stored a moment later: stopping before that would hand them back
+            // to the queue, and the third producer would count them again instead of reading them.
+            var store = restarted.App.Services.GetRequiredService<BatchStore>();
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while ((await store.ReadOutcomesAsync(batch.BatchId, deadline.Token)).Select(o => o.JobId).Distinct().Count() < 2)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token);
+            }
         }
 
         // And a third producer, with nothing in the queue, rebuilds the same counts from storage.

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -126,17 +127,31 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
         var job = Job("outage-" + _suffix, 0, "photo.jpg");
         await host.Services.GetRequiredService<ConfirmedPublisher>().PublishAsync(JobTopology.JobsQueue, Message(job), CancellationToken.None);
 
-        // The store is down when the job arrives: it fails, goes to the 1 s delay queue, fails again...
-        await host.StartAsync();
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // The store holds the photo, then goes down before the job arrives (set up first, so no
+        // attempt can meet a store that is up but still empty: that would be a missing source).
         using var data = new ScratchDirectory("imagejobs-outage");
-        using var azurite = LocalInfrastructure.StartAzurite(port, data.Path);
+        var azurite = LocalInfrastructure.StartAzurite(port, data.Path);
+        await LocalInfrastructure.WaitForBlobServiceAsync(connectionString);
+        var (sources, _) = await CreateContainersAsync(new BlobServiceClient(connectionString));
+        await sources.UploadBlobAsync("photo.jpg", BinaryData.FromBytes(TestImages.Jpeg(3)));
+        await StopAsync(azurite);
+
+        // The job fails and goes to the 1 s delay queue: its start and retry are reported (left in
+        // the queue, to be read in order below), and only then is the store started again.
+        await host.StartAsync();
+        await using (var connection = await infrastructure.ConnectAsync())
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (await ServiceHosts.ReadyCountAsync(channel, JobTopology.OutcomesQueue) < 2)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token);
+            }
+        }
+
+        azurite = LocalInfrastructure.StartAzurite(port, data.Path);
         try
         {
-            await LocalInfrastructure.WaitForBlobServiceAsync(connectionString);
-            var (sources, _) = await CreateContainersAsync(new BlobServiceClient(connectionString));
-            await sources.UploadBlobAsync("photo.jpg", BinaryData.FromBytes(TestImages.Jpeg(3)));
-
             // ...until the store is back: then it succeeds, and nothing was dead-lettered.
             var reports = await CollectOutcomesAsync(1, TimeSpan.FromSeconds(60), progress: true);
             await host.StopAsync();
@@ -158,9 +173,14 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
         }
         finally
         {
-            Processes.Signal(azurite.Id, Processes.SigTerm);
-            await azurite.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await StopAsync(azurite);
         }
+    }
+
+    private static async Task StopAsync(Process azurite)
+    {
+        Processes.Signal(azurite.Id, Processes.SigTerm);
+        await azurite.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     [Fact]

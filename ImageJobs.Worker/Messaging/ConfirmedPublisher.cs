@@ -184,7 +184,7 @@ public sealed partial class ConfirmedPublisher(
                 return opened;
             }
 
-            await CloseAsync(_channel);
+            await _channel.CloseQuietlyAsync();
             var channelOptions = new CreateChannelOptions(
                 publisherConfirmationsEnabled: true,
                 publisherConfirmationTrackingEnabled: true,
@@ -198,7 +198,7 @@ public sealed partial class ConfirmedPublisher(
             }
             catch
             {
-                await CloseAsync(channel);
+                await channel.CloseQuietlyAsync();
                 throw;
             }
 
@@ -220,7 +220,7 @@ public sealed partial class ConfirmedPublisher(
             if (failed is not null && ReferenceEquals(_channel, failed))
             {
                 _channel = null;
-                await CloseAsync(failed);
+                await failed.CloseQuietlyAsync();
             }
         }
         finally
@@ -229,27 +229,9 @@ public sealed partial class ConfirmedPublisher(
         }
     }
 
-    private static async Task CloseAsync(IChannel? channel)
-    {
-        if (channel is null)
-        {
-            return;
-        }
-
-        try
-        {
-            // Bounded: closing a channel whose connection is recovering can wait a long time.
-            await channel.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
-        }
-        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException or TimeoutException)
-        {
-            // Already dead: nothing to release.
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
-        await CloseAsync(_channel);
+        await _channel.CloseQuietlyAsync();
         _channel = null;
         _gate.Dispose();
         _channelGate.Dispose();

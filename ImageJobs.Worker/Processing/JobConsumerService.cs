@@ -88,10 +88,7 @@ public sealed partial class JobConsumerService(
 
     private async Task SubscribeAsync(TaskCompletionSource lost, CancellationToken cancellationToken)
     {
-        if (_channel is { } old)
-        {
-            await old.DisposeAsync();
-        }
+        await _channel.CloseQuietlyAsync();
 
         var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
         _channel = channel;
@@ -349,10 +346,7 @@ public sealed partial class JobConsumerService(
         }
 
         await base.StopAsync(cancellationToken);
-        if (_channel is { } open)
-        {
-            await open.DisposeAsync();
-        }
+        await _channel.CloseQuietlyAsync();
     }
 
     public override void Dispose()
