@@ -1,3 +1,4 @@
+using ImageJobs.Producer.Access;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Producer.Demo;
 using ImageJobs.Producer.Outputs;
@@ -13,6 +14,10 @@ public static class ProducerServiceExtensions
     public static WebApplicationBuilder AddProducerServices(this WebApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
+        builder.Services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.SectionName).ValidateDataAnnotations()
+            .Validate<IHostEnvironment>((access, environment) => environment.IsDevelopment() || !string.IsNullOrEmpty(access.Key),
+                "Access:Key must be set outside Development: without it the page and API are open to anyone who can reach them.")
+            .ValidateOnStart();
         builder.Services.AddOptions<BatchLimits>().BindConfiguration(BatchLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
@@ -45,6 +50,7 @@ public static class ProducerServiceExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<AccessKeyMiddleware>();
         // The web page (wwwroot/index.html): plain files, nothing built, nothing from the network.
         app.UseDefaultFiles();
         app.UseStaticFiles();

@@ -91,11 +91,12 @@ public static class Extensions
         if (app.Environment.IsDevelopment())
         {
             // Only in development: health endpoints reveal dependency names and states.
-            app.MapHealthChecks(HealthEndpointPath);
+            // Anonymous: probes carry no credentials, whatever protects the rest of the app.
+            app.MapHealthChecks(HealthEndpointPath).AllowAnonymous();
             app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
             {
                 Predicate = registration => registration.Tags.Contains("live"),
-            });
+            }).AllowAnonymous();
         }
 
         return app;

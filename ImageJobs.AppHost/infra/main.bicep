@@ -23,6 +23,14 @@ param principalId string = ''
 #disable-next-line no-unused-params
 param messaging_password string
 
+// The key that opens the producer's page and API (a browser asks for it as a password; scripts
+// send it as a bearer token). Generated once like the broker's password, unless set first with
+// `azd env set AZURE_PRODUCER_ACCESS_KEY <key>`; read by the producer's template.
+@metadata({ azd: { type: 'generate', config: { length: 32, noSpecial: true } } })
+@secure()
+#disable-next-line no-unused-params
+param producer_access_key string
+
 var tags = {
   'azd-env-name': environmentName
 }

@@ -70,7 +70,7 @@ public sealed class AzureTopologyTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public void Only_the_producer_is_public_and_only_over_HTTPS()
+    public void Only_the_producer_is_public_and_only_over_HTTPS_behind_a_generated_access_key()
     {
         var producerBindings = Resources.GetProperty("producer").GetProperty("bindings").EnumerateObject().ToList();
         Assert.All(producerBindings, b => Assert.True(b.Value.GetProperty("external").GetBoolean()));
@@ -80,6 +80,10 @@ public sealed class AzureTopologyTests : IAsyncLifetime, IDisposable
         var ingress = producer.At("properties", "configuration", "ingress");
         Assert.Equal(("true", "http", "false"), (ingress.At("external").Text(), ingress.At("transport").Text(), ingress.At("allowInsecure").Text()));
         Assert.Equal(ingress.At("targetPort").Text(), producer.Environment()["HTTP_PORTS"].Value);
+        // Without the key the producer (Production there) would not start; with it, nothing opens without it.
+        Assert.Equal("secured.producer_access_key", Secret(producer, producer.Environment()["Access__Key"].SecretRef));
+        var mainBicep = File.ReadAllText(Path.Combine(DeploymentFiles.InfraDirectory, "main.bicep"));
+        Assert.Matches(@"@metadata\(\{ azd: \{ type: 'generate', config: \{ length: 32, noSpecial: true \} \} \}\)\s+@secure\(\)\s+(#.*\s+)?param producer_access_key string", mainBicep);
         Assert.Null(DeploymentFiles.LoadTemplate("worker").Find("properties", "configuration", "ingress"));
         Assert.Equal("false", DeploymentFiles.LoadTemplate("messaging").At("properties", "configuration", "ingress", "external").Text());
     }

@@ -15,10 +15,13 @@ namespace ImageJobs.Tests.Support;
 public sealed record InProcessProducer(WebApplication App, HttpClient Http, string Address) : IAsyncDisposable
 {
     public static async Task<InProcessProducer> StartAsync(LocalInfrastructure infrastructure, string containerSuffix,
-        IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null)
+        IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null,
+        string environmentName = "Development")
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
+            // As the AppHost runs it locally; elsewhere the producer wants an access key.
+            EnvironmentName = environmentName,
             // The producer's own content root, so its wwwroot (the web page) is served as in production.
             ContentRootPath = AppContext.BaseDirectory,
             WebRootPath = Path.Combine(AppContext.BaseDirectory, "wwwroot"),
@@ -35,7 +38,16 @@ public sealed record InProcessProducer(WebApplication App, HttpClient Http, stri
         configure?.Invoke(builder);
         var app = builder.Build();
         app.MapProducerEndpoints();
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         // Serving before containers and queues exist would make the first test requests race them.
         await app.Services.GetRequiredService<InfrastructureInitializer>().Ready.WaitAsync(TimeSpan.FromSeconds(60));
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();

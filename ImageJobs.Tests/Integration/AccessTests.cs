@@ -1,0 +1,69 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using ImageJobs.Tests.Support;
+using Microsoft.Extensions.Options;
+
+namespace ImageJobs.Tests.Integration;
+
+/// <summary>The producer's access key, in process against the real infrastructure.</summary>
+[Collection(LocalInfrastructureGroup.Name)]
+public sealed class AccessTests(LocalInfrastructure infrastructure)
+{
+    private const string Key = "k3y-for-the-access-tests-0123456789";
+    private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public async Task With_a_key_set_the_page_and_the_api_open_only_to_requests_carrying_it()
+    {
+        await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix,
+            new Dictionary<string, string?> { ["Access:Key"] = Key }, environmentName: "Production");
+
+        foreach (var path in new[] { "/", "/app.js", "/api/batches", "/api/sources?prefix=" })
+        {
+            using var refused = await producer.Http.GetAsync(path);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            // What makes a browser ask for the key (as a password) and send it with every request of the page.
+            var challenge = Assert.Single(refused.Headers.WwwAuthenticate);
+            Assert.Equal("Basic", challenge.Scheme);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(producer, "/api/batches", new("Bearer", Key)));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(producer, "/", Basic("anyone", Key)));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(producer, "/api/batches", Basic("", Key)));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(producer, "/api/batches", new("Bearer", Key + "x")));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(producer, "/api/batches", Basic(Key, "wrong")));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(producer, "/api/batches", new("Basic", "not base64!")));
+        Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(producer, "/api/batches", new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(Key)))));
+    }
+
+    [Fact]
+    public async Task Outside_development_the_producer_refuses_to_start_without_a_key()
+    {
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            InProcessProducer.StartAsync(infrastructure, _suffix, environmentName: "Production"));
+        Assert.Contains("Access:Key must be set", refused.Message, StringComparison.Ordinal);
+
+        var tooShort = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            InProcessProducer.StartAsync(infrastructure, _suffix, new Dictionary<string, string?> { ["Access:Key"] = "short" }, environmentName: "Production"));
+        Assert.Contains("Key", tooShort.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task In_development_without_a_key_the_producer_is_open_as_the_apphost_runs_it_on_loopback()
+    {
+        await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix);
+        Assert.Equal(HttpStatusCode.OK, (await producer.Http.GetAsync("/api/batches")).StatusCode);
+        Assert.StartsWith("http://127.0.0.1:", producer.Address, StringComparison.Ordinal);
+    }
+
+    private static AuthenticationHeaderValue Basic(string user, string password) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+
+    private static async Task<HttpStatusCode> StatusAsync(InProcessProducer producer, string path, AuthenticationHeaderValue authorization)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path) { Headers = { Authorization = authorization } };
+        using var response = await producer.Http.SendAsync(request);
+        return response.StatusCode;
+    }
+}
