@@ -22,20 +22,13 @@ public sealed class PipelineTests(ITestOutputHelper output)
     public async Task A_batch_completes_across_replicas_even_when_a_worker_is_killed_mid_job()
     {
         using var data = new ScratchDirectory("imagejobs-e2e");
-        var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ImageJobs_AppHost>(
-        [
-            "Infrastructure:Mode=LocalProcesses",
-            $"LocalInfrastructure:DataDirectory={data.Path}",
-            "Demo:Enabled=false",
-            "Workers:Replicas=3",
-        ]);
+        var appHost = await LocalAppHost.CreateBuilderAsync(data.Path, workers: 3);
         // Resource consoles (broker boot logs and the like) only when something goes wrong.
         appHost.Services.AddLogging(logging => logging
             .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Warning)
             .AddFilter("Aspire.Hosting", LogLevel.Warning));
         await using var app = await appHost.BuildAsync();
-        await app.StartAsync().WaitAsync(StartTimeout);
-        await app.ResourceNotifications.WaitForResourceHealthyAsync("producer").WaitAsync(StartTimeout);
+        await LocalAppHost.StartAsync(app, StartTimeout);
 
         var blobs = new BlobServiceClient(await app.GetConnectionStringAsync("blobs"));
         var sources = blobs.GetBlobContainerClient("sources");

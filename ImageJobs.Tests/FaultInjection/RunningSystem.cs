@@ -37,24 +37,17 @@ public sealed class RunningSystem : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ImageJobs_AppHost>(
-        [
-            "Infrastructure:Mode=LocalProcesses",
-            $"LocalInfrastructure:DataDirectory={_data.Path}",
-            "Demo:Enabled=false",
-            $"Workers:Replicas={Workers}",
-        ]);
+        var builder = await LocalAppHost.CreateBuilderAsync(_data.Path, Workers);
         builder.Services.AddLogging(logging => logging
             .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Warning)
             .AddFilter("Aspire.Hosting", LogLevel.Warning));
         _app = await builder.BuildAsync();
         _ = WatchResourcesAsync(_app.ResourceNotifications, _watching.Token);
-        await _app.StartAsync().WaitAsync(StartTimeout);
-        await _app.ResourceNotifications.WaitForResourceHealthyAsync("producer").WaitAsync(StartTimeout);
+        await LocalAppHost.StartAsync(_app, StartTimeout);
 
         var blobConnectionString = await _app.GetConnectionStringAsync("blobs");
         Blobs = new BlobServiceClient(blobConnectionString);
-        ServiceMarker = "BlobEndpoint=" + blobConnectionString!.Split("BlobEndpoint=")[1].Split(';')[0];
+        ServiceMarker = LocalAppHost.ServiceMarker(blobConnectionString!);
         Http = _app.CreateHttpClient("producer");
         await WaitForWorkersAsync(Workers, TimeSpan.FromMinutes(2));
     }

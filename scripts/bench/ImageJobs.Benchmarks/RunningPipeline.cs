@@ -4,6 +4,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Azure.Storage.Blobs;
+using ImageJobs.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
@@ -50,13 +51,7 @@ public sealed class RunningPipeline : IAsyncDisposable
     {
         var data = Path.Combine(Path.GetTempPath(), $"imagejobs-pipeline-{Guid.NewGuid():N}");
         var pipeline = new RunningPipeline(data) { Replicas = replicas };
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.ImageJobs_AppHost>(
-        [
-            "Infrastructure:Mode=LocalProcesses",
-            $"LocalInfrastructure:DataDirectory={data}",
-            "Demo:Enabled=false",
-            $"Workers:Replicas={replicas}",
-        ]);
+        var builder = await LocalAppHost.CreateBuilderAsync(data, replicas);
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)
             // The AppHost's appsettings say Information by default: the harness's own HTTP polling would flood the console.
@@ -75,12 +70,11 @@ public sealed class RunningPipeline : IAsyncDisposable
 
         pipeline._app = await builder.BuildAsync();
         _ = pipeline.WatchResourcesAsync();
-        await pipeline._app.StartAsync().WaitAsync(StartTimeout);
-        await pipeline._app.ResourceNotifications.WaitForResourceHealthyAsync("producer").WaitAsync(StartTimeout);
+        await LocalAppHost.StartAsync(pipeline._app, StartTimeout);
 
         var blobs = await pipeline._app.GetConnectionStringAsync("blobs");
         pipeline.Blobs = new BlobServiceClient(blobs);
-        pipeline._blobMarker = "BlobEndpoint=" + blobs!.Split("BlobEndpoint=")[1].Split(';')[0];
+        pipeline._blobMarker = LocalAppHost.ServiceMarker(blobs!);
         pipeline.Http = pipeline._app.CreateHttpClient("producer");
         pipeline.Http.Timeout = TimeSpan.FromMinutes(10);
         var factory = new ConnectionFactory { Uri = new Uri((await pipeline._app.GetConnectionStringAsync("messaging"))!) };

@@ -1,0 +1,35 @@
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+
+namespace ImageJobs.Tests.Support;
+
+/// <summary>
+/// The real AppHost as the end-to-end tests, the fault suite and the benchmark harness start it
+/// (the harness compiles this file too): RabbitMQ and Azurite as local processes with their data in
+/// a scratch directory, no demo batch.
+/// </summary>
+public static class LocalAppHost
+{
+    public static Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(string dataDirectory, int workers) =>
+        DistributedApplicationTestingBuilder.CreateAsync<Projects.ImageJobs_AppHost>(
+        [
+            "Infrastructure:Mode=LocalProcesses",
+            $"LocalInfrastructure:DataDirectory={dataDirectory}",
+            "Demo:Enabled=false",
+            $"Workers:Replicas={workers}",
+        ]);
+
+    /// <summary>Starts the app and waits until the producer is healthy (its queues and containers exist).</summary>
+    public static async Task StartAsync(DistributedApplication app, TimeSpan timeout)
+    {
+        await app.StartAsync().WaitAsync(timeout);
+        await app.ResourceNotifications.WaitForResourceHealthyAsync("producer").WaitAsync(timeout);
+    }
+
+    /// <summary>
+    /// Something only this app's service processes carry in their environment (the blob endpoint,
+    /// on a port of its own), to tell them from any other run's.
+    /// </summary>
+    public static string ServiceMarker(string blobConnectionString) =>
+        "BlobEndpoint=" + blobConnectionString.Split("BlobEndpoint=")[1].Split(';')[0];
+}
