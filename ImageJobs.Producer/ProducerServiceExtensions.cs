@@ -6,6 +6,8 @@ using ImageJobs.Producer.Preview;
 using ImageJobs.Producer.Sources;
 using ImageJobs.Producer.Startup;
 using ImageJobs.Producer.Telemetry;
+using ImageJobs.Worker.Messaging;
+using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Producer;
 
@@ -38,6 +40,11 @@ public static class ProducerServiceExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InfrastructureInitializer>());
         builder.Services.AddHealthChecks().AddCheck<InfrastructureInitializer>("infrastructure", tags: ["ready"]);
         builder.Services.AddHostedService<OutcomeConsumer>();
+        builder.Services.AddOptions<LostJobOptions>().BindConfiguration(LostJobOptions.SectionName).ValidateDataAnnotations()
+            .Validate<IOptions<MessagingOptions>>((lost, messaging) => lost.QuietFor >= 2 * messaging.Value.JobTimeout,
+                "LostJobs:QuietFor must be at least twice Messaging:JobTimeout: a worker may hold a job that long without a report.")
+            .ValidateOnStart();
+        builder.Services.AddHostedService<LostJobSweeper>();
         builder.Services.AddHostedService<DemoBatchSeeder>();
 
         // Bound request bodies: a batch of 100,000 items is about 20 MB of JSON.

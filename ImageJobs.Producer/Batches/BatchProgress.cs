@@ -36,6 +36,7 @@ public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int 
 {
     private readonly Dictionary<string, JobOutcome> _outcomes = new(StringComparer.Ordinal);
     private readonly ThroughputWindow _throughput = new(TimeSpan.FromMinutes(1));
+    private DateTimeOffset? _heardAt;
 
     public string BatchId { get; } = batchId;
 
@@ -52,6 +53,26 @@ public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int 
     public bool Done => Succeeded + Failed >= Total;
 
     public int Pending => Math.Max(0, Total - Succeeded - Failed);
+
+    /// <summary>When anything was last heard of this batch: a report, or its start or load.</summary>
+    public DateTimeOffset LastHeardAt => _heardAt ?? createdAt;
+
+    public void Heard(DateTimeOffset at)
+    {
+        if (at > LastHeardAt)
+        {
+            _heardAt = at;
+        }
+    }
+
+    /// <summary>Unfinished, and nothing heard of it for <paramref name="quietFor"/>.</summary>
+    public bool IsQuiet(DateTimeOffset now, TimeSpan quietFor) => !Done && now - LastHeardAt >= quietFor;
+
+    /// <summary>The ids of the jobs not yet ended (job ids are the batch id and the job's index).</summary>
+    public IReadOnlyList<string> UnendedJobIds() => Enumerable.Range(0, Total)
+        .Select(index => JobPlanner.JobId(BatchId, index))
+        .Where(jobId => _outcomes.GetValueOrDefault(jobId)?.Status is not (JobStatus.Succeeded or JobStatus.Failed))
+        .ToList();
 
     public ActiveBatch Counts() => new(BatchId, Succeeded, Failed, Math.Max(0, Pending - Retrying - InFlight), Retrying, InFlight);
 

@@ -2,6 +2,9 @@ using ImageJobs.Worker.Contracts;
 
 namespace ImageJobs.Producer.Batches;
 
+/// <summary>An unfinished batch nothing has been heard of for a while, and its unended jobs.</summary>
+public sealed record QuietBatch(string BatchId, IReadOnlyList<string> UnendedJobIds);
+
 /// <summary>
 /// The producer's view of every batch: progress in memory, rebuilt from <see cref="BatchStore"/>
 /// on first use, so counts survive a restart.
@@ -31,7 +34,8 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            _batches.TryAdd(batch.BatchId, new BatchProgress(batch.BatchId, batch.CreatedAt, batch.Total));
+            var progress = _batches.GetValueOrDefault(batch.BatchId) ?? (_batches[batch.BatchId] = new BatchProgress(batch.BatchId, batch.CreatedAt, batch.Total));
+            progress.Heard(time.GetUtcNow());
             RefreshActive();
         }
         finally
@@ -50,7 +54,7 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
     public Task<IReadOnlyList<JobFailure>?> GetFailuresAsync(string batchId, CancellationToken cancellationToken) =>
         ReadAsync(batchId, progress => progress.Failures(), cancellationToken);
 
-    private async Task<T?> ReadAsync<T>(string batchId, Func<BatchProgress, T> read, CancellationToken cancellationToken)
+    private async Task<T?> ReadAsync<T>(string batchId, Func<BatchProgress, T?> read, CancellationToken cancellationToken)
         where T : class
     {
         await _gate.WaitAsync(cancellationToken);
@@ -79,6 +83,22 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         return statuses.OrderByDescending(s => s.CreatedAt).ToList();
     }
 
+    /// <summary>The unfinished batches nothing was heard of for <paramref name="quietFor"/>, with their unended jobs.</summary>
+    public async Task<IReadOnlyList<QuietBatch>> FindQuietAsync(TimeSpan quietFor, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var quiet = new List<QuietBatch>();
+        await foreach (var id in store.ListIdsAsync(cancellationToken))
+        {
+            if (await ReadAsync(id, progress => progress.IsQuiet(now, quietFor) ? new QuietBatch(id, progress.UnendedJobIds()) : null, cancellationToken) is { } batch)
+            {
+                quiet.Add(batch);
+            }
+        }
+
+        return quiet;
+    }
+
     /// <summary>Stores the ends among <paramref name="outcomes"/>, then counts every report. Throws if storing fails.</summary>
     public async Task RecordAsync(IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
     {
@@ -102,6 +122,7 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
                 // Loaded first, so a batch not read since a restart starts from what is stored.
                 if (await LoadAsync(group.Key, cancellationToken) is { } progress)
                 {
+                    progress.Heard(time.GetUtcNow());
                     foreach (var outcome in group)
                     {
                         progress.Apply(outcome);
@@ -151,6 +172,9 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         {
             progress.Apply(outcome);
         }
+
+        // What happened while no producer ran is not known: quiet is counted from now.
+        progress.Heard(time.GetUtcNow());
 
         _batches[batchId] = progress;
         RefreshActive();

@@ -58,11 +58,14 @@ public sealed partial class QueueSampler(
         }
     }
 
-    public async Task<IReadOnlyList<QueueSample>> SampleAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<QueueSample>> SampleAsync(CancellationToken cancellationToken) => SampleAsync(Queues, cancellationToken);
+
+    /// <summary>Samples <paramref name="queues"/> now (throws if one is not declared or the broker is away).</summary>
+    public async Task<IReadOnlyList<QueueSample>> SampleAsync(IReadOnlyList<string> queues, CancellationToken cancellationToken)
     {
-        var samples = new List<QueueSample>(Queues.Length);
+        var samples = new List<QueueSample>(queues.Count);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        foreach (var queue in Queues)
+        foreach (var queue in queues)
         {
             var declared = await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
             samples.Add(new QueueSample(queue, declared.MessageCount, declared.ConsumerCount));

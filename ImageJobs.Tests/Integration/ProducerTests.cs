@@ -102,6 +102,44 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
     }
 
     [Fact]
+    public async Task Jobs_the_broker_lost_are_failed_with_a_reason_and_jobs_still_queued_are_not()
+    {
+        await ServiceHosts.ResetQueuesAsync(infrastructure);
+        var sources = infrastructure.Blobs().GetBlobContainerClient($"sources-{_suffix}");
+        await sources.CreateIfNotExistsAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await sources.UploadBlobAsync($"lost/p{i}.jpg", BinaryData.FromBytes([1]));
+        }
+
+        await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix, new Dictionary<string, string?>
+        {
+            ["LostJobs:QuietFor"] = "00:00:02",
+            ["LostJobs:CheckEvery"] = "00:00:00.2",
+            ["Messaging:JobTimeout"] = "00:00:01",
+        });
+        using var response = await producer.Http.PostAsJsonAsync("/api/batches", new { prefix = "lost/", template = "{stem}" });
+        var batch = (await response.Content.ReadFromJsonAsync<BatchAccepted>())!;
+
+        // Queued, with no worker to take them: however long nothing is heard, they are not lost.
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        var waiting = (await producer.Http.GetFromJsonAsync<BatchStatus>($"/api/batches/{batch.BatchId}"))!;
+        Assert.Equal((0, 3), (waiting.Failed, waiting.Pending));
+
+        // The broker loses them, as one restarted without its data would: the batch ends, each job failed with why.
+        await using (var connection = await infrastructure.ConnectAsync())
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            Assert.Equal(3u, await channel.QueuePurgeAsync(JobTopology.JobsQueue));
+        }
+
+        var status = await WaitForAsync(producer.Http, batch.BatchId, s => s.Done);
+        Assert.Equal((0, 3, true), (status.Succeeded, status.Failed, status.Done));
+        Assert.All(status.Failures, f => Assert.Equal(LostJobSweeper.LostCode, f.ErrorCode));
+        Assert.Contains("no queue holds it", status.Failures[0].Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_same_idempotency_key_publishes_a_batch_once_and_refuses_a_different_request()
     {
         await ServiceHosts.ResetQueuesAsync(infrastructure);

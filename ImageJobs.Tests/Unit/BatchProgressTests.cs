@@ -153,4 +153,38 @@ public class BatchProgressTests
         Assert.False(progress.Apply(Outcome("j1", JobStatus.Succeeded, batchId: "other")));
         Assert.Equal(0, progress.Succeeded);
     }
+
+    [Fact]
+    public void A_batch_nothing_was_heard_of_for_a_while_is_quiet_and_names_its_unended_jobs()
+    {
+        var start = DateTimeOffset.UnixEpoch;
+        var quietFor = TimeSpan.FromMinutes(10);
+        var progress = new BatchProgress("b", start, 3);
+        Assert.False(progress.IsQuiet(start + TimeSpan.FromMinutes(9), quietFor));
+        Assert.True(progress.IsQuiet(start + quietFor, quietFor));
+
+        progress.Heard(start + TimeSpan.FromMinutes(5));
+        Assert.False(progress.IsQuiet(start + quietFor, quietFor));
+        progress.Heard(start + TimeSpan.FromMinutes(1)); // an older time moves nothing back
+        Assert.True(progress.IsQuiet(start + TimeSpan.FromMinutes(15), quietFor));
+
+        progress.Apply(Outcome(JobPlanner.JobId("b", 0), JobStatus.Succeeded));
+        progress.Apply(Outcome(JobPlanner.JobId("b", 1), JobStatus.Started));
+        Assert.Equal([JobPlanner.JobId("b", 1), JobPlanner.JobId("b", 2)], progress.UnendedJobIds());
+
+        progress.Apply(Outcome(JobPlanner.JobId("b", 1), JobStatus.Failed));
+        progress.Apply(Outcome(JobPlanner.JobId("b", 2), JobStatus.Succeeded));
+        Assert.Empty(progress.UnendedJobIds());
+        Assert.False(progress.IsQuiet(start + TimeSpan.FromDays(1), quietFor));
+    }
+
+    [Fact]
+    public void A_job_failed_as_lost_is_counted_succeeded_if_a_copy_still_succeeds()
+    {
+        var progress = new BatchProgress("b", DateTimeOffset.UnixEpoch, 1);
+        var lost = Outcome("j", JobStatus.Failed) with { ErrorCode = LostJobSweeper.LostCode };
+        Assert.True(progress.Apply(lost));
+        Assert.True(progress.Apply(Outcome("j", JobStatus.Succeeded)));
+        Assert.Equal((1, 0, true), (progress.Succeeded, progress.Failed, progress.Done));
+    }
 }

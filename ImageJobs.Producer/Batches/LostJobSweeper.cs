@@ -1,0 +1,92 @@
+using System.ComponentModel.DataAnnotations;
+using ImageJobs.Producer.Telemetry;
+using ImageJobs.Worker.Contracts;
+using ImageJobs.Worker.Messaging;
+using Microsoft.Extensions.Options;
+
+namespace ImageJobs.Producer.Batches;
+
+/// <summary>When a batch's unended jobs count as lost, bound from <c>LostJobs</c>.</summary>
+public sealed class LostJobOptions
+{
+    public const string SectionName = "LostJobs";
+
+    /// <summary>
+    /// How long nothing may be heard of an unfinished batch, with no queue holding anything, before
+    /// its unended jobs are failed as lost. At least twice <c>Messaging:JobTimeout</c>, the longest
+    /// a worker holds a job without a report.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan QuietFor { get; set; } = TimeSpan.FromMinutes(10);
+
+    [Range(typeof(TimeSpan), "00:00:00.1", "01:00:00")]
+    public TimeSpan CheckEvery { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>
+/// Ends the jobs the broker has lost, so that no batch waits for ever: a job that is in no queue
+/// and that no worker reports can never end (a broker that restarts without its data, a purged
+/// queue). Such jobs are recorded as failed with <see cref="LostCode"/>; should a copy still
+/// succeed, its success replaces the failure.
+/// </summary>
+public sealed partial class LostJobSweeper(
+    BatchTracker tracker,
+    QueueSampler queues,
+    TimeProvider time,
+    IOptions<LostJobOptions> options,
+    ILogger<LostJobSweeper> logger) : BackgroundService
+{
+    public const string LostCode = "job.lost";
+
+    // Every queue whose messages may still end a pending job: the work queue, the delays, and the
+    // reports on their way to the producer.
+    private static readonly string[] QueuesThatCanEndJobs =
+        [JobTopology.JobsQueue, .. JobTopology.RetryDelays.Select(JobTopology.RetryQueue), JobTopology.OutcomesQueue, JobTopology.DeadLetterEventsQueue];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(options.Value.CheckEvery, time, stoppingToken);
+                await SweepAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The broker or the store away: nothing can be judged now; try at the next check.
+                LogSweepFailed(logger, ex);
+            }
+        }
+    }
+
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var quietFor = options.Value.QuietFor;
+        var quiet = await tracker.FindQuietAsync(quietFor, cancellationToken);
+        if (quiet.Count == 0 || (await queues.SampleAsync(QueuesThatCanEndJobs, cancellationToken)).Any(q => q.Messages > 0))
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        var error = $"No worker reported this job for {quietFor.TotalMinutes:0.#} min and no queue holds it: the broker lost it "
+            + "(for example, restarted without its data). Submit it again.";
+        foreach (var batch in quiet)
+        {
+            await tracker.RecordAsync(batch.UnendedJobIds.Select(jobId => new JobOutcome(JobOutcome.CurrentSchemaVersion, jobId, batch.BatchId,
+                JobStatus.Failed, null, null, LostCode, error, 0, false, "producer", now)).ToList(), cancellationToken);
+            LogLost(logger, batch.BatchId, batch.UnendedJobIds.Count, quietFor.TotalMinutes);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Batch {BatchId}: {Count} jobs are in no queue and unreported for {QuietMinutes} min; recorded as failed (job.lost)")]
+    private static partial void LogLost(ILogger logger, string batchId, int count, double quietMinutes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Looking for lost jobs failed; looking again at the next check")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
+}
