@@ -26,7 +26,7 @@ public sealed class LostJobOptions
 /// <summary>
 /// Ends the jobs the broker has lost, so that no batch waits for ever: a job that is in no queue
 /// and that no worker reports can never end (a broker that restarts without its data, a purged
-/// queue). Such jobs are recorded as failed with <see cref="LostCode"/>; should a copy still
+/// queue, a batch whose publishing a crash cut short and that was not submitted again). Such jobs are recorded as failed with <see cref="LostCode"/>; should a copy still
 /// succeed, its success replaces the failure.
 /// </summary>
 public sealed partial class LostJobSweeper(
@@ -74,8 +74,8 @@ public sealed partial class LostJobSweeper(
         }
 
         var now = time.GetUtcNow();
-        var error = $"No worker reported this job for {quietFor.TotalMinutes:0.#} min and no queue holds it: the broker lost it "
-            + "(for example, restarted without its data). Submit it again.";
+        var error = $"No worker reported this job for {quietFor.TotalMinutes:0.#} min and no queue holds it: it was lost "
+            + "(a broker restarted without its data, or publishing cut short by a crash). Submit it again.";
         foreach (var batch in quiet)
         {
             await tracker.RecordAsync(batch.UnendedJobIds.Select(jobId => new JobOutcome(JobOutcome.CurrentSchemaVersion, jobId, batch.BatchId,
