@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ImageJobs.Worker.Contracts;
 using ImageJobs.Worker.Rendering;
+using ImageJobs.Worker.Rendering.Layout;
 
 namespace ImageJobs.Tests.Rendering;
 
@@ -19,6 +20,24 @@ public class StyleTests
         Assert.Equal("#000000", merged.Shadow!.Color);
         Assert.Equal(OutputFormat.Png, merged.Output!.Format);
         Assert.Null(merged.Output.Quality);
+    }
+
+    [Fact]
+    public void A_box_in_another_unit_inherits_no_numbers_and_its_unset_ones_take_the_default_place()
+    {
+        // Pixels over the default percent box: not 5 px from the corner, but 5% of the image, as by default.
+        var pixels = new TextStyle { Box = new TextBoxStyle { Unit = BoxUnit.Pixels, Width = 400, Height = 100 } }.Over(TextStyle.Default).Box!;
+        Assert.Equal(new TextBoxStyle { Unit = BoxUnit.Pixels, Width = 400, Height = 100 }, pixels);
+        Assert.Equal(new LayoutRect(50, 25, 400, 100), BlockPlacer.ResolveBox(pixels, 1000, 500));
+
+        // Percent over a batch's pixel box: the default percentages, not the pixel numbers read as percent.
+        var batch = new TextStyle { Box = new TextBoxStyle { Unit = BoxUnit.Pixels, X = 300, Y = 200, Width = 400, Height = 100 } };
+        var percent = new TextStyle { Box = new TextBoxStyle { Unit = BoxUnit.Percent, Y = 80 } }.Over(batch).Box!;
+        Assert.Equal(new LayoutRect(50, 400, 900, 100), BlockPlacer.ResolveBox(percent, 1000, 500));
+
+        // The same unit still inherits, number by number.
+        var moved = new TextStyle { Box = new TextBoxStyle { X = 10 } }.Over(batch).Box!;
+        Assert.Equal(new TextBoxStyle { Unit = BoxUnit.Pixels, X = 10, Y = 200, Width = 400, Height = 100 }, moved);
     }
 
     [Fact]

@@ -149,14 +149,21 @@ public sealed record TextBoxStyle
 
     public static TextBoxStyle Default { get; } = new() { Unit = BoxUnit.Percent, X = 5, Y = 5, Width = 90, Height = 90 };
 
-    public TextBoxStyle Over(TextBoxStyle fallback) => new()
+    public TextBoxStyle Over(TextBoxStyle fallback)
     {
-        Unit = Unit ?? fallback.Unit,
-        X = X ?? fallback.X,
-        Y = Y ?? fallback.Y,
-        Width = Width ?? fallback.Width,
-        Height = Height ?? fallback.Height,
-    };
+        // Numbers are inherited only in the same unit (5 percent is not 5 pixels); left unset, they
+        // resolve to the default box's place on the image (BlockPlacer.ResolveBox).
+        var unit = Unit ?? fallback.Unit;
+        var inherited = unit == fallback.Unit ? fallback : new TextBoxStyle();
+        return new()
+        {
+            Unit = unit,
+            X = X ?? inherited.X,
+            Y = Y ?? inherited.Y,
+            Width = Width ?? inherited.Width,
+            Height = Height ?? inherited.Height,
+        };
+    }
 
     internal void Validate(StyleErrors errors)
     {

@@ -79,10 +79,12 @@ public static class BlockPlacer
         var percent = box.Unit != BoxUnit.Pixels;
         float X(double? value, double fallback) => (float)(percent ? (value ?? fallback) * imageWidth / 100 : value ?? fallback * imageWidth / 100);
         float Y(double? value, double fallback) => (float)(percent ? (value ?? fallback) * imageHeight / 100 : value ?? fallback * imageHeight / 100);
-        var left = Math.Clamp(X(box.X, 5), 0, imageWidth);
-        var top = Math.Clamp(Y(box.Y, 5), 0, imageHeight);
-        var right = Math.Clamp(left + X(box.Width, 90), left, imageWidth);
-        var bottom = Math.Clamp(top + Y(box.Height, 90), top, imageHeight);
+        // Unset numbers (a pixel box that gives only its size, say) take the default box's percentages.
+        var place = TextBoxStyle.Default;
+        var left = Math.Clamp(X(box.X, place.X!.Value), 0, imageWidth);
+        var top = Math.Clamp(Y(box.Y, place.Y!.Value), 0, imageHeight);
+        var right = Math.Clamp(left + X(box.Width, place.Width!.Value), left, imageWidth);
+        var bottom = Math.Clamp(top + Y(box.Height, place.Height!.Value), top, imageHeight);
         return new LayoutRect(left, top, right - left, bottom - top);
     }
 }
