@@ -24,8 +24,9 @@ param principalId string = ''
 param messaging_password string
 
 // The key that opens the producer's page and API (a browser asks for it as a password; scripts
-// send it as a bearer token). Generated once like the broker's password, unless set first with
-// `azd env set AZURE_PRODUCER_ACCESS_KEY <key>`; read by the producer's template.
+// send it as a bearer token). Not in main.parameters.json: azd generates it once and keeps it in
+// the environment's config, where the producer's template reads it with `securedParameter`
+// (an AZURE_PRODUCER_ACCESS_KEY exported in the shell running azd takes its place there).
 @metadata({ azd: { type: 'generate', config: { length: 32, noSpecial: true } } })
 @secure()
 #disable-next-line no-unused-params

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using ImageJobs.Tests.Support;
 using Microsoft.Extensions.Options;
@@ -50,11 +51,34 @@ public sealed class AccessTests(LocalInfrastructure infrastructure)
     }
 
     [Fact]
-    public async Task In_development_without_a_key_the_producer_is_open_as_the_apphost_runs_it_on_loopback()
+    public async Task Without_a_key_the_producer_is_open_but_takes_no_change_a_browser_sends_from_another_site()
     {
         await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix);
         Assert.Equal(HttpStatusCode.OK, (await producer.Http.GetAsync("/api/batches")).StatusCode);
-        Assert.StartsWith("http://127.0.0.1:", producer.Address, StringComparison.Ordinal);
+
+        // What another site's form or script makes a browser send to a producer on loopback.
+        Assert.Equal(HttpStatusCode.Forbidden, await PostAsync(producer, ("Sec-Fetch-Site", "cross-site")));
+        Assert.Equal(HttpStatusCode.Forbidden, await PostAsync(producer, ("Sec-Fetch-Site", "same-site")));
+        Assert.Equal(HttpStatusCode.Forbidden, await PostAsync(producer, ("Origin", "http://evil.example")));
+        // The page itself, and clients that are not browsers: through to the endpoint (which refuses the empty batch).
+        Assert.Equal(HttpStatusCode.BadRequest, await PostAsync(producer, ("Sec-Fetch-Site", "same-origin"), ("Origin", producer.Address)));
+        Assert.Equal(HttpStatusCode.BadRequest, await PostAsync(producer, ("Origin", producer.Address)));
+        Assert.Equal(HttpStatusCode.BadRequest, await PostAsync(producer));
+        // Reading is not a change.
+        using var read = new HttpRequestMessage(HttpMethod.Get, "/api/batches") { Headers = { { "Sec-Fetch-Site", "cross-site" } } };
+        Assert.Equal(HttpStatusCode.OK, (await producer.Http.SendAsync(read)).StatusCode);
+    }
+
+    private static async Task<HttpStatusCode> PostAsync(InProcessProducer producer, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/batches") { Content = JsonContent.Create(new { items = Array.Empty<object>() }) };
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.Add(name, value);
+        }
+
+        using var response = await producer.Http.SendAsync(request);
+        return response.StatusCode;
     }
 
     private static AuthenticationHeaderValue Basic(string user, string password) =>
