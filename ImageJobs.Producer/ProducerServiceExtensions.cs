@@ -41,8 +41,9 @@ public static class ProducerServiceExtensions
         builder.Services.AddHealthChecks().AddCheck<InfrastructureInitializer>("infrastructure", tags: ["ready"]);
         builder.Services.AddHostedService<OutcomeConsumer>();
         builder.Services.AddOptions<LostJobOptions>().BindConfiguration(LostJobOptions.SectionName).ValidateDataAnnotations()
-            .Validate<IOptions<MessagingOptions>>((lost, messaging) => lost.QuietFor >= 2 * messaging.Value.JobTimeout,
-                "LostJobs:QuietFor must be at least twice Messaging:JobTimeout: a worker may hold a job that long without a report.")
+            .Validate<IOptions<MessagingOptions>>((lost, messaging) => lost.QuietFor >= LostJobOptions.LongestSilence(messaging.Value),
+                "LostJobs:QuietFor must be at least three Messaging:ProgressHeartbeat plus (Messaging:Prefetch - 1) Messaging:JobTimeout: "
+                + "the longest a batch with a job in a worker's hands can go unheard.")
             .ValidateOnStart();
         builder.Services.AddHostedService<LostJobSweeper>();
         builder.Services.AddHostedService<DemoBatchSeeder>();
@@ -57,7 +58,7 @@ public static class ProducerServiceExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseMiddleware<AccessKeyMiddleware>();
+        app.UseMiddleware<AccessMiddleware>();
         // The web page (wwwroot/index.html): plain files, nothing built, nothing from the network.
         app.UseDefaultFiles();
         app.UseStaticFiles();

@@ -103,14 +103,16 @@ public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int 
 
     /// <summary>
     /// A success is final. A failure is final until an operator requeues the job, or a redelivered
-    /// copy succeeds (its result exists). Progress (started, retrying) never overrides an end, and
+    /// copy succeeds (its result exists); a job taken for lost also takes the failure of a copy
+    /// that turns up after all, which says more. Progress (started, retrying) never overrides an end, and
     /// arrives by a different route than failures, so it is ordered by attempt: within an attempt a
     /// job starts, then may be retried; a report of an earlier stage arriving late is ignored.
     /// </summary>
     public static bool Supersedes(JobOutcome next, JobOutcome? previous) => (previous?.Status, next.Status) switch
     {
         (JobStatus.Succeeded, _) => false,
-        (JobStatus.Failed, var status) => status is JobStatus.Succeeded or JobStatus.Requeued,
+        (JobStatus.Failed, var status) => status is JobStatus.Succeeded or JobStatus.Requeued
+            || (status is JobStatus.Failed && previous!.ErrorCode == LostJobSweeper.LostCode && next.ErrorCode != LostJobSweeper.LostCode),
         (_, JobStatus.Requeued) => false,
         (null or JobStatus.Requeued, _) => true,
         (_, JobStatus.Succeeded or JobStatus.Failed) => true,

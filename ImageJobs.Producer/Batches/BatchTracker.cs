@@ -83,17 +83,34 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         return statuses.OrderByDescending(s => s.CreatedAt).ToList();
     }
 
-    /// <summary>The unfinished batches nothing was heard of for <paramref name="quietFor"/>, with their unended jobs.</summary>
-    public async Task<IReadOnlyList<QuietBatch>> FindQuietAsync(TimeSpan quietFor, CancellationToken cancellationToken)
+    /// <summary>
+    /// The unfinished batches nothing was heard of for <paramref name="quietFor"/>, with their
+    /// unended jobs: of those in memory, or (<paramref name="everyStored"/>) of every stored batch,
+    /// loading those not read since a restart.
+    /// </summary>
+    public async Task<IReadOnlyList<QuietBatch>> FindQuietAsync(TimeSpan quietFor, bool everyStored, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var quiet = new List<QuietBatch>();
-        await foreach (var id in store.ListIdsAsync(cancellationToken))
+        if (everyStored)
         {
-            if (await ReadAsync(id, progress => progress.IsQuiet(now, quietFor) ? new QuietBatch(id, progress.UnendedJobIds()) : null, cancellationToken) is { } batch)
+            await foreach (var id in store.ListIdsAsync(cancellationToken))
             {
-                quiet.Add(batch);
+                await ReadAsync(id, static _ => string.Empty, cancellationToken);
             }
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var progress in _batches.Values.Where(p => p.IsQuiet(now, quietFor)))
+            {
+                quiet.Add(new QuietBatch(progress.BatchId, progress.UnendedJobIds()));
+            }
+        }
+        finally
+        {
+            _gate.Release();
         }
 
         return quiet;

@@ -13,14 +13,21 @@ public sealed class LostJobOptions
 
     /// <summary>
     /// How long nothing may be heard of an unfinished batch, with no queue holding anything, before
-    /// its unended jobs are failed as lost. At least twice <c>Messaging:JobTimeout</c>, the longest
-    /// a worker holds a job without a report.
+    /// its unended jobs are failed as lost. At least <see cref="LongestSilence"/>.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan QuietFor { get; set; } = TimeSpan.FromMinutes(10);
 
     [Range(typeof(TimeSpan), "00:00:00.1", "01:00:00")]
     public TimeSpan CheckEvery { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The longest a batch with a job in a worker's hands can go unheard (the workers share the
+    /// Messaging settings): a running job reports its start every heartbeat (three, in case a
+    /// report is lost), and jobs prefetched behind it report nothing until their turn.
+    /// </summary>
+    public static TimeSpan LongestSilence(MessagingOptions messaging) =>
+        (3 * messaging.ProgressHeartbeat) + ((messaging.Prefetch - 1) * messaging.JobTimeout);
 }
 
 /// <summary>
@@ -43,14 +50,21 @@ public sealed partial class LostJobSweeper(
     private static readonly string[] QueuesThatCanEndJobs =
         [JobTopology.JobsQueue, .. JobTopology.RetryDelays.Select(JobTopology.RetryQueue), JobTopology.OutcomesQueue, JobTopology.DeadLetterEventsQueue];
 
+    // Per record: a batch of 100,000 lost jobs in one append would pass Azure's 100 MiB block limit.
+    private const int RecordGroup = 1_000;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Every stored batch once (a batch lost while no producer ran is read by nothing else),
+        // then only those in memory: every batch started or reported since is there.
+        var everyStored = true;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await Task.Delay(options.Value.CheckEvery, time, stoppingToken);
-                await SweepAsync(stoppingToken);
+                await SweepAsync(everyStored, stoppingToken);
+                everyStored = false;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -64,10 +78,10 @@ public sealed partial class LostJobSweeper(
         }
     }
 
-    private async Task SweepAsync(CancellationToken cancellationToken)
+    private async Task SweepAsync(bool everyStored, CancellationToken cancellationToken)
     {
         var quietFor = options.Value.QuietFor;
-        var quiet = await tracker.FindQuietAsync(quietFor, cancellationToken);
+        var quiet = await tracker.FindQuietAsync(quietFor, everyStored, cancellationToken);
         if (quiet.Count == 0 || (await queues.SampleAsync(QueuesThatCanEndJobs, cancellationToken)).Any(q => q.Messages > 0))
         {
             return;
@@ -78,8 +92,12 @@ public sealed partial class LostJobSweeper(
             + "(a broker restarted without its data, or publishing cut short by a crash). Submit it again.";
         foreach (var batch in quiet)
         {
-            await tracker.RecordAsync(batch.UnendedJobIds.Select(jobId => new JobOutcome(JobOutcome.CurrentSchemaVersion, jobId, batch.BatchId,
-                JobStatus.Failed, null, null, LostCode, error, 0, false, "producer", now)).ToList(), cancellationToken);
+            foreach (var group in batch.UnendedJobIds.Chunk(RecordGroup))
+            {
+                await tracker.RecordAsync(group.Select(jobId => new JobOutcome(JobOutcome.CurrentSchemaVersion, jobId, batch.BatchId,
+                    JobStatus.Failed, null, null, LostCode, error, 0, false, "producer", now)).ToList(), cancellationToken);
+            }
+
             LogLost(logger, batch.BatchId, batch.UnendedJobIds.Count, quietFor.TotalMinutes);
         }
     }

@@ -116,7 +116,7 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
         {
             ["LostJobs:QuietFor"] = "00:00:02",
             ["LostJobs:CheckEvery"] = "00:00:00.2",
-            ["Messaging:JobTimeout"] = "00:00:01",
+            ["Messaging:ProgressHeartbeat"] = "00:00:00.5",
         });
         using var response = await producer.Http.PostAsJsonAsync("/api/batches", new { prefix = "lost/", template = "{stem}" });
         var batch = (await response.Content.ReadFromJsonAsync<BatchAccepted>())!;
@@ -137,6 +137,42 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
         Assert.Equal((0, 3, true), (status.Succeeded, status.Failed, status.Done));
         Assert.All(status.Failures, f => Assert.Equal(LostJobSweeper.LostCode, f.ErrorCode));
         Assert.Contains("no queue holds it", status.Failures[0].Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_job_a_worker_holds_past_the_quiet_period_is_not_taken_for_lost_while_its_start_is_reported_again()
+    {
+        await ServiceHosts.ResetQueuesAsync(infrastructure);
+        var sources = infrastructure.Blobs().GetBlobContainerClient($"sources-{_suffix}");
+        await sources.CreateIfNotExistsAsync();
+        await sources.UploadBlobAsync("held/p0.jpg", BinaryData.FromBytes([1]));
+        await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix, new Dictionary<string, string?>
+        {
+            ["LostJobs:QuietFor"] = "00:00:02",
+            ["LostJobs:CheckEvery"] = "00:00:00.2",
+            ["Messaging:ProgressHeartbeat"] = "00:00:00.5",
+        });
+
+        // The worker's download hangs (a store that never answers), for longer than the producer waits
+        // before taking a silent batch for lost: only its repeated start keeps the job alive.
+        using var silent = new SilentEndpoint();
+        using var worker = ServiceHosts.Worker(infrastructure, _suffix, blobConnectionString: LocalInfrastructure.AzuriteConnectionString(silent.Port),
+            settings: new Dictionary<string, string?> { ["Messaging:JobTimeout"] = "00:00:06", ["Messaging:ProgressHeartbeat"] = "00:00:00.5" });
+        await worker.StartAsync();
+        try
+        {
+            using var response = await producer.Http.PostAsJsonAsync("/api/batches", new { prefix = "held/", template = "{stem}" });
+            var batch = (await response.Content.ReadFromJsonAsync<BatchAccepted>())!;
+            await WaitForAsync(producer.Http, batch.BatchId, s => s.InFlight == 1);
+            await Task.Delay(TimeSpan.FromSeconds(4));
+
+            var status = (await producer.Http.GetFromJsonAsync<BatchStatus>($"/api/batches/{batch.BatchId}"))!;
+            Assert.Equal((0, 1, 1, false), (status.Failed, status.Pending, status.InFlight, status.Done));
+        }
+        finally
+        {
+            await worker.StopAsync();
+        }
     }
 
     [Fact]

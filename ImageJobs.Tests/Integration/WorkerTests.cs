@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using ImageJobs.Tests.Support;
@@ -131,10 +128,16 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
         // attempt can meet a store that is up but still empty: that would be a missing source).
         using var data = new ScratchDirectory("imagejobs-outage");
         var azurite = LocalInfrastructure.StartAzurite(port, data.Path);
-        await LocalInfrastructure.WaitForBlobServiceAsync(connectionString);
-        var (sources, _) = await CreateContainersAsync(new BlobServiceClient(connectionString));
-        await sources.UploadBlobAsync("photo.jpg", BinaryData.FromBytes(TestImages.Jpeg(3)));
-        await StopAsync(azurite);
+        try
+        {
+            await LocalInfrastructure.WaitForBlobServiceAsync(connectionString);
+            var (sources, _) = await CreateContainersAsync(new BlobServiceClient(connectionString));
+            await sources.UploadBlobAsync("photo.jpg", BinaryData.FromBytes(TestImages.Jpeg(3)));
+        }
+        finally
+        {
+            await StopAsync(azurite);
+        }
 
         // The job fails and goes to the 1 s delay queue: its start and retry are reported (left in
         // the queue, to be read in order below), and only then is the store started again.
@@ -207,20 +210,8 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
     public async Task A_job_that_hangs_past_its_time_limit_is_abandoned_and_retried_then_dead_lettered()
     {
         await ServiceHosts.ResetQueuesAsync(infrastructure);
-        // A blob endpoint that accepts connections and never answers: every download hangs, for as
-        // long as the job lets it (a slow image is not a reliable hang: a fast machine finishes it).
-        using var silent = new TcpListener(IPAddress.Loopback, 0);
-        silent.Start();
-        var held = new ConcurrentBag<TcpClient>();
-        _ = Task.Run(async () =>
-        {
-            while (await AcceptOrNullAsync(silent) is { } client)
-            {
-                held.Add(client);
-            }
-        });
-        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
-        using var host = ServiceHosts.Worker(infrastructure, _suffix, blobConnectionString: LocalInfrastructure.AzuriteConnectionString(port),
+        using var silent = new SilentEndpoint();
+        using var host = ServiceHosts.Worker(infrastructure, _suffix, blobConnectionString: LocalInfrastructure.AzuriteConnectionString(silent.Port),
             settings: new Dictionary<string, string?>
             {
                 ["Messaging:JobTimeout"] = "00:00:01",
@@ -237,23 +228,6 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
         Assert.Equal(JobErrorCodes.RetriesExhausted, deadLetter.Failure.ErrorCode);
         Assert.Contains(JobErrorCodes.Timeout, deadLetter.Failure.Error, StringComparison.Ordinal);
         Assert.Equal(2, deadLetter.Failure.Attempts);
-        silent.Stop();
-        foreach (var client in held)
-        {
-            client.Dispose();
-        }
-    }
-
-    private static async Task<TcpClient?> AcceptOrNullAsync(TcpListener listener)
-    {
-        try
-        {
-            return await listener.AcceptTcpClientAsync();
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            return null;
-        }
     }
 
     private Task<(BlobContainerClient Sources, BlobContainerClient Results)> CreateContainersAsync() =>

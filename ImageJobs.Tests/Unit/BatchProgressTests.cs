@@ -187,4 +187,19 @@ public class BatchProgressTests
         Assert.True(progress.Apply(Outcome("j", JobStatus.Succeeded)));
         Assert.Equal((1, 0, true), (progress.Succeeded, progress.Failed, progress.Done));
     }
+
+    [Fact]
+    public void A_job_failed_as_lost_takes_the_failure_of_a_copy_that_turns_up_but_not_the_other_way_round()
+    {
+        var progress = new BatchProgress("b", DateTimeOffset.UnixEpoch, 2);
+        var lost = Outcome("j1", JobStatus.Failed) with { ErrorCode = LostJobSweeper.LostCode };
+        Assert.True(progress.Apply(lost));
+        Assert.True(progress.Apply(Outcome("j1", JobStatus.Failed)));
+        Assert.False(progress.Apply(lost));
+
+        Assert.True(progress.Apply(Outcome("j2", JobStatus.Failed)));
+        Assert.False(progress.Apply(lost with { JobId = "j2" }));
+        Assert.Equal(["image.corrupt", "image.corrupt"], progress.Failures().Select(f => f.ErrorCode));
+        Assert.Equal(2, progress.Failed);
+    }
 }

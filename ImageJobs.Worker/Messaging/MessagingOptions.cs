@@ -37,6 +37,13 @@ public sealed class MessagingOptions
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan ConsumerWatchdog { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// While a job runs, its start is reported again this often: the producer takes a batch nothing
+    /// is heard of (and no queue holds) as lost, so a long job must keep saying it is alive.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "00:10:00")]
+    public TimeSpan ProgressHeartbeat { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>A job running longer than this is abandoned and retried.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:25:00")]
     public TimeSpan JobTimeout { get; set; } = TimeSpan.FromMinutes(2);

@@ -194,6 +194,8 @@ public sealed partial class JobConsumerService(
         channel.ChannelShutdownAsync += onShutdown;
         // Confirmed while the job runs; awaited before the job's success or retry is reported, so those come after it.
         var startReported = ReportProgressAsync(Report(job, JobStatus.Started, attempt, delivery.Redelivered));
+        using var running = new CancellationTokenSource();
+        var heartbeat = ReportStartedWhileRunningAsync(job, attempt, delivery.Redelivered, running.Token);
         try
         {
             // WaitAsync: a job stuck where it cannot observe cancellation is still abandoned on time.
@@ -225,6 +227,29 @@ public sealed partial class JobConsumerService(
         finally
         {
             channel.ChannelShutdownAsync -= onShutdown;
+            await running.CancelAsync();
+            await heartbeat;
+        }
+    }
+
+    /// <summary>
+    /// Reports the start again every <see cref="MessagingOptions.ProgressHeartbeat"/> until the job
+    /// ends. A repeat changes no count; it tells the producer the job is not lost. One arriving after
+    /// the job's end is older by attempt or stage, and ignored.
+    /// </summary>
+    private async Task ReportStartedWhileRunningAsync(RenderJob job, int attempt, bool redelivered, CancellationToken running)
+    {
+        using var timer = new PeriodicTimer(options.Value.ProgressHeartbeat, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(running))
+            {
+                await ReportProgressAsync(Report(job, JobStatus.Started, attempt, redelivered));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The job ended.
         }
     }
 
