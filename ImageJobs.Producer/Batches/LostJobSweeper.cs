@@ -39,6 +39,7 @@ public sealed class LostJobOptions
 public sealed partial class LostJobSweeper(
     BatchTracker tracker,
     QueueSampler queues,
+    ProducerMetrics metrics,
     TimeProvider time,
     IOptions<LostJobOptions> options,
     ILogger<LostJobSweeper> logger) : BackgroundService
@@ -98,6 +99,7 @@ public sealed partial class LostJobSweeper(
                     JobStatus.Failed, null, null, LostCode, error, 0, false, "producer", now)).ToList(), cancellationToken);
             }
 
+            metrics.Lost(batch.UnendedJobIds.Count);
             LogLost(logger, batch.BatchId, batch.UnendedJobIds.Count, quietFor.TotalMinutes);
         }
     }

@@ -15,6 +15,7 @@ public sealed class ProducerMetrics
 
     private readonly Counter<long> _published;
     private readonly Counter<long> _requeued;
+    private readonly Counter<long> _lost;
     private readonly Counter<long> _outcomes;
 
     public ProducerMetrics(IMeterFactory meterFactory, BatchTracker tracker, QueueSampler queues)
@@ -22,6 +23,7 @@ public sealed class ProducerMetrics
         var meter = meterFactory.Create(MeterName);
         _published = meter.CreateCounter<long>("imagejobs.jobs.published", "{job}", "Jobs published and confirmed by the broker.");
         _requeued = meter.CreateCounter<long>("imagejobs.jobs.requeued", "{job}", "Dead-lettered jobs sent back to work.");
+        _lost = meter.CreateCounter<long>("imagejobs.jobs.lost", "{job}", "Jobs in no queue and unreported for the quiet period, recorded as failed (job.lost).");
         _outcomes = meter.CreateCounter<long>("imagejobs.outcomes.recorded", "{outcome}", "Job reports received from workers and the dead-letter exchange, by status (duplicates included).");
 
         meter.CreateObservableGauge("imagejobs.batch.jobs", () => tracker.ActiveBatches().SelectMany(batch => new[]
@@ -47,6 +49,8 @@ public sealed class ProducerMetrics
     public void Published(int jobs) => _published.Add(jobs);
 
     public void Requeued(int jobs) => _requeued.Add(jobs);
+
+    public void Lost(int jobs) => _lost.Add(jobs);
 
     public void OutcomeRecorded(Worker.Contracts.JobStatus status) => _outcomes.Add(1, StatusTags[status]);
 

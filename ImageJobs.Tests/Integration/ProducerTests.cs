@@ -1,13 +1,16 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Storage.Blobs.Models;
 using ImageJobs.Producer.Batches;
+using ImageJobs.Producer.Telemetry;
 using ImageJobs.Tests.Support;
 using ImageJobs.Worker.Contracts;
 using ImageJobs.Worker.Messaging;
 using ImageJobs.Worker.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Tests.Integration;
@@ -118,6 +121,7 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
             ["LostJobs:CheckEvery"] = "00:00:00.2",
             ["Messaging:ProgressHeartbeat"] = "00:00:00.5",
         });
+        using var lostJobs = new MetricCollector<long>(producer.App.Services.GetRequiredService<IMeterFactory>(), ProducerMetrics.MeterName, "imagejobs.jobs.lost");
         using var response = await producer.Http.PostAsJsonAsync("/api/batches", new { prefix = "lost/", template = "{stem}" });
         var batch = (await response.Content.ReadFromJsonAsync<BatchAccepted>())!;
 
@@ -137,6 +141,7 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
         Assert.Equal((0, 3, true), (status.Succeeded, status.Failed, status.Done));
         Assert.All(status.Failures, f => Assert.Equal(LostJobSweeper.LostCode, f.ErrorCode));
         Assert.Contains("no queue holds it", status.Failures[0].Error, StringComparison.Ordinal);
+        Assert.Equal(3, lostJobs.GetMeasurementSnapshot().Sum(m => m.Value));
     }
 
     [Fact]
