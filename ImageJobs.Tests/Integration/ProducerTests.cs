@@ -43,12 +43,7 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
     public async Task A_batch_is_published_as_one_persistent_job_per_image_and_its_progress_survives_a_restart()
     {
         await ServiceHosts.ResetQueuesAsync(infrastructure);
-        var sources = infrastructure.Blobs().GetBlobContainerClient($"sources-{_suffix}");
-        await sources.CreateIfNotExistsAsync();
-        for (var i = 0; i < 3; i++)
-        {
-            await sources.UploadBlobAsync($"in/p{i}.jpg", BinaryData.FromBytes([1]));
-        }
+        await UploadSourcesAsync("in/", 3);
 
         BatchAccepted batch;
         await using (var producer = await StartProducerAsync())
@@ -108,12 +103,7 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
     public async Task Jobs_the_broker_lost_are_failed_with_a_reason_and_jobs_still_queued_are_not()
     {
         await ServiceHosts.ResetQueuesAsync(infrastructure);
-        var sources = infrastructure.Blobs().GetBlobContainerClient($"sources-{_suffix}");
-        await sources.CreateIfNotExistsAsync();
-        for (var i = 0; i < 3; i++)
-        {
-            await sources.UploadBlobAsync($"lost/p{i}.jpg", BinaryData.FromBytes([1]));
-        }
+        await UploadSourcesAsync("lost/", 3);
 
         await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix, new Dictionary<string, string?>
         {
@@ -148,9 +138,7 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
     public async Task A_job_a_worker_holds_past_the_quiet_period_is_not_taken_for_lost_while_its_start_is_reported_again()
     {
         await ServiceHosts.ResetQueuesAsync(infrastructure);
-        var sources = infrastructure.Blobs().GetBlobContainerClient($"sources-{_suffix}");
-        await sources.CreateIfNotExistsAsync();
-        await sources.UploadBlobAsync("held/p0.jpg", BinaryData.FromBytes([1]));
+        await UploadSourcesAsync("held/", 1);
         await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix, new Dictionary<string, string?>
         {
             ["LostJobs:QuietFor"] = "00:00:02",
@@ -284,6 +272,17 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
         await using var connection = await infrastructure.ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
         return await ServiceHosts.ReadyCountAsync(channel, queue);
+    }
+
+    /// <summary>Placeholder sources (their bytes are never read here): p0.jpg, p1.jpg... under <paramref name="prefix"/>.</summary>
+    private async Task UploadSourcesAsync(string prefix, int count)
+    {
+        var sources = infrastructure.Blobs().GetBlobContainerClient($"sources-{_suffix}");
+        await sources.CreateIfNotExistsAsync();
+        for (var i = 0; i < count; i++)
+        {
+            await sources.UploadBlobAsync($"{prefix}p{i}.jpg", BinaryData.FromBytes([1]));
+        }
     }
 
     private async Task<InProcessProducer> StartProducerAsync()
