@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.IO.Compression;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 using ImageJobs.Producer.Batches;
@@ -10,12 +12,14 @@ namespace ImageJobs.Tests.Browser;
 
 /// <summary>
 /// The producer's web page in real headless Chromium (Debian's), driven over the DevTools
-/// protocol: a batch started from the form, followed to 100%, its results shown, with screenshots.
+/// protocol, behind an access key: a batch started from the form, followed to 100%, its results
+/// shown, with screenshots.
 /// </summary>
 [Collection(LocalInfrastructureGroup.Name)]
 public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutputHelper output)
 {
     private const int Images = 40;
+    private const string AccessKey = "a-key-for-the-page-test-0123456789";
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
 
     /// <summary>
@@ -38,8 +42,19 @@ public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutp
             await sources.UploadBlobAsync($"web/photo-{i:D2}.jpg", BinaryData.FromBytes(TestImages.Jpeg(i, 1280, 720)));
         }
 
-        await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix);
+        // Behind an access key, as in Azure: refused without it; with it (a browser sends it with every
+        // request once a person has typed it at its prompt) everything below works as on loopback.
+        await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix, new Dictionary<string, string?> { ["Access:Key"] = AccessKey });
+        producer.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AccessKey);
         await using var browser = await HeadlessChromium.StartAsync(producer.Address);
+        // Headless, nobody answers the browser's prompt: it shows its error page instead of ours.
+        await browser.WaitForAsync("location.href.startsWith('chrome-error:')", TimeSpan.FromSeconds(30));
+        Assert.Null((await browser.EvaluateAsync("document.getElementById('status')?.textContent"))?.ToString());
+        await browser.SendWithEveryRequestAsync(new Dictionary<string, string>
+        {
+            ["Authorization"] = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("person:" + AccessKey)),
+        });
+        await browser.NavigateAsync(producer.Address);
         await browser.ViewportAsync(1280, 900);
         await browser.WaitForAsync("document.getElementById('status')?.textContent.includes('batches')", TimeSpan.FromSeconds(30));
 

@@ -134,6 +134,24 @@ public sealed class HeadlessChromium : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends <paramref name="headers"/> with every request the page makes from now on: what a browser
+    /// does with the credentials a person typed at its prompt.
+    /// </summary>
+    public async Task SendWithEveryRequestAsync(IReadOnlyDictionary<string, string> headers)
+    {
+        await SendAsync("Network.enable");
+        var values = new JsonObject();
+        foreach (var (name, value) in headers)
+        {
+            values[name] = value;
+        }
+
+        await SendAsync("Network.setExtraHTTPHeaders", new JsonObject { ["headers"] = values });
+    }
+
+    public Task NavigateAsync(string url) => SendAsync("Page.navigate", new JsonObject { ["url"] = url });
+
     /// <summary>Sets the viewport: a laptop, or a phone (mobile emulation with its device scale).</summary>
     public Task ViewportAsync(int width, int height, bool mobile = false) =>
         SendAsync("Emulation.setDeviceMetricsOverride", new JsonObject
