@@ -7,10 +7,14 @@ public sealed record QuietBatch(string BatchId, IReadOnlyList<string> UnendedJob
 
 /// <summary>
 /// The producer's view of every batch: progress in memory, rebuilt from <see cref="BatchStore"/>
-/// on first use, so counts survive a restart.
+/// on first use, so counts survive a restart. A finished batch is kept as its status only (the
+/// per-job state of a 40,000-job batch is megabytes, and finished batches pile up); it is read back
+/// in full when something needs more: all its failures, a requeue, a late report.
 /// </summary>
 public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposable
 {
+    private static readonly TimeSpan FinishedHeldInFull = TimeSpan.FromMinutes(1);
+
     // Loads and applies must not interleave, or an outcome could be missed.
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -18,6 +22,7 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
     // reads do not wait behind blob writes.
     private readonly SemaphoreSlim _appendGate = new(1, 1);
     private readonly Dictionary<string, BatchProgress> _batches = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, BatchStatus> _finished = new(StringComparer.Ordinal);
 
     // Read by metric callbacks, which must not wait for the gate: replaced whole after each change.
     private volatile IReadOnlyList<ActiveBatch> _active = [];
@@ -28,14 +33,35 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
     private void RefreshActive() =>
         _active = _batches.Values.Where(p => !p.Done).Select(p => p.Counts()).ToList();
 
+    private void Keep(BatchProgress progress)
+    {
+        _batches[progress.BatchId] = progress;
+        _finished.Remove(progress.BatchId);
+    }
+
+    /// <summary>
+    /// Keeps the batches finished a while ago as their status only. Not at once: a batch's last ends
+    /// are counted before they are stored, and one read back from the store before that would lose them.
+    /// </summary>
+    private void KeepFinishedAsStatus()
+    {
+        var now = time.GetUtcNow();
+        foreach (var progress in _batches.Values.Where(p => p.Done && now - p.LastHeardAt >= FinishedHeldInFull).ToList())
+        {
+            _finished[progress.BatchId] = progress.Snapshot(now);
+            _batches.Remove(progress.BatchId);
+        }
+    }
+
     public async Task StartAsync(BatchDefinition batch, CancellationToken cancellationToken)
     {
         await store.SaveAsync(batch, cancellationToken);
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var progress = _batches.GetValueOrDefault(batch.BatchId) ?? (_batches[batch.BatchId] = new BatchProgress(batch.BatchId, batch.CreatedAt, batch.Total));
+            var progress = _batches.GetValueOrDefault(batch.BatchId) ?? new BatchProgress(batch.BatchId, batch.CreatedAt, batch.Total);
             progress.Heard(time.GetUtcNow());
+            Keep(progress);
             RefreshActive();
         }
         finally
@@ -45,22 +71,33 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
     }
 
     public Task<BatchStatus?> GetAsync(string batchId, CancellationToken cancellationToken) =>
-        ReadAsync(batchId, progress => progress.Snapshot(time.GetUtcNow()), cancellationToken);
+        ReadAsync(batchId, static status => status, progress => progress.Snapshot(time.GetUtcNow()), cancellationToken);
 
     /// <summary>Whether the batch exists, without building its status.</summary>
     public async Task<bool> ExistsAsync(string batchId, CancellationToken cancellationToken) =>
-        await ReadAsync(batchId, static progress => progress.BatchId, cancellationToken) is not null;
+        await ReadAsync(batchId, static status => status.BatchId, static progress => progress.BatchId, cancellationToken) is not null;
 
+    /// <summary>Every failure: of a finished batch, read back in full (its status holds the first 100).</summary>
     public Task<IReadOnlyList<JobFailure>?> GetFailuresAsync(string batchId, CancellationToken cancellationToken) =>
-        ReadAsync(batchId, progress => progress.Failures(), cancellationToken);
+        ReadAsync(batchId, finished: null, static progress => progress.Failures(), cancellationToken);
 
-    private async Task<T?> ReadAsync<T>(string batchId, Func<BatchProgress, T?> read, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a batch: a finished one from its kept status when <paramref name="finished"/> can
+    /// answer from it, anything else from its full progress (loaded if need be).
+    /// </summary>
+    private async Task<T?> ReadAsync<T>(string batchId, Func<BatchStatus, T?>? finished, Func<BatchProgress, T?> full, CancellationToken cancellationToken)
         where T : class
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            return await LoadAsync(batchId, cancellationToken) is { } progress ? read(progress) : null;
+            KeepFinishedAsStatus();
+            if (finished is not null && _finished.TryGetValue(batchId, out var status))
+            {
+                return finished(status);
+            }
+
+            return await LoadAsync(batchId, cancellationToken) is { } progress ? full(progress) : null;
         }
         finally
         {
@@ -74,7 +111,8 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         await foreach (var id in store.ListIdsAsync(cancellationToken))
         {
             // The list shows counts only: no failures are gathered for it.
-            if (await ReadAsync(id, progress => progress.Snapshot(time.GetUtcNow(), maxFailures: 0), cancellationToken) is { } status)
+            if (await ReadAsync(id, static finished => finished with { Failures = [] },
+                progress => progress.Snapshot(time.GetUtcNow(), maxFailures: 0), cancellationToken) is { } status)
             {
                 statuses.Add(status);
             }
@@ -96,13 +134,14 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         {
             await foreach (var id in store.ListIdsAsync(cancellationToken))
             {
-                await ReadAsync(id, static _ => string.Empty, cancellationToken);
+                await ExistsAsync(id, cancellationToken);
             }
         }
 
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            KeepFinishedAsStatus();
             foreach (var progress in _batches.Values.Where(p => p.IsQuiet(now, quietFor)))
             {
                 quiet.Add(new QuietBatch(progress.BatchId, progress.UnendedJobIds()));
@@ -136,6 +175,12 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         {
             foreach (var group in outcomes.GroupBy(o => o.BatchId, StringComparer.Ordinal))
             {
+                // Progress never reopens an ended job: a finished batch need not be read back for it.
+                if (_finished.ContainsKey(group.Key) && group.All(o => o.IsProgress))
+                {
+                    continue;
+                }
+
                 // Loaded first, so a batch not read since a restart starts from what is stored.
                 if (await LoadAsync(group.Key, cancellationToken) is { } progress)
                 {
@@ -144,6 +189,8 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
                     {
                         progress.Apply(outcome);
                     }
+
+                    Keep(progress);
                 }
             }
 
@@ -193,7 +240,7 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         // What happened while no producer ran is not known: quiet is counted from now.
         progress.Heard(time.GetUtcNow());
 
-        _batches[batchId] = progress;
+        Keep(progress);
         RefreshActive();
         return progress;
     }
