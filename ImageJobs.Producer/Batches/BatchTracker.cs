@@ -8,13 +8,12 @@ public sealed record QuietBatch(string BatchId, IReadOnlyList<string> UnendedJob
 /// <summary>
 /// The producer's view of every batch: progress in memory, rebuilt from <see cref="BatchStore"/>
 /// on first use, so counts survive a restart. A finished batch is kept as its status only (the
-/// per-job state of a 40,000-job batch is megabytes, and finished batches pile up); it is read back
-/// in full when something needs more: all its failures, a requeue, a late report.
+/// per-job state of a 40,000-job batch is megabytes, and finished batches pile up) once every end
+/// counted for it is stored; it is read back from its log when something needs more: all its
+/// failures, a requeue, a late report.
 /// </summary>
 public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposable
 {
-    private static readonly TimeSpan FinishedHeldInFull = TimeSpan.FromMinutes(1);
-
     // Loads and applies must not interleave, or an outcome could be missed.
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -23,6 +22,10 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
     private readonly SemaphoreSlim _appendGate = new(1, 1);
     private readonly Dictionary<string, BatchProgress> _batches = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BatchStatus> _finished = new(StringComparer.Ordinal);
+
+    // Ends counted on arrival and not stored yet, per batch: its log lacks them, so it must not be
+    // read back in their place.
+    private readonly Dictionary<string, int> _unstored = new(StringComparer.Ordinal);
 
     // Read by metric callbacks, which must not wait for the gate: replaced whole after each change.
     private volatile IReadOnlyList<ActiveBatch> _active = [];
@@ -39,16 +42,12 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         _finished.Remove(progress.BatchId);
     }
 
-    /// <summary>
-    /// Keeps the batches finished a while ago as their status only. Not at once: a batch's last ends
-    /// are counted before they are stored, and one read back from the store before that would lose them.
-    /// </summary>
+    /// <summary>Keeps the finished batches whose counted ends are all stored as their status only.</summary>
     private void KeepFinishedAsStatus()
     {
-        var now = time.GetUtcNow();
-        foreach (var progress in _batches.Values.Where(p => p.Done && now - p.LastHeardAt >= FinishedHeldInFull).ToList())
+        foreach (var progress in _batches.Values.Where(p => p.Done && !_unstored.ContainsKey(p.BatchId)).ToList())
         {
-            _finished[progress.BatchId] = progress.Snapshot(now);
+            _finished[progress.BatchId] = progress.Snapshot(time.GetUtcNow());
             _batches.Remove(progress.BatchId);
         }
     }
@@ -59,7 +58,8 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var progress = _batches.GetValueOrDefault(batch.BatchId) ?? new BatchProgress(batch.BatchId, batch.CreatedAt, batch.Total);
+            // Known already when a batch whose publishing was cut short is submitted again.
+            var progress = await LoadAsync(batch.BatchId, cancellationToken) ?? new BatchProgress(batch.BatchId, batch.CreatedAt, batch.Total);
             progress.Heard(time.GetUtcNow());
             Keep(progress);
             RefreshActive();
@@ -158,8 +158,8 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
     /// <summary>Stores the ends among <paramref name="outcomes"/>, then counts every report. Throws if storing fails.</summary>
     public async Task RecordAsync(IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
     {
-        await StoreAsync(outcomes, cancellationToken);
-        await CountAsync(outcomes, cancellationToken);
+        await AppendAsync(outcomes, cancellationToken);
+        await CountAsync(outcomes, stored: true, cancellationToken);
     }
 
     /// <summary>
@@ -168,7 +168,10 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
     /// <see cref="StoreAsync"/> before their messages are acked; until then a restart redelivers
     /// them, and they are counted again, once.
     /// </summary>
-    public async Task CountAsync(IEnumerable<JobOutcome> outcomes, CancellationToken cancellationToken)
+    public Task CountAsync(IEnumerable<JobOutcome> outcomes, CancellationToken cancellationToken) =>
+        CountAsync(outcomes, stored: false, cancellationToken);
+
+    private async Task CountAsync(IEnumerable<JobOutcome> outcomes, bool stored, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
@@ -191,6 +194,10 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
                     }
 
                     Keep(progress);
+                    if (!stored && group.Count(o => !o.IsProgress) is > 0 and var ends)
+                    {
+                        _unstored[group.Key] = _unstored.GetValueOrDefault(group.Key) + ends;
+                    }
                 }
             }
 
@@ -202,8 +209,56 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         }
     }
 
-    /// <summary>Appends the ends among <paramref name="outcomes"/> to their batches' logs. Throws if storing fails: the caller must not ack.</summary>
+    /// <summary>
+    /// Stores the ends among <paramref name="outcomes"/>, counted before with <see cref="CountAsync(IEnumerable{JobOutcome}, CancellationToken)"/>.
+    /// Throws if storing fails: the caller must not ack.
+    /// </summary>
     public async Task StoreAsync(IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        await AppendAsync(outcomes, cancellationToken);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var group in outcomes.Where(o => !o.IsProgress).GroupBy(o => o.BatchId, StringComparer.Ordinal))
+            {
+                if (_unstored.TryGetValue(group.Key, out var unstored))
+                {
+                    if (unstored > group.Count())
+                    {
+                        _unstored[group.Key] = unstored - group.Count();
+                    }
+                    else
+                    {
+                        _unstored.Remove(group.Key);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Forgets what was counted and not stored: the consumer calls it as it starts again, when all
+    /// of that is back in its queue, to be counted (and stored) again.
+    /// </summary>
+    public async Task ForgetUnstoredAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            _unstored.Clear();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Appends the ends among <paramref name="outcomes"/> to their batches' logs.</summary>
+    private async Task AppendAsync(IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
     {
         await _appendGate.WaitAsync(cancellationToken);
         try
@@ -239,6 +294,14 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
 
         // What happened while no producer ran is not known: quiet is counted from now.
         progress.Heard(time.GetUtcNow());
+
+        // Finished, and nothing of it counted here: its status is all there is to keep (the caller
+        // keeps it in full if it changes it).
+        if (progress.Done)
+        {
+            _finished[batchId] = progress.Snapshot(time.GetUtcNow());
+            return progress;
+        }
 
         Keep(progress);
         RefreshActive();

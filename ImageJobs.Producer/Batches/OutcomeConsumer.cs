@@ -49,6 +49,8 @@ public sealed partial class OutcomeConsumer(
 
     private async Task ConsumeAsync(CancellationToken stoppingToken)
     {
+        // Whatever an earlier channel counted and did not store is back in the queues.
+        await tracker.ForgetUnstoredAsync(stoppingToken);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
         await JobTopology.DeclareAsync(channel, options.Value, stoppingToken);
         await channel.BasicQosAsync(0, Prefetch, global: false, stoppingToken);

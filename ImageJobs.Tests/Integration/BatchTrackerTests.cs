@@ -37,11 +37,17 @@ public sealed class BatchTrackerTests(LocalInfrastructure infrastructure) : IAsy
         Assert.Equal(JobId(2), Assert.Single(status.Failures).JobId);
         Assert.Empty(Assert.Single(await tracker.ListAsync(CancellationToken.None), b => b.BatchId == _batchId).Failures);
 
-        // Progress for it is not even read back; a late duplicate is, and counted once.
+        // Progress for it changes nothing; a late duplicate is counted once.
         await tracker.CountAsync([Ended(0, JobStatus.Started)], CancellationToken.None);
         await tracker.RecordAsync([Ended(1, JobStatus.Succeeded)], CancellationToken.None);
         Assert.Equal(JobId(2), Assert.Single((await tracker.GetFailuresAsync(_batchId, CancellationToken.None))!).JobId);
         Assert.Equal((2, 1, true), Counts((await tracker.GetAsync(_batchId, CancellationToken.None))!));
+
+        // And after a restart, from its log.
+        using (var restarted = new BatchTracker(_store, _time))
+        {
+            Assert.Equal((2, 1, true), Counts(Assert.Single(await restarted.ListAsync(CancellationToken.None), b => b.BatchId == _batchId)));
+        }
 
         // A requeue reopens it in full: pending again, and among the active batches.
         await tracker.RecordAsync([Ended(2, JobStatus.Requeued)], CancellationToken.None);
@@ -50,18 +56,23 @@ public sealed class BatchTrackerTests(LocalInfrastructure infrastructure) : IAsy
     }
 
     [Fact]
-    public async Task The_last_ends_of_a_batch_counted_before_they_are_stored_are_not_lost_to_a_report_that_follows()
+    public async Task The_last_ends_of_a_batch_counted_before_they_are_stored_are_not_lost_to_a_read_or_a_report_that_follows()
     {
         using var tracker = await StartAsync(total: 2);
         await tracker.RecordAsync([Ended(0, JobStatus.Succeeded)], CancellationToken.None);
 
-        // The consumer counts on arrival and stores a moment later: the batch is done in memory only,
-        // the page reads it, and a duplicate comes before the store.
+        // The consumer counts on arrival and stores a moment later (much later, if the store is in
+        // trouble): done in memory only; read meanwhile, and a duplicate comes before the store.
         await tracker.CountAsync([Ended(1, JobStatus.Succeeded)], CancellationToken.None);
-        _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.True((await tracker.GetAsync(_batchId, CancellationToken.None))!.Done);
+        _time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Empty((await tracker.GetFailuresAsync(_batchId, CancellationToken.None))!);
         await tracker.CountAsync([Ended(0, JobStatus.Succeeded)], CancellationToken.None);
+        Assert.Equal((2, 0, true), Counts((await tracker.GetAsync(_batchId, CancellationToken.None))!));
 
+        // Stored: from now on it may be read back from its log, whole.
+        await tracker.StoreAsync([Ended(1, JobStatus.Succeeded)], CancellationToken.None);
+        Assert.Empty((await tracker.GetFailuresAsync(_batchId, CancellationToken.None))!);
+        await tracker.RecordAsync([Ended(1, JobStatus.Succeeded)], CancellationToken.None);
         Assert.Equal((2, 0, true), Counts((await tracker.GetAsync(_batchId, CancellationToken.None))!));
     }
 
