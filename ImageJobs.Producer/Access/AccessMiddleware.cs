@@ -22,19 +22,20 @@ public sealed class AccessMiddleware(RequestDelegate next, IOptions<AccessOption
     public Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
+        // First: another site's form must not even make the browser ask for the key.
+        if (!(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method))
+            && IsCrossSite(request.Headers["Sec-Fetch-Site"].ToString(), request.Headers.Origin.ToString(), request.Host.Value))
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return Task.CompletedTask;
+        }
+
         if (_keyHash is not null
             && context.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is null
             && !Carries(request.Headers.Authorization.ToString(), _keyHash))
         {
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             context.Response.Headers.WWWAuthenticate = Challenge;
-            return Task.CompletedTask;
-        }
-
-        if (!(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method))
-            && IsCrossSite(request.Headers["Sec-Fetch-Site"].ToString(), request.Headers.Origin.ToString(), request.Host.Value))
-        {
-            context.Response.StatusCode = StatusCodes.Status403Forbidden;
             return Task.CompletedTask;
         }
 

@@ -241,15 +241,19 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
     }
 
     /// <summary>
-    /// Forgets what was counted and not stored: the consumer calls it as it starts again, when all
-    /// of that is back in its queue, to be counted (and stored) again.
+    /// Forgets how many ends were counted and not stored: the consumer calls it as it starts again,
+    /// when all of those are back in its queue, to be counted (and stored) again. Their batches stay
+    /// held in full until then: their logs still lack those ends.
     /// </summary>
     public async Task ForgetUnstoredAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            _unstored.Clear();
+            foreach (var batchId in _unstored.Keys.ToList())
+            {
+                _unstored[batchId] = 0;
+            }
         }
         finally
         {

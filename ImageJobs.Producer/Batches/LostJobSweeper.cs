@@ -22,12 +22,13 @@ public sealed class LostJobOptions
     public TimeSpan CheckEvery { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// The longest a batch with a job in a worker's hands can go unheard (the workers share the
+    /// How long a batch with a job in a worker's hands can go unheard (the workers share the
     /// Messaging settings): a running job reports its start every heartbeat (three, in case a
-    /// report is lost), and jobs prefetched behind it report nothing until their turn.
+    /// report is lost), and each job prefetched behind it waits for the one before to run out its
+    /// time limit and have its end confirmed.
     /// </summary>
     public static TimeSpan LongestSilence(MessagingOptions messaging) =>
-        (3 * messaging.ProgressHeartbeat) + ((messaging.Prefetch - 1) * messaging.JobTimeout);
+        (3 * messaging.ProgressHeartbeat) + ((messaging.Prefetch - 1) * (messaging.JobTimeout + messaging.ConfirmTimeout));
 }
 
 /// <summary>

@@ -36,6 +36,12 @@ public sealed class AccessTests(LocalInfrastructure infrastructure)
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(producer, "/api/batches", Basic(Key, "wrong")));
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(producer, "/api/batches", new("Basic", "not base64!")));
         Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(producer, "/api/batches", new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(Key)))));
+
+        // Another site's form: refused outright, without the challenge that would make the browser ask for the key.
+        using var crossSite = new HttpRequestMessage(HttpMethod.Post, "/api/batches") { Headers = { { "Sec-Fetch-Site", "cross-site" } } };
+        using var refusedCrossSite = await producer.Http.SendAsync(crossSite);
+        Assert.Equal(HttpStatusCode.Forbidden, refusedCrossSite.StatusCode);
+        Assert.Empty(refusedCrossSite.Headers.WwwAuthenticate);
     }
 
     [Fact]

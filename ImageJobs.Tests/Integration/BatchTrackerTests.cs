@@ -25,31 +25,39 @@ public sealed class BatchTrackerTests(LocalInfrastructure infrastructure) : IAsy
     public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
-    public async Task A_finished_batch_is_kept_as_its_status_and_read_back_in_full_when_more_is_needed()
+    public async Task A_finished_batch_is_kept_as_its_status_and_read_back_from_its_log_when_more_is_needed()
     {
         using var tracker = await StartAsync(total: 3);
         await tracker.RecordAsync([Ended(0, JobStatus.Succeeded), Ended(1, JobStatus.Succeeded), Ended(2, JobStatus.Failed)], CancellationToken.None);
-        _time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal((2, 1, true), Counts((await tracker.GetAsync(_batchId, CancellationToken.None))!));
 
-        // Its status, from what is kept.
+        // Written to its log behind the tracker's back: what is kept in memory does not see it, a read-back does.
+        await _store.AppendOutcomesAsync(_batchId, [Ended(2, JobStatus.Requeued)], CancellationToken.None);
         var status = (await tracker.GetAsync(_batchId, CancellationToken.None))!;
-        Assert.Equal((2, 1, true), (status.Succeeded, status.Failed, status.Done));
+        Assert.Equal((2, 1, true), Counts(status));
         Assert.Equal(JobId(2), Assert.Single(status.Failures).JobId);
         Assert.Empty(Assert.Single(await tracker.ListAsync(CancellationToken.None), b => b.BatchId == _batchId).Failures);
+        Assert.Empty((await tracker.GetFailuresAsync(_batchId, CancellationToken.None))!);
+        Assert.Equal((2, 0, false), Counts((await tracker.GetAsync(_batchId, CancellationToken.None))!));
+    }
 
-        // Progress for it changes nothing; a late duplicate is counted once.
+    [Fact]
+    public async Task A_finished_batch_counts_a_late_duplicate_once_reopens_on_a_requeue_and_survives_a_restart()
+    {
+        using var tracker = await StartAsync(total: 3);
+        await tracker.RecordAsync([Ended(0, JobStatus.Succeeded), Ended(1, JobStatus.Succeeded), Ended(2, JobStatus.Failed)], CancellationToken.None);
+        Assert.True((await tracker.GetAsync(_batchId, CancellationToken.None))!.Done);
+
         await tracker.CountAsync([Ended(0, JobStatus.Started)], CancellationToken.None);
         await tracker.RecordAsync([Ended(1, JobStatus.Succeeded)], CancellationToken.None);
         Assert.Equal(JobId(2), Assert.Single((await tracker.GetFailuresAsync(_batchId, CancellationToken.None))!).JobId);
         Assert.Equal((2, 1, true), Counts((await tracker.GetAsync(_batchId, CancellationToken.None))!));
 
-        // And after a restart, from its log.
         using (var restarted = new BatchTracker(_store, _time))
         {
             Assert.Equal((2, 1, true), Counts(Assert.Single(await restarted.ListAsync(CancellationToken.None), b => b.BatchId == _batchId)));
         }
 
-        // A requeue reopens it in full: pending again, and among the active batches.
         await tracker.RecordAsync([Ended(2, JobStatus.Requeued)], CancellationToken.None);
         Assert.Equal((2, 0, false), Counts((await tracker.GetAsync(_batchId, CancellationToken.None))!));
         Assert.Equal(1, Assert.Single(tracker.ActiveBatches(), b => b.BatchId == _batchId).Queued);

@@ -150,7 +150,7 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
         // before taking a silent batch for lost: only its repeated start keeps the job alive.
         using var silent = new SilentEndpoint();
         using var worker = ServiceHosts.Worker(infrastructure, _suffix, blobConnectionString: LocalInfrastructure.AzuriteConnectionString(silent.Port),
-            settings: new Dictionary<string, string?> { ["Messaging:JobTimeout"] = "00:00:06", ["Messaging:ProgressHeartbeat"] = "00:00:00.5" });
+            settings: new Dictionary<string, string?> { ["Messaging:JobTimeout"] = "00:01:00", ["Messaging:ProgressHeartbeat"] = "00:00:00.5" });
         await worker.StartAsync();
         try
         {
@@ -164,6 +164,8 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
         }
         finally
         {
+            // The hung download fails at once, so the worker stops without waiting out the job's time limit.
+            silent.Dispose();
             await worker.StopAsync();
         }
     }

@@ -35,9 +35,11 @@ public class StyleTests
         var percent = new TextStyle { Box = new TextBoxStyle { Unit = BoxUnit.Percent, Y = 80 } }.Over(batch).Box!;
         Assert.Equal(new LayoutRect(50, 400, 900, 100), BlockPlacer.ResolveBox(percent, 1000, 500));
 
-        // The same unit still inherits, number by number.
+        // The same unit still inherits, number by number; no unit is percent.
         var moved = new TextStyle { Box = new TextBoxStyle { X = 10 } }.Over(batch).Box!;
         Assert.Equal(new TextBoxStyle { Unit = BoxUnit.Pixels, X = 10, Y = 200, Width = 400, Height = 100 }, moved);
+        var lowered = new TextBoxStyle { Unit = BoxUnit.Percent, X = 10 }.Over(new TextBoxStyle { Y = 70 });
+        Assert.Equal(new TextBoxStyle { Unit = BoxUnit.Percent, X = 10, Y = 70 }, lowered);
     }
 
     [Fact]

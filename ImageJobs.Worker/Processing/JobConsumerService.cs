@@ -244,7 +244,7 @@ public sealed partial class JobConsumerService(
         {
             while (await timer.WaitForNextTickAsync(running))
             {
-                await ReportProgressAsync(Report(job, JobStatus.Started, attempt, redelivered));
+                await ReportProgressAsync(Report(job, JobStatus.Started, attempt, redelivered), running);
             }
         }
         catch (OperationCanceledException)
@@ -306,15 +306,21 @@ public sealed partial class JobConsumerService(
             cancellationToken);
 
     /// <summary>
-    /// Progress is for people watching: one try, bounded, so a broker in trouble never holds up the
-    /// job's end for it, and failing to report it never fails the job.
+    /// Progress is best effort: one try, bounded, so a broker in trouble never holds up the job's end
+    /// for it, and failing to report it never fails the job (a running job's next heartbeat makes up
+    /// for a lost one).
     /// </summary>
-    private async Task ReportProgressAsync(JobOutcome report)
+    private async Task ReportProgressAsync(JobOutcome report, CancellationToken cancellationToken = default)
     {
         try
         {
-            using var bounded = new CancellationTokenSource(ProgressReportTimeout, time);
+            using var timeout = new CancellationTokenSource(ProgressReportTimeout, time);
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
             await PublishReportAsync(report, bounded.Token);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Not needed any more (the job has ended).
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
