@@ -64,7 +64,8 @@ public sealed partial class BatchSubmitter(
         var requestHash = idempotencyKey is null ? null : JobPlanner.RequestHash(request);
         var now = time.GetUtcNow();
         var batchId = idempotencyKey is null ? JobPlanner.NewBatchId(now) : JobPlanner.BatchIdForKey(idempotencyKey);
-        if (idempotencyKey is not null && await store.LoadAsync(batchId, cancellationToken) is { } earlier)
+        var earlier = idempotencyKey is null ? null : await store.LoadAsync(batchId, cancellationToken);
+        if (earlier is not null)
         {
             if (earlier.RequestHash != requestHash)
             {
@@ -79,19 +80,21 @@ public sealed partial class BatchSubmitter(
             now = earlier.CreatedAt;
         }
 
+        // A batch whose publishing was cut short: its outcomes so far are in its log.
+        var resumed = earlier is not null;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["BatchId"] = batchId });
         var items = request.Items ?? await ExpandPrefixAsync(request.Prefix ?? string.Empty, request.Template!, cancellationToken);
         activity?.SetTag("imagejobs.batch_id", batchId);
         activity?.SetTag("imagejobs.jobs", items.Count);
 
         var jobs = JobPlanner.Plan(batchId, items, request.Style, now);
-        await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: false, requestHash), cancellationToken);
+        await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: false, requestHash), resumed, cancellationToken);
 
         var stopwatch = Stopwatch.StartNew();
         await publisher.PublishAsync(JobTopology.JobsQueue, jobs,
             static job => new OutgoingMessage(job.JobId, JsonSerializer.SerializeToUtf8Bytes(job, JobJson.Default.RenderJob)), cancellationToken);
         metrics.Published(jobs.Count);
-        await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: true, requestHash), cancellationToken);
+        await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: true, requestHash), resumed, cancellationToken);
         LogPublished(logger, batchId, jobs.Count, stopwatch.ElapsedMilliseconds);
 
         return new BatchAccepted(batchId, jobs.Count, $"/api/batches/{batchId}");

@@ -52,14 +52,15 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         }
     }
 
-    public async Task StartAsync(BatchDefinition batch, CancellationToken cancellationToken)
+    /// <param name="resumed">A batch whose publishing was cut short, submitted again: what is stored of it counts.</param>
+    public async Task StartAsync(BatchDefinition batch, bool resumed, CancellationToken cancellationToken)
     {
         await store.SaveAsync(batch, cancellationToken);
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            // Known already when a batch whose publishing was cut short is submitted again.
-            var progress = await LoadAsync(batch.BatchId, cancellationToken) ?? new BatchProgress(batch.BatchId, batch.CreatedAt, batch.Total);
+            var progress = (resumed ? await LoadAsync(batch.BatchId, cancellationToken) : _batches.GetValueOrDefault(batch.BatchId))
+                ?? new BatchProgress(batch.BatchId, batch.CreatedAt, batch.Total);
             progress.Heard(time.GetUtcNow());
             Keep(progress);
             RefreshActive();
@@ -158,7 +159,7 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
     /// <summary>Stores the ends among <paramref name="outcomes"/>, then counts every report. Throws if storing fails.</summary>
     public async Task RecordAsync(IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
     {
-        await AppendAsync(outcomes, cancellationToken);
+        await AppendAsync(EndsByBatch(outcomes), cancellationToken);
         await CountAsync(outcomes, stored: true, cancellationToken);
     }
 
@@ -188,12 +189,18 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
                 if (await LoadAsync(group.Key, cancellationToken) is { } progress)
                 {
                     progress.Heard(time.GetUtcNow());
+                    var changed = false;
                     foreach (var outcome in group)
                     {
-                        progress.Apply(outcome);
+                        changed |= progress.Apply(outcome);
                     }
 
-                    Keep(progress);
+                    // A finished batch read back for a report that changed nothing stays a status.
+                    if (changed)
+                    {
+                        Keep(progress);
+                    }
+
                     if (!stored && group.Count(o => !o.IsProgress) is > 0 and var ends)
                     {
                         _unstored[group.Key] = _unstored.GetValueOrDefault(group.Key) + ends;
@@ -215,21 +222,22 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
     /// </summary>
     public async Task StoreAsync(IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
     {
-        await AppendAsync(outcomes, cancellationToken);
+        var ends = EndsByBatch(outcomes);
+        await AppendAsync(ends, cancellationToken);
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            foreach (var group in outcomes.Where(o => !o.IsProgress).GroupBy(o => o.BatchId, StringComparer.Ordinal))
+            foreach (var (batchId, stored) in ends)
             {
-                if (_unstored.TryGetValue(group.Key, out var unstored))
+                if (_unstored.TryGetValue(batchId, out var unstored))
                 {
-                    if (unstored > group.Count())
+                    if (unstored > stored.Count)
                     {
-                        _unstored[group.Key] = unstored - group.Count();
+                        _unstored[batchId] = unstored - stored.Count;
                     }
                     else
                     {
-                        _unstored.Remove(group.Key);
+                        _unstored.Remove(batchId);
                     }
                 }
             }
@@ -261,15 +269,19 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         }
     }
 
-    /// <summary>Appends the ends among <paramref name="outcomes"/> to their batches' logs.</summary>
-    private async Task AppendAsync(IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
+    /// <summary>The ends among <paramref name="outcomes"/> (only ends are stored), by batch.</summary>
+    private static Dictionary<string, List<JobOutcome>> EndsByBatch(IReadOnlyList<JobOutcome> outcomes) =>
+        outcomes.Where(o => !o.IsProgress).GroupBy(o => o.BatchId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+
+    /// <summary>Appends each batch's ends to its log.</summary>
+    private async Task AppendAsync(Dictionary<string, List<JobOutcome>> ends, CancellationToken cancellationToken)
     {
         await _appendGate.WaitAsync(cancellationToken);
         try
         {
-            foreach (var group in outcomes.Where(o => !o.IsProgress).GroupBy(o => o.BatchId, StringComparer.Ordinal))
+            foreach (var (batchId, outcomes) in ends)
             {
-                await store.AppendOutcomesAsync(group.Key, group.ToList(), cancellationToken);
+                await store.AppendOutcomesAsync(batchId, outcomes, cancellationToken);
             }
         }
         finally

@@ -87,7 +87,7 @@ public sealed class BatchTrackerTests(LocalInfrastructure infrastructure) : IAsy
     private async Task<BatchTracker> StartAsync(int total)
     {
         var tracker = new BatchTracker(_store, _time);
-        await tracker.StartAsync(new BatchDefinition(_batchId, _time.GetUtcNow(), total, Published: true, RequestHash: null), CancellationToken.None);
+        await tracker.StartAsync(new BatchDefinition(_batchId, _time.GetUtcNow(), total, Published: true, RequestHash: null), resumed: false, CancellationToken.None);
         return tracker;
     }
 
