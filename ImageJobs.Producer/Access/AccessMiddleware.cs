@@ -46,16 +46,16 @@ public sealed class AccessMiddleware(RequestDelegate next, IOptions<AccessOption
     /// Whether a browser sent the request from another site: by its Sec-Fetch-Site header, or
     /// (older browsers) an Origin that is not this host. Clients other than browsers send neither.
     /// </summary>
-    public static bool IsCrossSite(string fetchSite, string origin, string? host) =>
+    private static bool IsCrossSite(string fetchSite, string origin, string? host) =>
         fetchSite.Length > 0
             ? fetchSite is not ("same-origin" or "none")
             : origin.Length > 0 && !(Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, host, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Whether an Authorization header value carries the key whose SHA-256 is <paramref name="keyHash"/>.</summary>
-    public static bool Carries(string authorization, byte[] keyHash) =>
+    private static bool Carries(string authorization, byte[] keyHash) =>
         Presented(authorization) is { } presented && CryptographicOperations.FixedTimeEquals(Hash(presented), keyHash);
 
-    public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+    private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
     private static string? Presented(string authorization)
     {

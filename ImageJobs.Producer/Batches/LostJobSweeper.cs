@@ -34,8 +34,10 @@ public sealed class LostJobOptions
 /// <summary>
 /// Ends the jobs the broker has lost, so that no batch waits for ever: a job that is in no queue
 /// and that no worker reports can never end (a broker that restarts without its data, a purged
-/// queue, a batch whose publishing a crash cut short and that was not submitted again). Such jobs are recorded as failed with <see cref="LostCode"/>; should a copy still
-/// succeed, its success replaces the failure.
+/// queue, a batch whose publishing a crash cut short and that was not submitted again). Such jobs
+/// are recorded as failed with <see cref="LostCode"/>; should a copy still end after all, its
+/// success or its own failure replaces that. Anything in the checked queues postpones the
+/// judgement: nothing is lost while it is there to be worked on.
 /// </summary>
 public sealed partial class LostJobSweeper(
     BatchTracker tracker,

@@ -416,7 +416,7 @@ public sealed partial class JobConsumerService(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job message {MessageId}: publishing its outcome failed; it goes back to the queue")]
     private static partial void LogHandOnFailed(ILogger logger, Exception exception, string? messageId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} of batch {BatchId}: reporting {Status} failed; only the watchers miss it")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} of batch {BatchId}: reporting {Status} failed; the batch's progress shows it late or not at all")]
     private static partial void LogProgressNotReported(ILogger logger, Exception exception, string jobId, string batchId, JobStatus status);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Settling a delivery on a closed channel was skipped")]

@@ -154,7 +154,7 @@ public sealed record TextBoxStyle
         // Numbers are inherited only in the same unit (5 percent is not 5 pixels); left unset, they
         // resolve to the default box's place on the image (BlockPlacer.ResolveBox).
         var unit = Unit ?? fallback.Unit;
-        var inherited = (unit ?? BoxUnit.Percent) == (fallback.Unit ?? BoxUnit.Percent) ? fallback : new TextBoxStyle();
+        var inherited = (unit == BoxUnit.Pixels) == (fallback.Unit == BoxUnit.Pixels) ? fallback : new TextBoxStyle();
         return new()
         {
             Unit = unit,
