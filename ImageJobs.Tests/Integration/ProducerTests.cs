@@ -21,6 +21,14 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
 {
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
 
+    // A producer that takes a batch unheard of for 2 s, with nothing queued, as lost.
+    private static readonly Dictionary<string, string?> QuickToJudgeLostJobs = new()
+    {
+        ["LostJobs:QuietFor"] = "00:00:02",
+        ["LostJobs:CheckEvery"] = "00:00:00.2",
+        ["Messaging:ProgressHeartbeat"] = "00:00:00.5",
+    };
+
     [Fact]
     public async Task Invalid_requests_get_a_problem_naming_the_field_and_publish_nothing()
     {
@@ -105,12 +113,7 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
         await ServiceHosts.ResetQueuesAsync(infrastructure);
         await UploadSourcesAsync("lost/", 3);
 
-        await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix, new Dictionary<string, string?>
-        {
-            ["LostJobs:QuietFor"] = "00:00:02",
-            ["LostJobs:CheckEvery"] = "00:00:00.2",
-            ["Messaging:ProgressHeartbeat"] = "00:00:00.5",
-        });
+        await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix, QuickToJudgeLostJobs);
         using var lostJobs = new MetricCollector<long>(producer.App.Services.GetRequiredService<IMeterFactory>(), ProducerMetrics.MeterName, "imagejobs.jobs.lost");
         using var response = await producer.Http.PostAsJsonAsync("/api/batches", new { prefix = "lost/", template = "{stem}" });
         var batch = (await response.Content.ReadFromJsonAsync<BatchAccepted>())!;
@@ -139,12 +142,7 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
     {
         await ServiceHosts.ResetQueuesAsync(infrastructure);
         await UploadSourcesAsync("held/", 1);
-        await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix, new Dictionary<string, string?>
-        {
-            ["LostJobs:QuietFor"] = "00:00:02",
-            ["LostJobs:CheckEvery"] = "00:00:00.2",
-            ["Messaging:ProgressHeartbeat"] = "00:00:00.5",
-        });
+        await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix, QuickToJudgeLostJobs);
 
         // The worker's download hangs (a store that never answers), for longer than the producer waits
         // before taking a silent batch for lost: only its repeated start keeps the job alive.
