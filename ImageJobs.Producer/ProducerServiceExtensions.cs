@@ -1,3 +1,4 @@
+using ImageJobs.Messaging;
 using ImageJobs.Producer.Access;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Producer.Demo;
@@ -6,7 +7,9 @@ using ImageJobs.Producer.Preview;
 using ImageJobs.Producer.Sources;
 using ImageJobs.Producer.Startup;
 using ImageJobs.Producer.Telemetry;
-using ImageJobs.Worker.Messaging;
+using ImageJobs.Rendering;
+using ImageJobs.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Producer;
@@ -15,6 +18,18 @@ public static class ProducerServiceExtensions
 {
     public static WebApplicationBuilder AddProducerServices(this WebApplicationBuilder builder)
     {
+        builder.AddRabbitMQClient(MessagingOptions.ConnectionName);
+        builder.AddAzureBlobServiceClient(StorageOptions.ConnectionName);
+        builder.Services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RenderLimits>().BindConfiguration(RenderLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ConfirmedPublisher>();
+        // Previews and sample images: the workers' engine, with the workers' limits.
+        builder.Services.AddSingleton<FontLibrary>(_ => new FontLibrary());
+        builder.Services.AddSingleton(sp => new ImageRenderer(sp.GetRequiredService<FontLibrary>(), sp.GetRequiredService<IOptions<RenderLimits>>().Value));
+        builder.Services.AddMetrics();
+
         builder.Services.AddProblemDetails();
         builder.Services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.SectionName).ValidateDataAnnotations()
             .Validate<IHostEnvironment>((access, environment) => environment.IsDevelopment() || !string.IsNullOrEmpty(access.Key),

@@ -1,10 +1,8 @@
 using ImageJobs.Producer;
-using ImageJobs.Worker;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddWorkerServices();
 builder.AddProducerServices();
 
 var app = builder.Build();

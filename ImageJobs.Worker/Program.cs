@@ -10,7 +10,6 @@ var builder = Host.CreateApplicationBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddWorkerServices();
-builder.Services.AddHostedService<ImageJobs.Worker.Processing.JobConsumerService>();
 
 builder.Build().Run();
 return 0;

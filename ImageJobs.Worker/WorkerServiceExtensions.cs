@@ -1,7 +1,7 @@
-using ImageJobs.Worker.Messaging;
+using ImageJobs.Messaging;
+using ImageJobs.Rendering;
+using ImageJobs.Storage;
 using ImageJobs.Worker.Processing;
-using ImageJobs.Worker.Rendering;
-using ImageJobs.Worker.Storage;
 using ImageJobs.Worker.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -9,10 +9,7 @@ namespace ImageJobs.Worker;
 
 public static class WorkerServiceExtensions
 {
-    /// <summary>
-    /// The broker, blob storage, options, renderer and job processing: what both the worker
-    /// and the producer (which renders previews and publishes jobs) need.
-    /// </summary>
+    /// <summary>The broker, blob storage, options, renderer and job processing.</summary>
     public static IHostApplicationBuilder AddWorkerServices(this IHostApplicationBuilder builder)
     {
         builder.AddRabbitMQClient(MessagingOptions.ConnectionName);
@@ -29,6 +26,7 @@ public static class WorkerServiceExtensions
         builder.Services.AddSingleton<WorkerMetrics>();
         builder.Services.AddSingleton<JobProcessor>();
         builder.Services.AddSingleton<ConfirmedPublisher>();
+        builder.Services.AddHostedService<JobConsumerService>();
 
         // A job in hand gets this long to finish when the worker is asked to stop (SIGTERM).
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));

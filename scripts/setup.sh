@@ -2,16 +2,22 @@
 # Installs what ImageJobs needs on a fresh Debian machine, skipping what is already there:
 # Debian's rabbitmq-server and npm's azurite (the local infrastructure when no container
 # runtime is healthy), then restores and builds the solution.
+#   --tests   also what only the tests need: Debian's chromium (the page's browser tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian packages: rabbitmq-server (the local broker) and chromium (the page's browser tests
-# drive it headless: no browser download). One package-list update for both.
+tests=false
+[ "${1:-}" = "--tests" ] && tests=true
+
+# Debian packages: rabbitmq-server (the local broker) and, for the tests, chromium (the page's
+# browser tests drive it headless: no browser download). One package-list update for all.
 packages=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || packages+=(rabbitmq-server)
-[ -x /usr/bin/chromium ] || packages+=(chromium)
+if $tests; then
+    [ -x /usr/bin/chromium ] || packages+=(chromium)
+fi
 if [ ${#packages[@]} -gt 0 ]; then
     echo "==> Installing ${packages[*]} (Debian packages)"
     as_root apt-get update -qq

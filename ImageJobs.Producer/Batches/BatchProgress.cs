@@ -1,4 +1,4 @@
-using ImageJobs.Worker.Contracts;
+using ImageJobs.Contracts;
 
 namespace ImageJobs.Producer.Batches;
 
@@ -112,7 +112,7 @@ public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int 
     {
         (JobStatus.Succeeded, _) => false,
         (JobStatus.Failed, var status) => status is JobStatus.Succeeded or JobStatus.Requeued
-            || (status is JobStatus.Failed && previous!.ErrorCode == LostJobSweeper.LostCode && next.ErrorCode != LostJobSweeper.LostCode),
+            || (status is JobStatus.Failed && previous!.ErrorCode == ErrorCodes.Lost && next.ErrorCode != ErrorCodes.Lost),
         (_, JobStatus.Requeued) => false,
         (null or JobStatus.Requeued, _) => true,
         (_, JobStatus.Succeeded or JobStatus.Failed) => true,

@@ -1,4 +1,5 @@
 using ImageJobs.Producer.Sources;
+using ImageJobs.Rendering;
 
 namespace ImageJobs.Producer.Batches;
 
@@ -94,7 +95,7 @@ public static class BatchRequestValidator
         _ => null,
     };
 
-    private static void CheckStyle(string field, Worker.Rendering.TextStyle? style, Action<string, string> add)
+    private static void CheckStyle(string field, TextStyle? style, Action<string, string> add)
     {
         if (style is null)
         {

@@ -7,8 +7,8 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using ImageJobs.Worker.Contracts;
-using ImageJobs.Worker.Storage;
+using ImageJobs.Contracts;
+using ImageJobs.Storage;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Producer.Batches;

@@ -2,11 +2,11 @@ using System.Diagnostics;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using ImageJobs.Contracts;
+using ImageJobs.Messaging;
 using ImageJobs.Producer.Startup;
-using ImageJobs.Worker.Contracts;
-using ImageJobs.Worker.Messaging;
-using ImageJobs.Worker.Storage;
 using ImageJobs.Producer.Telemetry;
+using ImageJobs.Storage;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Producer.Batches;

@@ -1,4 +1,4 @@
-using ImageJobs.Worker.Contracts;
+using ImageJobs.Contracts;
 
 namespace ImageJobs.Producer.Batches;
 

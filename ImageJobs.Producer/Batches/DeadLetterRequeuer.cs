@@ -1,6 +1,5 @@
-using ImageJobs.Worker.Contracts;
-using ImageJobs.Worker.Messaging;
-using ImageJobs.Worker.Processing;
+using ImageJobs.Contracts;
+using ImageJobs.Messaging;
 using ImageJobs.Producer.Telemetry;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;

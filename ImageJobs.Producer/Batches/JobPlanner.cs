@@ -3,8 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using ImageJobs.Worker.Contracts;
-using ImageJobs.Worker.Rendering;
+using ImageJobs.Contracts;
+using ImageJobs.Rendering;
 
 namespace ImageJobs.Producer.Batches;
 
@@ -73,7 +73,7 @@ public static partial class JobPlanner
             var item = items[i];
             var source = item.Source!;
             var style = item.Style is null ? batchStyle : batchStyle is null ? item.Style : item.Style.Over(batchStyle);
-            jobs[i] = new RenderJob(RenderJob.CurrentSchemaVersion, JobId(batchId, i), batchId, i, source, item.Text!, ResultBlob(batchId, i, source), style, now);
+            jobs[i] = new RenderJob(RenderJob.CurrentSchemaVersion, JobId(batchId, i), batchId, i, source, item.Text!, ResultBlob(batchId, i, source), style?.ToContract(), now);
         }
 
         return jobs;

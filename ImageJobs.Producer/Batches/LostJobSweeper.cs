@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using ImageJobs.Contracts;
+using ImageJobs.Messaging;
 using ImageJobs.Producer.Telemetry;
-using ImageJobs.Worker.Contracts;
-using ImageJobs.Worker.Messaging;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Producer.Batches;
@@ -35,7 +35,7 @@ public sealed class LostJobOptions
 /// Ends the jobs the broker has lost, so that no batch waits for ever: a job that is in no queue
 /// and that no worker reports can never end (a broker that restarts without its data, a purged
 /// queue, a batch whose publishing a crash cut short and that was not submitted again). Such jobs
-/// are recorded as failed with <see cref="LostCode"/>; should a copy still end after all, its
+/// are recorded as failed with <see cref="ErrorCodes.Lost"/>; should a copy still end after all, its
 /// success or its own failure replaces that. Anything in the checked queues postpones the
 /// judgement: nothing is lost while it is there to be worked on.
 /// </summary>
@@ -47,8 +47,6 @@ public sealed partial class LostJobSweeper(
     IOptions<LostJobOptions> options,
     ILogger<LostJobSweeper> logger) : BackgroundService
 {
-    public const string LostCode = "job.lost";
-
     // Every queue whose messages may still end a pending job: the work queue, the delays, and the
     // reports on their way to the producer.
     private static readonly string[] QueuesThatCanEndJobs =
@@ -99,7 +97,7 @@ public sealed partial class LostJobSweeper(
             foreach (var group in batch.UnendedJobIds.Chunk(RecordGroup))
             {
                 await tracker.RecordAsync(group.Select(jobId => new JobOutcome(JobOutcome.CurrentSchemaVersion, jobId, batch.BatchId,
-                    JobStatus.Failed, null, null, LostCode, error, 0, false, "producer", now)).ToList(), cancellationToken);
+                    JobStatus.Failed, null, null, ErrorCodes.Lost, error, 0, false, "producer", now)).ToList(), cancellationToken);
             }
 
             metrics.Lost(batch.UnendedJobIds.Count);

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using ImageJobs.Producer.Sources;
-using ImageJobs.Worker.Rendering;
+using ImageJobs.Rendering;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Producer.Batches;

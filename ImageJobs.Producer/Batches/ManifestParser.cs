@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using ImageJobs.Worker.Rendering;
+using ImageJobs.Rendering;
 
 namespace ImageJobs.Producer.Batches;
 

@@ -1,7 +1,7 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using ImageJobs.Worker.Rendering;
-using ImageJobs.Worker.Storage;
+using ImageJobs.Rendering;
+using ImageJobs.Storage;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Producer.Batches;

@@ -1,8 +1,7 @@
 using System.Text.Json;
 using System.Threading.Channels;
-using ImageJobs.Worker.Contracts;
-using ImageJobs.Worker.Messaging;
-using ImageJobs.Worker.Processing;
+using ImageJobs.Contracts;
+using ImageJobs.Messaging;
 using ImageJobs.Producer.Telemetry;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;

@@ -3,7 +3,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Producer.Sources;
-using ImageJobs.Worker.Storage;
+using ImageJobs.Storage;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 

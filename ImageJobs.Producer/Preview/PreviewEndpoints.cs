@@ -1,8 +1,9 @@
 using System.Globalization;
 using Azure;
 using Azure.Storage.Blobs;
-using ImageJobs.Worker.Rendering;
-using ImageJobs.Worker.Storage;
+using ImageJobs.Contracts;
+using ImageJobs.Rendering;
+using ImageJobs.Storage;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Producer.Preview;
@@ -50,7 +51,7 @@ public static class PreviewEndpoints
             // Base64 is 4/3 of the bytes: refuse a body that cannot decode under the limit before decoding it.
             if ((long)base64.Length * 3 / 4 > limits.Value.MaxSourceBytes + 3)
             {
-                return Refused(RenderErrorCodes.SourceTooLarge, string.Create(CultureInfo.InvariantCulture,
+                return Refused(ErrorCodes.SourceTooLarge, string.Create(CultureInfo.InvariantCulture,
                     $"The image is more than the limit of {limits.Value.MaxSourceBytes:N0} bytes."));
             }
 
@@ -69,7 +70,7 @@ public static class PreviewEndpoints
             {
                 source = await blob.DownloadSourceAsync(limits.Value.MaxSourceBytes, cancellationToken);
             }
-            catch (RenderException ex)
+            catch (JobFailedException ex)
             {
                 return Refused(ex.Code, ex.Message);
             }
@@ -84,7 +85,7 @@ public static class PreviewEndpoints
             var rendered = renderer.Render(source, request.Text!, request.Style);
             return Results.File(rendered.Data.ToArray(), rendered.ContentType, "preview" + rendered.Format.Extension);
         }
-        catch (RenderException ex)
+        catch (JobFailedException ex)
         {
             return Refused(ex.Code, ex.Message);
         }

@@ -1,6 +1,6 @@
 using Azure.Storage.Blobs;
-using ImageJobs.Worker.Messaging;
-using ImageJobs.Worker.Storage;
+using ImageJobs.Messaging;
+using ImageJobs.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;

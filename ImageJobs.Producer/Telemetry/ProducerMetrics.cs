@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Diagnostics.Metrics;
+using ImageJobs.Contracts;
 using ImageJobs.Producer.Batches;
 
 namespace ImageJobs.Producer.Telemetry;
@@ -52,10 +53,10 @@ public sealed class ProducerMetrics
 
     public void Lost(int jobs) => _lost.Add(jobs);
 
-    public void OutcomeRecorded(Worker.Contracts.JobStatus status) => _outcomes.Add(1, StatusTags[status]);
+    public void OutcomeRecorded(JobStatus status) => _outcomes.Add(1, StatusTags[status]);
 
     // Built once: this runs for every report the producer receives.
-    private static readonly FrozenDictionary<Worker.Contracts.JobStatus, KeyValuePair<string, object?>> StatusTags =
-        Enum.GetValues<Worker.Contracts.JobStatus>().ToFrozenDictionary(
+    private static readonly FrozenDictionary<JobStatus, KeyValuePair<string, object?>> StatusTags =
+        Enum.GetValues<JobStatus>().ToFrozenDictionary(
             status => status, status => new KeyValuePair<string, object?>("status", status.ToString().ToLowerInvariant()));
 }

@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using ImageJobs.Worker.Messaging;
+using ImageJobs.Messaging;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 

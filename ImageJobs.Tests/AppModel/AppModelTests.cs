@@ -13,6 +13,7 @@ namespace ImageJobs.Tests.AppModel;
 /// What the AppHost's model holds in each mode, built but not started (no Docker engine runs
 /// here, so container mode is checked as a model, and publish mode as the manifest azd reads).
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class AppModelTests
 {
     private static async Task<(IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string> Environment)> ConfigurationAsync(

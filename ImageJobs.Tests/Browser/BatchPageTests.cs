@@ -3,8 +3,8 @@ using System.IO.Compression;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Tests.Support;
 
@@ -15,6 +15,7 @@ namespace ImageJobs.Tests.Browser;
 /// protocol, behind an access key: a batch started from the form, followed to 100%, its results
 /// shown, with screenshots.
 /// </summary>
+[Trait("Category", "Browser")]
 [Collection(LocalInfrastructureGroup.Name)]
 public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutputHelper output)
 {

@@ -9,6 +9,7 @@ namespace ImageJobs.Tests.Deployment;
 /// What `azd up` would deploy, checked offline: the AppHost's publish manifest (azd reads it to
 /// find services and parameters) and the Container App templates that replace azd's defaults.
 /// </summary>
+[Trait("Category", "Deployment")]
 public sealed class AzureTopologyTests : IAsyncLifetime, IDisposable
 {
     // The manifest types azd's Aspire support deploys that this AppHost may produce.

@@ -5,6 +5,7 @@ using ImageJobs.Tests.Support;
 namespace ImageJobs.Tests.Deployment;
 
 /// <summary>ImageJobs.AppHost/infra/*.bicep compiled offline with the Bicep CLI from NuGet, as `azd provision` would.</summary>
+[Trait("Category", "Deployment")]
 public sealed class BicepTests
 {
     private const string BlobDataContributorRole = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";

@@ -1,8 +1,10 @@
+using ImageJobs.Rendering;
 using ImageJobs.Tests.Support;
 
 namespace ImageJobs.Tests.Deployment;
 
 /// <summary>What goes into the container images: the publish output, and the project's container settings.</summary>
+[Trait("Category", "Deployment")]
 public sealed class PublishTests(PublishFixture published) : IClassFixture<PublishFixture>
 {
     private static readonly string[] BundledFonts = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE.txt"];
@@ -86,8 +88,8 @@ public sealed class PublishTests(PublishFixture published) : IClassFixture<Publi
             using var bitmap = new SkiaSharp.SKBitmap(320, 200);
             bitmap.Erase(new SkiaSharp.SKColor(30, 60, 90));
             using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
-            using var fonts = new ImageJobs.Worker.Rendering.FontLibrary();
-            var result = new ImageJobs.Worker.Rendering.ImageRenderer(fonts, new ImageJobs.Worker.Rendering.RenderLimits()).Render(png.ToArray(), "Deployed");
+            using var fonts = new ImageJobs.Rendering.FontLibrary();
+            var result = new ImageJobs.Rendering.ImageRenderer(fonts, new ImageJobs.Rendering.RenderLimits()).Render(png.ToArray(), "Deployed");
             System.Console.WriteLine($"{result.Format.Name} {result.Width}x{result.Height} {result.Data.Length}");
             """);
         var harness = Path.Combine(published.Worker, "RenderCheck.dll");

@@ -2,7 +2,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using ImageJobs.AppHost;
-using ImageJobs.Worker.Messaging;
+using ImageJobs.Messaging;
 using Microsoft.Extensions.Configuration;
 using YamlDotNet.RepresentationModel;
 
@@ -12,6 +12,7 @@ namespace ImageJobs.Tests.Deployment;
 /// One source of truth for the number of workers: the AppHost's settings. The Azure template's
 /// bounds and KEDA rule must say the same, or these fail.
 /// </summary>
+[Trait("Category", "Deployment")]
 public sealed class ScalingTests
 {
     private static async Task<(int Replicas, IConfiguration Configuration)> AppHostAsync()

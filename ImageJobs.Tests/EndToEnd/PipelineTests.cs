@@ -12,6 +12,7 @@ using SkiaSharp;
 namespace ImageJobs.Tests.EndToEnd;
 
 /// <summary>The real AppHost, in local-process mode, doing a real batch while a worker is killed.</summary>
+[Trait("Category", "EndToEnd")]
 [Collection(AppHostGroup.Name)]
 public sealed class PipelineTests(ITestOutputHelper output)
 {

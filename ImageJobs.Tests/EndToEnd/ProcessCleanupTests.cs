@@ -8,6 +8,7 @@ namespace ImageJobs.Tests.EndToEnd;
 /// No broker, epmd or Azurite process of ours outlives the AppHost: after Ctrl+C, and after the
 /// AppHost itself is killed. The AppHost runs as a real process, as a user starts it.
 /// </summary>
+[Trait("Category", "EndToEnd")]
 [Collection(AppHostGroup.Name)]
 public sealed class ProcessCleanupTests(ITestOutputHelper output)
 {

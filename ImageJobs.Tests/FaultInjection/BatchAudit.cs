@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Net.Http.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using ImageJobs.Contracts;
 using ImageJobs.Producer.Batches;
-using ImageJobs.Worker.Contracts;
-using ImageJobs.Worker.Storage;
+using ImageJobs.Storage;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Tests.FaultInjection;

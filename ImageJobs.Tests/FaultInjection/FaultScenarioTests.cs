@@ -5,12 +5,13 @@ using System.Text;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using ImageJobs.Contracts;
+using ImageJobs.Messaging;
 using ImageJobs.Producer.Batches;
+using ImageJobs.Rendering;
 using ImageJobs.Tests.EndToEnd;
 using ImageJobs.Tests.Support;
 using ImageJobs.Worker.Processing;
-using ImageJobs.Worker.Messaging;
-using ImageJobs.Worker.Rendering;
 using RabbitMQ.Client;
 
 namespace ImageJobs.Tests.FaultInjection;
@@ -20,6 +21,7 @@ namespace ImageJobs.Tests.FaultInjection;
 /// succeeded or been dead-lettered with a reason: lost = 0 and unexpected = 0, always.
 /// IMAGEJOBS_FAULT_JOBS sets the batch size (default 240; the soak script runs thousands).
 /// </summary>
+[Trait("Category", "Faults")]
 [Collection(AppHostGroup.Name)]
 public sealed class FaultScenarioTests(RunningSystem system, ITestOutputHelper output) : IClassFixture<RunningSystem>
 {
@@ -138,12 +140,12 @@ public sealed class FaultScenarioTests(RunningSystem system, ITestOutputHelper o
         var good = TestImages.Jpeg(7);
         var poison = new Dictionary<string, (byte[]? Bytes, string Code)>
         {
-            ["corrupt.jpg"] = ([.. good.AsSpan(0, 200), .. new byte[4000]], RenderErrorCodes.CorruptImage),
-            ["truncated.jpg"] = (good[..(good.Length / 2)], RenderErrorCodes.TruncatedImage),
-            ["empty.png"] = ([], RenderErrorCodes.EmptySource),
-            ["bomb.png"] = (DecompressionBomb(60_000, 60_000), RenderErrorCodes.TooManyPixels),
-            ["notes.jpg"] = (Encoding.UTF8.GetBytes("these are not pixels"), RenderErrorCodes.NotAnImage),
-            ["missing.jpg"] = (null, JobErrorCodes.SourceNotFound),
+            ["corrupt.jpg"] = ([.. good.AsSpan(0, 200), .. new byte[4000]], ErrorCodes.CorruptImage),
+            ["truncated.jpg"] = (good[..(good.Length / 2)], ErrorCodes.TruncatedImage),
+            ["empty.png"] = ([], ErrorCodes.EmptySource),
+            ["bomb.png"] = (DecompressionBomb(60_000, 60_000), ErrorCodes.TooManyPixels),
+            ["notes.jpg"] = (Encoding.UTF8.GetBytes("these are not pixels"), ErrorCodes.NotAnImage),
+            ["missing.jpg"] = (null, ErrorCodes.SourceNotFound),
         };
         foreach (var (name, (bytes, _)) in poison)
         {

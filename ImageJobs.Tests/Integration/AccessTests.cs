@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 namespace ImageJobs.Tests.Integration;
 
 /// <summary>The producer's access key, in process against the real infrastructure.</summary>
+[Trait("Category", "Integration")]
 [Collection(LocalInfrastructureGroup.Name)]
 public sealed class AccessTests(LocalInfrastructure infrastructure)
 {

@@ -1,13 +1,14 @@
+using ImageJobs.Contracts;
 using ImageJobs.Producer.Batches;
+using ImageJobs.Storage;
 using ImageJobs.Tests.Support;
-using ImageJobs.Worker.Contracts;
-using ImageJobs.Worker.Storage;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ImageJobs.Tests.Integration;
 
 /// <summary>The tracker against a real Azurite, on a clock the test moves.</summary>
+[Trait("Category", "Integration")]
 [Collection(LocalInfrastructureGroup.Name)]
 public sealed class BatchTrackerTests(LocalInfrastructure infrastructure) : IAsyncLifetime
 {

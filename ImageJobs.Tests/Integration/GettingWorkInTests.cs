@@ -4,14 +4,15 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using ImageJobs.Messaging;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Producer.Sources;
 using ImageJobs.Tests.Support;
-using ImageJobs.Worker.Messaging;
 
 namespace ImageJobs.Tests.Integration;
 
 /// <summary>Uploads (files and zips) and manifests through the producer, against real RabbitMQ and Azurite.</summary>
+[Trait("Category", "Integration")]
 [Collection(LocalInfrastructureGroup.Name)]
 public sealed class GettingWorkInTests(LocalInfrastructure infrastructure)
 {

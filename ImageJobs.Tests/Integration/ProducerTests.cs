@@ -3,12 +3,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Storage.Blobs.Models;
+using ImageJobs.Contracts;
+using ImageJobs.Messaging;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Producer.Telemetry;
+using ImageJobs.Storage;
 using ImageJobs.Tests.Support;
-using ImageJobs.Worker.Contracts;
-using ImageJobs.Worker.Messaging;
-using ImageJobs.Worker.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Options;
@@ -16,6 +16,7 @@ using Microsoft.Extensions.Options;
 namespace ImageJobs.Tests.Integration;
 
 /// <summary>The producer's HTTP API, in process, against a real RabbitMQ and a real Azurite.</summary>
+[Trait("Category", "Integration")]
 [Collection(LocalInfrastructureGroup.Name)]
 public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutputHelper output)
 {
@@ -132,7 +133,7 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
 
         var status = await WaitForAsync(producer.Http, batch.BatchId, s => s.Done);
         Assert.Equal((0, 3, true), (status.Succeeded, status.Failed, status.Done));
-        Assert.All(status.Failures, f => Assert.Equal(LostJobSweeper.LostCode, f.ErrorCode));
+        Assert.All(status.Failures, f => Assert.Equal(ErrorCodes.Lost, f.ErrorCode));
         Assert.Contains("no queue holds it", status.Failures[0].Error, StringComparison.Ordinal);
         Assert.Equal(3, lostJobs.GetMeasurementSnapshot().Sum(m => m.Value));
     }

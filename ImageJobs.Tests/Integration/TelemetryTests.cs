@@ -2,10 +2,11 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using ImageJobs.Contracts;
+using ImageJobs.Messaging;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Producer.Telemetry;
 using ImageJobs.Tests.Support;
-using ImageJobs.Worker.Messaging;
 using ImageJobs.Worker.Processing;
 using ImageJobs.Worker.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,6 +20,7 @@ namespace ImageJobs.Tests.Integration;
 /// Metrics, traces and logs of a real batch: the producer and a worker in this process, against
 /// a real RabbitMQ and Azurite, observed with in-memory collectors and an ActivityListener.
 /// </summary>
+[Trait("Category", "Integration")]
 [Collection(LocalInfrastructureGroup.Name)]
 public sealed class TelemetryTests(LocalInfrastructure infrastructure, ITestOutputHelper output)
 {
@@ -90,7 +92,7 @@ public sealed class TelemetryTests(LocalInfrastructure infrastructure, ITestOutp
         // Metrics: one success, one failure by code, the three stages, bytes both ways, nothing left in flight.
         Assert.Equal(1, completed.GetMeasurementSnapshot().Sum(m => m.Value));
         var failure = Assert.Single(failed.GetMeasurementSnapshot());
-        Assert.Equal(JobErrorCodes.SourceNotFound, Tag(failure.Tags, "error.code"));
+        Assert.Equal(ErrorCodes.SourceNotFound, Tag(failure.Tags, "error.code"));
         Assert.Equal(["failed", "succeeded"], duration.GetMeasurementSnapshot().Select(m => Tag(m.Tags, "outcome")).Order());
         Assert.Equal([WorkerMetrics.StageDownload, WorkerMetrics.StageRender, WorkerMetrics.StageUpload],
             stages.GetMeasurementSnapshot().Select(m => Tag(m.Tags, "stage")!).Order(StringComparer.Ordinal));

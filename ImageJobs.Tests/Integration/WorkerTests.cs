@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Azure.Storage.Blobs;
+using ImageJobs.Contracts;
+using ImageJobs.Messaging;
+using ImageJobs.Rendering;
 using ImageJobs.Tests.Support;
-using ImageJobs.Worker.Contracts;
-using ImageJobs.Worker.Messaging;
 using ImageJobs.Worker.Processing;
-using ImageJobs.Worker.Rendering;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using RabbitMQ.Client;
@@ -14,6 +14,7 @@ using SkiaSharp;
 namespace ImageJobs.Tests.Integration;
 
 /// <summary>The worker against a real RabbitMQ and a real Azurite.</summary>
+[Trait("Category", "Integration")]
 [Collection(LocalInfrastructureGroup.Name)]
 public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputHelper output)
 {
@@ -35,10 +36,10 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
         var expected = new Dictionary<string, (JobStatus Status, string? Code)>
         {
             ["good.jpg"] = (JobStatus.Succeeded, null),
-            ["truncated.jpg"] = (JobStatus.Failed, RenderErrorCodes.TruncatedImage),
-            ["text.jpg"] = (JobStatus.Failed, RenderErrorCodes.NotAnImage),
-            ["empty.png"] = (JobStatus.Failed, RenderErrorCodes.EmptySource),
-            ["missing.jpg"] = (JobStatus.Failed, JobErrorCodes.SourceNotFound),
+            ["truncated.jpg"] = (JobStatus.Failed, ErrorCodes.TruncatedImage),
+            ["text.jpg"] = (JobStatus.Failed, ErrorCodes.NotAnImage),
+            ["empty.png"] = (JobStatus.Failed, ErrorCodes.EmptySource),
+            ["missing.jpg"] = (JobStatus.Failed, ErrorCodes.SourceNotFound),
         };
         var jobs = expected.Keys.Select((source, i) => Job("batch-" + _suffix, i, source)).ToList();
         await publisher.PublishAsync(JobTopology.JobsQueue, jobs.Select(Message).ToList(), CancellationToken.None);
@@ -62,8 +63,8 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
             output.WriteLine($"{job.SourceBlob}: {failure.ErrorCode}: {failure.Error}");
         }
 
-        Assert.Equal(JobErrorCodes.UnsupportedSchema, Assert.Single(deadLetters, d => d.JobId == "future-job").Failure.ErrorCode);
-        Assert.Equal(JobErrorCodes.MalformedMessage, Assert.Single(deadLetters, d => d.JobId is null).Failure.ErrorCode);
+        Assert.Equal(ErrorCodes.UnsupportedSchema, Assert.Single(deadLetters, d => d.JobId == "future-job").Failure.ErrorCode);
+        Assert.Equal(ErrorCodes.MalformedMessage, Assert.Single(deadLetters, d => d.JobId is null).Failure.ErrorCode);
 
         var result = results.GetBlobClient(jobs[0].ResultBlob);
         var properties = (await result.GetPropertiesAsync()).Value;
@@ -202,7 +203,7 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
 
         output.WriteLine($"{deadLetter.Failure.ErrorCode}: {deadLetter.Failure.Error}");
         Assert.Equal(job.JobId, deadLetter.JobId);
-        Assert.Equal(JobErrorCodes.RetriesExhausted, deadLetter.Failure.ErrorCode);
+        Assert.Equal(ErrorCodes.RetriesExhausted, deadLetter.Failure.ErrorCode);
         Assert.Equal(2, deadLetter.Failure.Attempts);
     }
 
@@ -225,8 +226,8 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
         await host.StopAsync();
 
         output.WriteLine($"{deadLetter.Failure.ErrorCode}: {deadLetter.Failure.Error}");
-        Assert.Equal(JobErrorCodes.RetriesExhausted, deadLetter.Failure.ErrorCode);
-        Assert.Contains(JobErrorCodes.Timeout, deadLetter.Failure.Error, StringComparison.Ordinal);
+        Assert.Equal(ErrorCodes.RetriesExhausted, deadLetter.Failure.ErrorCode);
+        Assert.Contains(ErrorCodes.Timeout, deadLetter.Failure.Error, StringComparison.Ordinal);
         Assert.Equal(2, deadLetter.Failure.Attempts);
     }
 

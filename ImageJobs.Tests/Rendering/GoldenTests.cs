@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using ImageJobs.Worker.Rendering;
+using ImageJobs.Rendering;
 using SkiaSharp;
 
 namespace ImageJobs.Tests.Rendering;
@@ -10,6 +10,7 @@ namespace ImageJobs.Tests.Rendering;
 /// After an intended change, regenerate and review them:
 /// <c>IMAGEJOBS_UPDATE_GOLDEN=1 dotnet test ImageJobs.Tests --filter Category=Golden</c>
 /// </summary>
+[Trait("Category", "Rendering")]
 [Trait("Category", "Golden")]
 public class GoldenTests(RendererFixture fixture) : IClassFixture<RendererFixture>
 {

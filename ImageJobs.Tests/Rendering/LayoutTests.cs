@@ -1,9 +1,10 @@
-using ImageJobs.Worker.Rendering;
-using ImageJobs.Worker.Rendering.Layout;
+using ImageJobs.Rendering;
+using ImageJobs.Rendering.Layout;
 
 namespace ImageJobs.Tests.Rendering;
 
 /// <summary>Layout arithmetic on made-up advances: no fonts, no images.</summary>
+[Trait("Category", "Rendering")]
 public class LayoutTests
 {
     private static readonly LineMetrics Metrics = new(Ascent: 0.8f, Descent: 0.2f, LineAdvance: 1.2f, InkMargin: 0);

@@ -1,7 +1,8 @@
 using Azure.Storage.Blobs;
+using ImageJobs.Contracts;
 using ImageJobs.Producer.Preview;
-using ImageJobs.Worker.Rendering;
-using ImageJobs.Worker.Storage;
+using ImageJobs.Rendering;
+using ImageJobs.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -9,6 +10,7 @@ using Microsoft.Extensions.Options;
 namespace ImageJobs.Tests.Rendering;
 
 /// <summary>The producer's preview endpoint, called as a handler (base64 images need no storage).</summary>
+[Trait("Category", "Rendering")]
 public class PreviewTests(RendererFixture fixture) : IClassFixture<RendererFixture>
 {
     // Never contacted: these requests carry the image inline.
@@ -58,6 +60,6 @@ public class PreviewTests(RendererFixture fixture) : IClassFixture<RendererFixtu
 
         var problem = Assert.IsType<ProblemHttpResult>(result);
         Assert.Equal(StatusCodes.Status422UnprocessableEntity, problem.StatusCode);
-        Assert.Equal(RenderErrorCodes.NotAnImage, problem.ProblemDetails.Extensions["code"]);
+        Assert.Equal(ErrorCodes.NotAnImage, problem.ProblemDetails.Extensions["code"]);
     }
 }

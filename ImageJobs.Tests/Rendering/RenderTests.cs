@@ -1,9 +1,10 @@
-using ImageJobs.Worker.Rendering;
+using ImageJobs.Rendering;
 using SkiaSharp;
 
 namespace ImageJobs.Tests.Rendering;
 
 /// <summary>Whole renders on small images: formats, orientation, colour, placement.</summary>
+[Trait("Category", "Rendering")]
 public class RenderTests(RendererFixture fixture) : IClassFixture<RendererFixture>
 {
     private static readonly TextStyle Plain = new() { OutlineRatio = 0, Color = "#FFFFFF" };

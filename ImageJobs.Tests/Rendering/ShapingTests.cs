@@ -1,10 +1,12 @@
-using ImageJobs.Worker.Rendering;
-using ImageJobs.Worker.Rendering.Text;
+using ImageJobs.Contracts;
+using ImageJobs.Rendering;
+using ImageJobs.Rendering.Text;
 using SkiaSharp;
 
 namespace ImageJobs.Tests.Rendering;
 
 /// <summary>Fonts, fallback and shaping, without images.</summary>
+[Trait("Category", "Rendering")]
 public class ShapingTests(RendererFixture fixture) : IClassFixture<RendererFixture>
 {
     [Fact]
@@ -112,7 +114,7 @@ public class ShapingTests(RendererFixture fixture) : IClassFixture<RendererFixtu
     public void Overflow_policy_fail_refuses_text_that_cannot_fit()
     {
         var style = new TextStyle { Overflow = OverflowPolicy.Fail, Box = new TextBoxStyle { Height = 5 } }.Over(TextStyle.Default);
-        var ex = Assert.Throws<RenderException>(() => fixture.Renderer.Compose(string.Join(' ', Enumerable.Repeat("word", 300)), style, 400, 300));
-        Assert.Equal(RenderErrorCodes.TextOverflow, ex.Code);
+        var ex = Assert.Throws<JobFailedException>(() => fixture.Renderer.Compose(string.Join(' ', Enumerable.Repeat("word", 300)), style, 400, 300));
+        Assert.Equal(ErrorCodes.TextOverflow, ex.Code);
     }
 }

@@ -1,29 +1,31 @@
 using System.Diagnostics;
-using ImageJobs.Worker.Rendering;
+using ImageJobs.Contracts;
+using ImageJobs.Rendering;
 using SkiaSharp;
 
 namespace ImageJobs.Tests.Rendering;
 
 /// <summary>Every refusal has its stable code; bombs are refused from the header.</summary>
+[Trait("Category", "Rendering")]
 [Collection(nameof(MemoryMeasurements))]
 public class UntrustedInputTests(RendererFixture fixture) : IClassFixture<RendererFixture>
 {
     private string CodeOf(ReadOnlyMemory<byte> source, string text = "x", TextStyle? style = null, ImageRenderer? renderer = null) =>
-        Assert.Throws<RenderException>(() => (renderer ?? fixture.Renderer).Render(source, text, style)).Code;
+        Assert.Throws<JobFailedException>(() => (renderer ?? fixture.Renderer).Render(source, text, style)).Code;
 
     [Fact]
-    public void Zero_bytes_are_refused() => Assert.Equal(RenderErrorCodes.EmptySource, CodeOf(ReadOnlyMemory<byte>.Empty));
+    public void Zero_bytes_are_refused() => Assert.Equal(ErrorCodes.EmptySource, CodeOf(ReadOnlyMemory<byte>.Empty));
 
     [Fact]
     public void Bytes_over_the_size_limit_are_refused()
     {
         using var renderer = fixture.WithLimits(new RenderLimits { MaxSourceBytes = 100 });
-        Assert.Equal(RenderErrorCodes.SourceTooLarge, CodeOf(TestImages.Gradient(64, 64), renderer: renderer));
+        Assert.Equal(ErrorCodes.SourceTooLarge, CodeOf(TestImages.Gradient(64, 64), renderer: renderer));
     }
 
     [Fact]
     public void Non_image_bytes_are_refused() =>
-        Assert.Equal(RenderErrorCodes.NotAnImage, CodeOf("<html><body>not a picture</body></html>"u8.ToArray()));
+        Assert.Equal(ErrorCodes.NotAnImage, CodeOf("<html><body>not a picture</body></html>"u8.ToArray()));
 
     [Fact]
     public void A_damaged_header_behind_an_image_signature_is_corrupt_not_a_non_image()
@@ -31,17 +33,17 @@ public class UntrustedInputTests(RendererFixture fixture) : IClassFixture<Render
         var jpeg = TestImages.Gradient(200, 150, SKEncodedImageFormat.Jpeg);
         byte[] damaged = [.. jpeg.AsSpan(0, 4), .. new byte[4000]];
 
-        Assert.Equal(RenderErrorCodes.CorruptImage, CodeOf(damaged));
+        Assert.Equal(ErrorCodes.CorruptImage, CodeOf(damaged));
     }
 
     [Fact]
-    public void A_format_off_the_allow_list_is_refused() => Assert.Equal(RenderErrorCodes.UnsupportedFormat, CodeOf(TestImages.Wbmp()));
+    public void A_format_off_the_allow_list_is_refused() => Assert.Equal(ErrorCodes.UnsupportedFormat, CodeOf(TestImages.Wbmp()));
 
     [Fact]
     public void Truncated_jpeg_is_refused()
     {
         var jpeg = TestImages.Gradient(200, 150, SKEncodedImageFormat.Jpeg);
-        Assert.Equal(RenderErrorCodes.TruncatedImage, CodeOf(jpeg.AsMemory(0, jpeg.Length / 2)));
+        Assert.Equal(ErrorCodes.TruncatedImage, CodeOf(jpeg.AsMemory(0, jpeg.Length / 2)));
     }
 
     [Fact]
@@ -54,21 +56,21 @@ public class UntrustedInputTests(RendererFixture fixture) : IClassFixture<Render
             png[i] ^= 0x5A;
         }
 
-        Assert.Contains(CodeOf(png), new[] { RenderErrorCodes.CorruptImage, RenderErrorCodes.TruncatedImage });
+        Assert.Contains(CodeOf(png), new[] { ErrorCodes.CorruptImage, ErrorCodes.TruncatedImage });
     }
 
     [Fact]
     public void Text_over_the_length_limit_is_refused()
     {
         using var renderer = fixture.WithLimits(new RenderLimits { MaxTextLength = 10 });
-        Assert.Equal(RenderErrorCodes.TextTooLong, CodeOf(TestImages.Gradient(32, 32), "eleven char", renderer: renderer));
+        Assert.Equal(ErrorCodes.TextTooLong, CodeOf(TestImages.Gradient(32, 32), "eleven char", renderer: renderer));
     }
 
     [Fact]
     public void Invalid_style_is_refused_with_the_field_named()
     {
-        var ex = Assert.Throws<RenderException>(() => fixture.Renderer.Render(TestImages.Gradient(32, 32), "x", new TextStyle { Shadow = new ShadowStyle { Color = "black" } }));
-        Assert.Equal(RenderErrorCodes.InvalidStyle, ex.Code);
+        var ex = Assert.Throws<JobFailedException>(() => fixture.Renderer.Render(TestImages.Gradient(32, 32), "x", new TextStyle { Shadow = new ShadowStyle { Color = "black" } }));
+        Assert.Equal(ErrorCodes.InvalidStyle, ex.Code);
         Assert.Contains("shadow.color", ex.Message, StringComparison.Ordinal);
     }
 
@@ -76,7 +78,7 @@ public class UntrustedInputTests(RendererFixture fixture) : IClassFixture<Render
     public void Pixel_limit_is_checked_from_the_header()
     {
         using var renderer = fixture.WithLimits(new RenderLimits { MaxPixels = 1000 });
-        Assert.Equal(RenderErrorCodes.TooManyPixels, CodeOf(TestImages.Gradient(40, 30), renderer: renderer));
+        Assert.Equal(ErrorCodes.TooManyPixels, CodeOf(TestImages.Gradient(40, 30), renderer: renderer));
     }
 
     [Fact]
@@ -85,13 +87,13 @@ public class UntrustedInputTests(RendererFixture fixture) : IClassFixture<Render
         // A few KB declaring 60000 x 60000 RGB: 10.8 GB if decoded.
         var bomb = TestImages.PngBomb(60_000, 60_000);
         Assert.True(bomb.Length < 8 * 1024, $"{bomb.Length} bytes");
-        Assert.Equal(RenderErrorCodes.TooManyPixels, CodeOf(bomb)); // warm-up: code paths loaded
+        Assert.Equal(ErrorCodes.TooManyPixels, CodeOf(bomb)); // warm-up: code paths loaded
 
         var before = WorkingSet();
         var peakWasReset = ResetPeak();
         for (var i = 0; i < 20; i++)
         {
-            Assert.Equal(RenderErrorCodes.TooManyPixels, CodeOf(bomb));
+            Assert.Equal(ErrorCodes.TooManyPixels, CodeOf(bomb));
         }
 
         var after = WorkingSet();

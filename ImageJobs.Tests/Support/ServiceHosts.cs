@@ -1,5 +1,5 @@
+using ImageJobs.Messaging;
 using ImageJobs.Worker;
-using ImageJobs.Worker.Messaging;
 using ImageJobs.Worker.Processing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,8 +1,9 @@
+using ImageJobs.Contracts;
 using ImageJobs.Producer.Batches;
-using ImageJobs.Worker.Contracts;
 
 namespace ImageJobs.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public class BatchProgressTests
 {
     private static JobOutcome Outcome(string jobId, JobStatus status, string batchId = "b", int attempt = 1) =>
@@ -182,7 +183,7 @@ public class BatchProgressTests
     public void A_job_failed_as_lost_is_counted_succeeded_if_a_copy_still_succeeds()
     {
         var progress = new BatchProgress("b", DateTimeOffset.UnixEpoch, 1);
-        var lost = Outcome("j", JobStatus.Failed) with { ErrorCode = LostJobSweeper.LostCode };
+        var lost = Outcome("j", JobStatus.Failed) with { ErrorCode = ErrorCodes.Lost };
         Assert.True(progress.Apply(lost));
         Assert.True(progress.Apply(Outcome("j", JobStatus.Succeeded)));
         Assert.Equal((1, 0, true), (progress.Succeeded, progress.Failed, progress.Done));
@@ -192,7 +193,7 @@ public class BatchProgressTests
     public void A_job_failed_as_lost_takes_the_failure_of_a_copy_that_turns_up_but_not_the_other_way_round()
     {
         var progress = new BatchProgress("b", DateTimeOffset.UnixEpoch, 2);
-        var lost = Outcome("j1", JobStatus.Failed) with { ErrorCode = LostJobSweeper.LostCode };
+        var lost = Outcome("j1", JobStatus.Failed) with { ErrorCode = ErrorCodes.Lost };
         Assert.True(progress.Apply(lost));
         Assert.True(progress.Apply(Outcome("j1", JobStatus.Failed)));
         Assert.False(progress.Apply(lost));

@@ -1,8 +1,9 @@
 using ImageJobs.Producer.Batches;
-using ImageJobs.Worker.Rendering;
+using ImageJobs.Rendering;
 
 namespace ImageJobs.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public class BatchRequestValidatorTests
 {
     private static readonly BatchLimits Limits = new() { MaxJobsPerBatch = 3, MaxTextLength = 10 };

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace ImageJobs.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public class BlobStorageSettingsTests
 {
     [Fact]

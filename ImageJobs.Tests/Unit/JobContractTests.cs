@@ -1,10 +1,12 @@
 using System.Text.Json;
-using ImageJobs.Worker.Contracts;
+using ImageJobs.Contracts;
+using ImageJobs.Contracts.Styles;
+using ImageJobs.Rendering;
 using ImageJobs.Worker.Processing;
-using ImageJobs.Worker.Rendering;
 
 namespace ImageJobs.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public class JobContractTests
 {
     private static readonly RenderJob Job = new(RenderJob.CurrentSchemaVersion, "b1-000007", "b1", 7, "in/cat.jpg", "Hello", "b1/000007-cat.jpg",
@@ -24,7 +26,7 @@ public class JobContractTests
     [Fact]
     public void Job_message_round_trips_with_a_style()
     {
-        var job = Job with { Style = new TextStyle { Color = "#FF000080" } };
+        var job = Job with { Style = new JobStyle(Color: "#FF000080") };
         var bytes = JsonSerializer.SerializeToUtf8Bytes(job, JobJson.Default.RenderJob);
 
         Assert.Equal(job, JobMessageReader.Read(bytes));
@@ -43,17 +45,17 @@ public class JobContractTests
     }
 
     [Theory]
-    [InlineData("not json", JobErrorCodes.MalformedMessage)]
-    [InlineData("null", JobErrorCodes.MalformedMessage)]
-    [InlineData("[1,2]", JobErrorCodes.MalformedMessage)]
-    [InlineData("""{"schemaVersion":2,"jobId":"j","batchId":"b","sourceBlob":"s","text":"t","resultBlob":"r"}""", JobErrorCodes.UnsupportedSchema)]
-    [InlineData("""{"schemaVersion":1,"jobId":"j","batchId":"b","text":"t"}""", JobErrorCodes.MalformedMessage)]
+    [InlineData("not json", ErrorCodes.MalformedMessage)]
+    [InlineData("null", ErrorCodes.MalformedMessage)]
+    [InlineData("[1,2]", ErrorCodes.MalformedMessage)]
+    [InlineData("""{"schemaVersion":2,"jobId":"j","batchId":"b","sourceBlob":"s","text":"t","resultBlob":"r"}""", ErrorCodes.UnsupportedSchema)]
+    [InlineData("""{"schemaVersion":1,"jobId":"j","batchId":"b","text":"t"}""", ErrorCodes.MalformedMessage)]
     public void Reader_refuses_bad_messages_with_a_code(string body, string code)
     {
         var error = Assert.Throws<JobFailedException>(() => JobMessageReader.Read(System.Text.Encoding.UTF8.GetBytes(body)));
 
         Assert.Equal(code, error.Code);
-        Assert.False(error.Transient);
+        Assert.True(ErrorCodes.Find(error.Code)!.Permanent);
     }
 
     [Fact]

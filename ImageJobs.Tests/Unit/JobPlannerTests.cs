@@ -1,8 +1,9 @@
 using ImageJobs.Producer.Batches;
-using ImageJobs.Worker.Rendering;
+using ImageJobs.Rendering;
 
 namespace ImageJobs.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public class JobPlannerTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 27, 8, 30, 15, TimeSpan.Zero);
@@ -50,7 +51,7 @@ public class JobPlannerTests
 
         Assert.Equal("#FF0000", jobs[0].Style!.Color);
         Assert.Equal("#000000", jobs[0].Style!.OutlineColor);
-        Assert.Equal(batch, jobs[1].Style);
+        Assert.Equal(batch.ToContract(), jobs[1].Style);
     }
 
     [Fact]

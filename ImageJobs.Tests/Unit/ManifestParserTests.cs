@@ -3,6 +3,7 @@ using ImageJobs.Producer.Sources;
 
 namespace ImageJobs.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public class ManifestParserTests
 {
     private static readonly BatchLimits Limits = new();

@@ -1,9 +1,10 @@
 using System.Diagnostics;
-using ImageJobs.Worker.Messaging;
+using ImageJobs.Messaging;
 using RabbitMQ.Client;
 
 namespace ImageJobs.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public class MessageTracingTests
 {
     [Fact]

@@ -1,8 +1,9 @@
+using ImageJobs.Contracts;
 using ImageJobs.Producer.Batches;
-using ImageJobs.Worker.Contracts;
 
 namespace ImageJobs.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public class ThroughputTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);

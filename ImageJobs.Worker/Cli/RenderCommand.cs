@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using ImageJobs.Worker.Rendering;
+using ImageJobs.Contracts;
+using ImageJobs.Rendering;
 
 namespace ImageJobs.Worker.Cli;
 
@@ -47,7 +48,7 @@ public static class RenderCommand
                 $"{outPath}: {rendered.Width}x{rendered.Height} {rendered.Format.Name}, {rendered.Data.Length:N0} bytes, {watch.ElapsedMilliseconds} ms"));
             return 0;
         }
-        catch (RenderException ex)
+        catch (JobFailedException ex)
         {
             error.WriteLine($"{ex.Code}: {ex.Message}");
             return 1;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
-using ImageJobs.Worker.Contracts;
-using ImageJobs.Worker.Messaging;
+using ImageJobs.Contracts;
+using ImageJobs.Messaging;
 using ImageJobs.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
@@ -207,7 +207,7 @@ public sealed partial class JobConsumerService(
             LogSucceeded(logger, job.JobId, job.BatchId, attempt);
             metrics.Completed(time.GetElapsedTime(started));
         }
-        catch (JobFailedException ex) when (!ex.Transient)
+        catch (JobFailedException ex)
         {
             LogFailed(logger, ex, job.JobId, job.BatchId, ex.Code);
             await DeadLetterAsync(channel, delivery, ex.Code, ex.Message, attempt, time.GetElapsedTime(started));
@@ -219,7 +219,7 @@ public sealed partial class JobConsumerService(
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             var timedOut = ex is OperationCanceledException or TimeoutException && jobCancellation.IsCancellationRequested;
-            var code = timedOut ? JobErrorCodes.Timeout : (ex as JobFailedException)?.Code ?? ex.GetType().Name;
+            var code = timedOut ? ErrorCodes.Timeout : (ex as JobFailedException)?.Code ?? ex.GetType().Name;
             var message = timedOut ? $"The job did not finish within {options.Value.JobTimeout}." : ex.Message;
             await startReported;
             await RetryLaterAsync(channel, delivery, job, retries + 1, code, message, ex, attempt, time.GetElapsedTime(started));
@@ -261,8 +261,8 @@ public sealed partial class JobConsumerService(
     {
         if (retry > options.Value.TransientRetries)
         {
-            LogFailed(logger, ex, job.JobId, job.BatchId, JobErrorCodes.RetriesExhausted);
-            await DeadLetterAsync(channel, delivery, JobErrorCodes.RetriesExhausted,
+            LogFailed(logger, ex, job.JobId, job.BatchId, ErrorCodes.RetriesExhausted);
+            await DeadLetterAsync(channel, delivery, ErrorCodes.RetriesExhausted,
                 $"Gave up after {attempt} attempts; last error ({code}): {message}", attempt, elapsed);
             return;
         }

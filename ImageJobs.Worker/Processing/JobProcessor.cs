@@ -3,9 +3,9 @@ using System.Globalization;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using ImageJobs.Worker.Contracts;
-using ImageJobs.Worker.Rendering;
-using ImageJobs.Worker.Storage;
+using ImageJobs.Contracts;
+using ImageJobs.Rendering;
+using ImageJobs.Storage;
 using ImageJobs.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 
@@ -42,14 +42,7 @@ public sealed class JobProcessor(
         stage = time.GetTimestamp();
         using (ActivitySource.StartActivity("render"))
         {
-            try
-            {
-                rendered = renderer.Render(source, job.Text, job.Style);
-            }
-            catch (RenderException ex)
-            {
-                throw new JobFailedException(ex.Code, ex.Message, transient: false, ex);
-            }
+            rendered = renderer.Render(source, job.Text, job.Style?.ToTextStyle());
         }
 
         metrics.Stage(WorkerMetrics.StageRender, time.GetElapsedTime(stage));
@@ -85,13 +78,9 @@ public sealed class JobProcessor(
         {
             return await blob.DownloadSourceAsync(limits.Value.MaxSourceBytes, cancellationToken);
         }
-        catch (RenderException ex)
-        {
-            throw new JobFailedException(ex.Code, ex.Message, transient: false, ex);
-        }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            throw new JobFailedException(JobErrorCodes.SourceNotFound, $"The source blob '{name}' does not exist.", transient: false, ex);
+            throw new JobFailedException(ErrorCodes.SourceNotFound, $"The source blob '{name}' does not exist.", ex);
         }
     }
 }

@@ -1,5 +1,5 @@
 using System.Threading.RateLimiting;
-using ImageJobs.Worker.Messaging;
+using ImageJobs.Messaging;
 using RabbitMQ.Client;
 
 namespace ImageJobs.Benchmarks;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using ImageJobs.Worker.Rendering;
-using ImageJobs.Worker.Rendering.Text;
+using ImageJobs.Rendering;
+using ImageJobs.Rendering.Text;
 
 namespace ImageJobs.Benchmarks;
 

@@ -1,4 +1,4 @@
-using ImageJobs.Worker.Rendering;
+using ImageJobs.Rendering;
 
 namespace ImageJobs.Benchmarks;
 

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Azure.Storage.Blobs.Models;
-using ImageJobs.Worker.Rendering;
+using ImageJobs.Messaging;
+using ImageJobs.Rendering;
 
 namespace ImageJobs.Benchmarks;
 
@@ -315,7 +316,7 @@ public static class PipelineBenchmark
     private static async Task<ReadOnlyMemory<byte>> OneJobBodyAsync(RunningPipeline pipeline)
     {
         await using var channel = await pipeline.Broker.CreateChannelAsync();
-        var message = await channel.BasicGetAsync(ImageJobs.Worker.Messaging.JobTopology.JobsQueue, autoAck: true)
+        var message = await channel.BasicGetAsync(ImageJobs.Messaging.JobTopology.JobsQueue, autoAck: true)
             ?? throw new InvalidOperationException("No job in the queue after a publish.");
         return message.Body.ToArray();
     }

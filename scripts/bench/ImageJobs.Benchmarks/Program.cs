@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ImageJobs.Benchmarks;
-using ImageJobs.Worker.Rendering;
+using ImageJobs.Rendering;
 
 if (args is ["pipeline", .. var pipelineArgs])
 {

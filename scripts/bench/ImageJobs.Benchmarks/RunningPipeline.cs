@@ -4,6 +4,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Azure.Storage.Blobs;
+using ImageJobs.Messaging;
 using ImageJobs.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -160,7 +161,7 @@ public sealed class RunningPipeline : IAsyncDisposable
         try
         {
             await using var channel = await _broker.CreateChannelAsync();
-            return (await channel.QueueDeclarePassiveAsync(ImageJobs.Worker.Messaging.JobTopology.JobsQueue)).ConsumerCount;
+            return (await channel.QueueDeclarePassiveAsync(ImageJobs.Messaging.JobTopology.JobsQueue)).ConsumerCount;
         }
         catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
         {
@@ -171,7 +172,7 @@ public sealed class RunningPipeline : IAsyncDisposable
     public async Task PurgeJobsAsync()
     {
         await using var channel = await _broker.CreateChannelAsync();
-        await channel.QueuePurgeAsync(ImageJobs.Worker.Messaging.JobTopology.JobsQueue);
+        await channel.QueuePurgeAsync(ImageJobs.Messaging.JobTopology.JobsQueue);
     }
 
     public async Task<Accepted> SubmitAsync(object request)

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using ImageJobs.Worker.Rendering;
+using ImageJobs.Rendering;
 
 namespace ImageJobs.Benchmarks;
 

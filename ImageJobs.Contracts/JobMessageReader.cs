@@ -1,0 +1,68 @@
+using System.Text.Json;
+using ImageJobs.Contracts;
+
+namespace ImageJobs.Contracts;
+
+/// <summary>Turns a delivery's body into a <see cref="RenderJob"/>, or says precisely why not.</summary>
+public static class JobMessageReader
+{
+    /// <summary>Ids found in a message that failed to parse, so its failure can still be attributed.</summary>
+    public readonly record struct JobIds(string? JobId, string? BatchId);
+
+    public static RenderJob Read(ReadOnlySpan<byte> body)
+    {
+        RenderJob? job;
+        try
+        {
+            job = JsonSerializer.Deserialize(body, JobJson.Default.RenderJob);
+        }
+        catch (JsonException ex)
+        {
+            throw new JobFailedException(ErrorCodes.MalformedMessage, $"The job message is not valid JSON for a job: {ex.Message}", ex);
+        }
+
+        if (job is null)
+        {
+            throw new JobFailedException(ErrorCodes.MalformedMessage, "The job message is empty (null).");
+        }
+
+        if (job.SchemaVersion != RenderJob.CurrentSchemaVersion)
+        {
+            throw new JobFailedException(ErrorCodes.UnsupportedSchema,
+                $"Job schema version {job.SchemaVersion} is not supported (this worker reads version {RenderJob.CurrentSchemaVersion}).");
+        }
+
+        var missing = new List<string>();
+        if (string.IsNullOrWhiteSpace(job.JobId)) missing.Add("jobId");
+        if (string.IsNullOrWhiteSpace(job.BatchId)) missing.Add("batchId");
+        if (string.IsNullOrWhiteSpace(job.SourceBlob)) missing.Add("sourceBlob");
+        if (string.IsNullOrWhiteSpace(job.ResultBlob)) missing.Add("resultBlob");
+        if (job.Text is null) missing.Add("text");
+        if (missing.Count > 0)
+        {
+            throw new JobFailedException(ErrorCodes.MalformedMessage, $"The job message lacks required fields: {string.Join(", ", missing)}.");
+        }
+
+        return job;
+    }
+
+    /// <summary>Best effort: the ids of a message that <see cref="Read"/> refused.</summary>
+    public static JobIds TryReadIds(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            using var document = JsonDocument.ParseValue(ref reader);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                ? new JobIds(StringProperty(document.RootElement, "jobId"), StringProperty(document.RootElement, "batchId"))
+                : default;
+        }
+        catch (JsonException)
+        {
+            return default;
+        }
+    }
+
+    private static string? StringProperty(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}

@@ -1,0 +1,35 @@
+namespace ImageJobs.Contracts.Styles;
+
+// The style as it travels in a job message: the wire's own shape, mapped to the renderer's
+// TextStyle in one place (ImageJobs.Rendering/JobStyleMapping.cs). Enum values travel as their
+// names, so a renderer enum can change without changing what older workers read. Every field is
+// optional: a missing one means the renderer's default.
+
+public sealed record JobStyle(
+    double? FontSizeRatio = null,
+    double? MinFontSizeRatio = null,
+    bool? AutoFit = null,
+    string? FontFamily = null,
+    bool? Bold = null,
+    string? Color = null,
+    string? OutlineColor = null,
+    double? OutlineRatio = null,
+    double? Opacity = null,
+    double? LineSpacing = null,
+    string? Align = null,
+    string? Anchor = null,
+    double? OffsetX = null,
+    double? OffsetY = null,
+    string? Overflow = null,
+    JobTextBox? Box = null,
+    JobShadow? Shadow = null,
+    JobBackground? Background = null,
+    JobOutput? Output = null);
+
+public sealed record JobTextBox(string? Unit = null, double? X = null, double? Y = null, double? Width = null, double? Height = null);
+
+public sealed record JobShadow(string? Color = null, double? OffsetX = null, double? OffsetY = null, double? Blur = null);
+
+public sealed record JobBackground(string? Color = null, double? Padding = null, double? CornerRadius = null);
+
+public sealed record JobOutput(string? Format = null, int? Quality = null);

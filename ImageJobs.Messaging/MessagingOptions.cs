@@ -1,0 +1,50 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ImageJobs.Messaging;
+
+/// <summary>Queue behaviour shared by producer and worker, bound from <c>Messaging</c>.</summary>
+public sealed class MessagingOptions
+{
+    public const string SectionName = "Messaging";
+
+    /// <summary>The connection name of the broker (ConnectionStrings:messaging).</summary>
+    public const string ConnectionName = "messaging";
+
+    /// <summary>Deliveries of one job before the broker dead-letters it. Must match on every declarer.</summary>
+    [Range(2, 100)]
+    public int DeliveryLimit { get; set; } = 5;
+
+    /// <summary>Unacknowledged jobs per consumer. 1 spreads jobs evenly across replicas.</summary>
+    [Range(1, 100)]
+    public ushort Prefetch { get; set; } = 1;
+
+    /// <summary>Publishes awaited together; one at a time is tens of times slower.</summary>
+    [Range(1, 10_000)]
+    public int PublishGroupSize { get; set; } = 500;
+
+    /// <summary>
+    /// How long a group of publishes may wait for the broker's confirms before it is published
+    /// again on a fresh channel: a confirm lost across a connection recovery must not hang a worker.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan ConfirmTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Transient failures (storage or network trouble, timeouts) retried with delays before a job fails.</summary>
+    [Range(0, 100)]
+    public int TransientRetries { get; set; } = 5;
+
+    /// <summary>A consumer that gets nothing this long while jobs wait is assumed lost and subscribes again.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan ConsumerWatchdog { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// While a job runs, its start is reported again this often: the producer takes a batch nothing
+    /// is heard of (and no queue holds) as lost, so a long job must keep saying it is alive.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "00:10:00")]
+    public TimeSpan ProgressHeartbeat { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>A job running longer than this is abandoned and retried.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:25:00")]
+    public TimeSpan JobTimeout { get; set; } = TimeSpan.FromMinutes(2);
+}

@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ImageJobs.Rendering;
+
+/// <summary>Limits on untrusted input, bound from <c>Rendering:Limits</c>.</summary>
+public sealed class RenderLimits
+{
+    public const string SectionName = "Rendering:Limits";
+
+    [Range(1, 1L << 31)]
+    public long MaxSourceBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Checked against the header before any pixel is decoded (sharp refuses above 268 MP, Pillow warns above 89 MP).</summary>
+    [Range(1, 1L << 31)]
+    public long MaxPixels { get; set; } = 100_000_000;
+
+    [Range(1, 100_000)]
+    public int MaxTextLength { get; set; } = 2_000;
+}

@@ -1,0 +1,15 @@
+namespace ImageJobs.Rendering;
+
+/// <summary>An encoded result image.</summary>
+public sealed record RenderedImage(ReadOnlyMemory<byte> Data, ImageFormat Format, int Width, int Height)
+{
+    public string ContentType => Format.ContentType;
+}
+
+/// <summary>The formats we read and write, with their content type and file extension.</summary>
+public sealed record ImageFormat(string Name, string ContentType, string Extension)
+{
+    public static readonly ImageFormat Jpeg = new("jpeg", "image/jpeg", ".jpg");
+    public static readonly ImageFormat Png = new("png", "image/png", ".png");
+    public static readonly ImageFormat Webp = new("webp", "image/webp", ".webp");
+}

@@ -1,0 +1,222 @@
+using System.Globalization;
+using System.Text;
+using ImageJobs.Contracts;
+using ImageJobs.Rendering.Layout;
+using SkiaSharp;
+
+namespace ImageJobs.Rendering.Text;
+
+/// <summary>A same-face, same-direction stretch of a paragraph: [Start, Start+Length) in UTF-16 units.</summary>
+public sealed record StyledRun(int Start, int Length, SKTypeface Face, byte Level);
+
+/// <summary>A paragraph ready for line breaking: its text, break units (advances in em) and runs.</summary>
+public sealed record AnalyzedParagraph(string Text, BreakUnit[] Units, IReadOnlyList<StyledRun> Runs, bool RightToLeft);
+
+/// <summary>The caption, laid out: the font size, every shaped run at its place, the text block's bounds, and each line's text (logical order).</summary>
+public sealed record ComposedCaption(float Size, IReadOnlyList<ShapedRun> Runs, LayoutRect Bounds, LayoutRect Box, bool Bold, IReadOnlyList<string> Lines);
+
+/// <summary>
+/// Text and style to positioned glyphs: splits paragraphs into font and direction runs, shapes
+/// them once at a reference size to get advances for wrapping and fitting, then shapes each line
+/// at the chosen size in visual order. Not thread-safe (it uses a per-thread <see cref="TextShaper"/>).
+/// </summary>
+public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper)
+{
+    /// <summary>Size for measuring; advances are linear in the size, so any size gives the same em values.</summary>
+    private const float ReferenceSize = 64;
+
+    private const string EllipsisText = "\u2026";
+
+    /// <param name="style">A resolved style (merged over <see cref="TextStyle.Default"/>): every value is set.</param>
+    /// <exception cref="JobFailedException">The text does not fit and the style says fail.</exception>
+    public ComposedCaption Compose(string text, TextStyle style, int imageWidth, int imageHeight)
+    {
+        var chain = fonts.Chain(style.FontFamily!.Value, style.Bold!.Value);
+        var paragraphs = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Split('\n')
+            .Select(p => Analyze(p.Replace('\t', ' '), chain))
+            .ToList();
+
+        var metrics = Metrics(paragraphs, chain, style);
+        var box = BlockPlacer.ResolveBox(style.Box!, imageWidth, imageHeight);
+        var ellipsis = shaper.Shape(EllipsisText, 0, EllipsisText.Length, chain.Primary, false, ReferenceSize);
+        var request = new FitRequest(
+            [.. paragraphs.Select(p => p.Units)],
+            box.Width,
+            box.Height,
+            (float)style.MinFontSizeRatio!.Value * imageHeight,
+            (float)style.FontSizeRatio!.Value * imageHeight,
+            style.AutoFit!.Value,
+            style.Overflow!.Value,
+            metrics,
+            ellipsis.Width / ReferenceSize);
+        var fit = TextFitter.Fit(request);
+        if (fit.Overflowed)
+        {
+            throw new JobFailedException(ErrorCodes.TextOverflow, string.Create(CultureInfo.InvariantCulture,
+                $"The text needs {fit.Lines.Count} lines and does not fit the {box.Width:0}x{box.Height:0} px box even at the smallest size ({fit.Size:0.#} px)."));
+        }
+
+        // Shape every line at the final size, then place the block with the real widths.
+        var lines = fit.Lines.Select(line => ShapeLine(paragraphs[line.Paragraph], line, fit.Size, chain.Primary)).ToList();
+        var block = BlockPlacer.Place(box, style.Anchor!.Value, (float)style.OffsetX!.Value, (float)style.OffsetY!.Value,
+            style.Align!.Value, [.. lines.Select(l => l.Width)], fit.Size, metrics);
+
+        var runs = new List<ShapedRun>();
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var placed = block.Lines[i];
+            var x = placed.X;
+            foreach (var run in lines[i].Runs)
+            {
+                var positions = new SKPoint[run.Positions.Length];
+                for (var g = 0; g < positions.Length; g++)
+                {
+                    positions[g] = new SKPoint(run.Positions[g].X + x, run.Positions[g].Y + placed.Baseline);
+                }
+
+                runs.Add(run with { Positions = positions });
+                x += run.Width;
+            }
+        }
+
+        var lineTexts = fit.Lines.Select(l => paragraphs[l.Paragraph].Text[l.Start..l.End] + (l.Ellipsis ? EllipsisText : "")).ToList();
+        return new ComposedCaption(fit.Size, runs, block.Bounds, box, chain.Bold, lineTexts);
+    }
+
+    /// <summary>Splits a paragraph into runs by face and bidi level and measures every UTF-16 unit in em.</summary>
+    public AnalyzedParagraph Analyze(string text, FontChain chain)
+    {
+        var levels = Bidi.ResolveLevels(text);
+        var units = new BreakUnit[text.Length];
+        var faces = new SKTypeface[text.Length];
+        SKTypeface? previousFace = null;
+        var previousWasRegionalIndicator = false;
+        var previousCodepoint = 0;
+        var index = 0;
+        foreach (var rune in text.EnumerateRunes())
+        {
+            var next = index + rune.Utf16SequenceLength < text.Length && Rune.TryGetRuneAt(text, index + rune.Utf16SequenceLength, out var r) ? r.Value : 0;
+            var continuation = previousFace is not null
+                && (IsClusterContinuation(rune) || previousCodepoint == 0x200D // joined into an emoji sequence
+                    || (previousWasRegionalIndicator && IsRegionalIndicator(rune.Value)));
+            previousWasRegionalIndicator = IsRegionalIndicator(rune.Value) && !(continuation && previousWasRegionalIndicator);
+            var face = continuation ? previousFace! : fonts.FaceFor(chain, rune.Value, previousFace, emojiPresentation: next == 0xFE0F);
+            var breakClass = continuation ? BreakClass.Continuation
+                : IsHyphen(rune.Value) && Rune.IsLetter(new Rune(next == 0 ? ' ' : next)) ? BreakClass.Hyphen // not a minus before a number
+                : ClassOf(rune.Value);
+            for (var k = 0; k < rune.Utf16SequenceLength; k++)
+            {
+                faces[index + k] = face;
+                units[index + k] = new BreakUnit(0, k == 0 ? breakClass : BreakClass.Continuation);
+            }
+
+            previousFace = face;
+            previousCodepoint = rune.Value;
+            index += rune.Utf16SequenceLength;
+        }
+
+        var runs = new List<StyledRun>();
+        var start = 0;
+        for (var i = 1; i <= text.Length; i++)
+        {
+            if (i == text.Length || faces[i] != faces[start] || levels[i] != levels[start])
+            {
+                runs.Add(new StyledRun(start, i - start, faces[start], levels[start]));
+                start = i;
+            }
+        }
+
+        foreach (var run in runs)
+        {
+            var shaped = shaper.Shape(text, run.Start, run.Length, run.Face, (run.Level & 1) == 1, ReferenceSize);
+            for (var g = 0; g < shaped.Glyphs.Length; g++)
+            {
+                var end = g + 1 < shaped.Glyphs.Length ? shaped.Positions[g + 1].X : shaped.Width;
+                var cluster = shaped.Clusters[g];
+                units[cluster] = units[cluster] with { Advance = units[cluster].Advance + ((end - shaped.Positions[g].X) / ReferenceSize) };
+            }
+        }
+
+        var rightToLeft = text.Length > 0 && levels.All(l => l >= 1);
+        return new AnalyzedParagraph(text, units, runs, rightToLeft);
+    }
+
+    private sealed record ShapedLine(IReadOnlyList<ShapedRun> Runs, float Width);
+
+    private ShapedLine ShapeLine(AnalyzedParagraph paragraph, LineSpan line, float size, SKTypeface ellipsisFace)
+    {
+        var pieces = new List<StyledRun>();
+        foreach (var run in paragraph.Runs)
+        {
+            var start = Math.Max(run.Start, line.Start);
+            var end = Math.Min(run.Start + run.Length, line.End);
+            if (start < end)
+            {
+                pieces.Add(run with { Start = start, Length = end - start });
+            }
+        }
+
+        var order = Bidi.VisualOrder([.. pieces.Select(p => p.Level)]);
+        var runs = new List<ShapedRun>(pieces.Count + 1);
+        foreach (var i in order)
+        {
+            var piece = pieces[i];
+            runs.Add(shaper.Shape(paragraph.Text, piece.Start, piece.Length, piece.Face, (piece.Level & 1) == 1, size));
+        }
+
+        if (line.Ellipsis)
+        {
+            var ellipsis = shaper.Shape(EllipsisText, 0, EllipsisText.Length, ellipsisFace, false, size);
+            runs.Insert(paragraph.RightToLeft ? 0 : runs.Count, ellipsis);
+        }
+
+        return new ShapedLine(runs, runs.Sum(r => r.Width));
+    }
+
+    private LineMetrics Metrics(List<AnalyzedParagraph> paragraphs, FontChain chain, TextStyle style)
+    {
+        float ascent = 0, descent = 0, leading = 0;
+        foreach (var face in paragraphs.SelectMany(p => p.Runs).Select(r => r.Face).Append(chain.Primary).Distinct())
+        {
+            var m = shaper.FontFor(face, ReferenceSize, embolden: false).Metrics;
+            ascent = Math.Max(ascent, -m.Ascent / ReferenceSize);
+            descent = Math.Max(descent, m.Descent / ReferenceSize);
+            leading = Math.Max(leading, m.Leading / ReferenceSize);
+        }
+
+        var spacing = (float)style.LineSpacing!.Value;
+        return new LineMetrics(ascent, descent, (ascent + descent + leading) * spacing, (float)style.OutlineRatio!.Value / 2);
+    }
+
+    /// <summary>Marks, joiners, variation selectors, skin tones, tags and keycaps: part of the cluster before them.</summary>
+    private static bool IsClusterContinuation(Rune rune) =>
+        rune.Value is 0x200D or (>= 0xFE00 and <= 0xFE0F) or (>= 0x1F3FB and <= 0x1F3FF) or (>= 0xE0020 and <= 0xE007F)
+        || Rune.GetUnicodeCategory(rune) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark or UnicodeCategory.SpacingCombiningMark;
+
+    private static bool IsHyphen(int codepoint) => codepoint is '-' or 0x2010;
+
+    private static bool IsRegionalIndicator(int codepoint) => codepoint is >= 0x1F1E6 and <= 0x1F1FF;
+
+    private static BreakClass ClassOf(int codepoint)
+    {
+        if (codepoint is 0x00A0 or 0x2007 or 0x202F)
+        {
+            return BreakClass.Normal; // no-break spaces
+        }
+
+        if (Rune.IsWhiteSpace(new Rune(codepoint)))
+        {
+            return BreakClass.Space;
+        }
+
+        return codepoint switch
+        {
+            0x3001 or 0x3002 or 0xFF0C or 0xFF0E or 0xFF01 or 0xFF1F or 0xFF09 or 0xFF1A or 0xFF1B or 0x300D or 0x300F or 0x3011
+                or 0x30FC or ')' or ']' or '}' or '.' or ',' or ';' or ':' or '!' or '?' => BreakClass.Closing,
+            (>= 0x2E80 and <= 0x9FFF) or (>= 0xF900 and <= 0xFAFF) or (>= 0x20000 and <= 0x3FFFF)
+                or (>= 0xFF00 and <= 0xFFEF) => BreakClass.Ideographic,
+            _ when FontLibrary.IsEmoji(codepoint) => BreakClass.Ideographic,
+            _ => BreakClass.Normal,
+        };
+    }
+}
