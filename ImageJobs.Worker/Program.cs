@@ -1,5 +1,6 @@
 using ImageJobs.Worker;
 using ImageJobs.Worker.Cli;
+using ImageJobs.Worker.Processing;
 
 if (args is [RenderCommand.Name, .. var renderArgs])
 {
@@ -10,6 +11,7 @@ var builder = Host.CreateApplicationBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddWorkerServices();
+builder.Services.AddHostedService<JobConsumerService>();
 
 builder.Build().Run();
 return 0;

@@ -26,7 +26,6 @@ public static class WorkerServiceExtensions
         builder.Services.AddSingleton<WorkerMetrics>();
         builder.Services.AddSingleton<JobProcessor>();
         builder.Services.AddSingleton<ConfirmedPublisher>();
-        builder.Services.AddHostedService<JobConsumerService>();
 
         // A job in hand gets this long to finish when the worker is asked to stop (SIGTERM).
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));

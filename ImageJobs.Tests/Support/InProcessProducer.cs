@@ -1,6 +1,5 @@
 using ImageJobs.Producer;
 using ImageJobs.Producer.Startup;
-using ImageJobs.Worker;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -33,7 +32,6 @@ public sealed record InProcessProducer(WebApplication App, HttpClient Http, stri
         }
 
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.AddWorkerServices();
         builder.AddProducerServices();
         configure?.Invoke(builder);
         var app = builder.Build();
