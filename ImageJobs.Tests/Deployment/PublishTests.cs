@@ -97,7 +97,8 @@ public sealed class PublishTests(PublishFixture published) : IClassFixture<Publi
         [
             compiler, "-nologo", "-noconfig", "-nostdlib", "-target:exe", "-out:" + harness,
             .. Directory.GetFiles(Path.Combine(references, "ref", "net10.0"), "*.dll").Select(r => "-r:" + r),
-            "-r:" + Path.Combine(published.Worker, "ImageJobs.Worker.dll"),
+            "-r:" + Path.Combine(published.Worker, "ImageJobs.Rendering.dll"),
+            "-r:" + Path.Combine(published.Worker, "ImageJobs.Contracts.dll"),
             "-r:" + Path.Combine(published.Worker, "SkiaSharp.dll"),
             source,
         ];
