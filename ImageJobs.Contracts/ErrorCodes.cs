@@ -26,6 +26,7 @@ public static class ErrorCodes
     public const string UnsupportedSchema = "message.unsupported_schema";
     public const string Timeout = "job.timeout";
     public const string StorageUnavailable = "storage.unavailable";
+    public const string UnexpectedError = "job.unexpected_error";
     public const string RetriesExhausted = "job.retries_exhausted";
     public const string DeliveryLimit = "job.delivery_limit";
     public const string DeadLettered = "job.dead_lettered";
@@ -48,6 +49,7 @@ public static class ErrorCodes
         new(UnsupportedSchema, "The job message has a schema version this worker does not read.", Permanent: true),
         new(Timeout, "The job ran past its time limit; it is tried again.", Permanent: false),
         new(StorageUnavailable, "Blob storage or the network failed; the job is tried again after a delay.", Permanent: false),
+        new(UnexpectedError, "The worker met an error it does not recognise (a defect, or a fault of its machine); the job is tried again after a delay.", Permanent: false),
         new(RetriesExhausted, "The job failed transiently on every one of its retries.", Permanent: true),
         new(DeliveryLimit, "The broker delivered the job too often without an end: it may crash or hang its worker.", Permanent: true),
         new(DeadLettered, "The broker dead-lettered the job for another reason (its x-death says which).", Permanent: true),

@@ -26,6 +26,9 @@ public static class WorkerServiceExtensions
         builder.Services.AddSingleton<WorkerMetrics>();
         builder.Services.AddSingleton<JobProcessor>();
         builder.Services.AddSingleton<ConfirmedPublisher>();
+        builder.Services.AddTransient<QueueSubscription>();
+        builder.Services.AddSingleton<ProgressReporter>();
+        builder.Services.AddSingleton<JobRunner>();
 
         // A job in hand gets this long to finish when the worker is asked to stop (SIGTERM).
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));

@@ -126,7 +126,7 @@ public sealed class TelemetryTests(LocalInfrastructure infrastructure, ITestOutp
         output.WriteLine($"trace {submit.TraceId}: {all.Count(a => a.TraceId == submit.TraceId)} spans");
 
         // Logs: the worker's job logs carry the batch and job ids as properties.
-        var jobLogs = logs.Entries.Where(e => e.Category.EndsWith("JobConsumerService", StringComparison.Ordinal) && e.Properties.ContainsKey("JobId")).ToList();
+        var jobLogs = logs.Entries.Where(e => e.Category.EndsWith("JobRunner", StringComparison.Ordinal) && e.Properties.ContainsKey("JobId")).ToList();
         Assert.NotEmpty(jobLogs);
         Assert.All(jobLogs, e => Assert.Equal(batch.BatchId, e.Properties["BatchId"]?.ToString()));
     }
