@@ -14,6 +14,8 @@ namespace ImageJobs.Messaging;
 ///   └ permanent failure (worker) or delivery limit (broker) ──► imagejobs.dead-letter (fanout)
 ///        ├─► imagejobs.jobs.dead         kept for inspection and requeue
 ///        └─► imagejobs.jobs.dead.events  the producer records each failure from it
+/// imagejobs.parked (quorum): what a consumer cannot use (an invalid report, a report of no known
+///   batch), with its reason in a header, for a person to look at
 /// </remarks>
 public static class JobTopology
 {
@@ -22,6 +24,7 @@ public static class JobTopology
     public const string DeadLetterExchange = "imagejobs.dead-letter";
     public const string DeadLetterQueue = "imagejobs.jobs.dead";
     public const string DeadLetterEventsQueue = "imagejobs.jobs.dead.events";
+    public const string ParkedQueue = "imagejobs.parked";
 
     /// <summary>Waits before a transient failure is tried again; the last one repeats.</summary>
     public static IReadOnlyList<TimeSpan> RetryDelays { get; } = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60)];
@@ -72,5 +75,6 @@ public static class JobTopology
         }
 
         await channel.QueueDeclareAsync(OutcomesQueue, durable: true, exclusive: false, autoDelete: false, arguments: Quorum(), cancellationToken: cancellationToken);
+        await channel.QueueDeclareAsync(ParkedQueue, durable: true, exclusive: false, autoDelete: false, arguments: Quorum(), cancellationToken: cancellationToken);
     }
 }

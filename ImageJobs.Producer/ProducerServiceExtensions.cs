@@ -45,6 +45,7 @@ public static class ProducerServiceExtensions
 
         builder.Services.AddSingleton<BatchStore>();
         builder.Services.AddSingleton<BatchTracker>();
+        builder.Services.AddSingleton<MessageParker>();
         builder.Services.AddSingleton<BatchSubmitter>();
         builder.Services.AddSingleton<DeadLetterRequeuer>();
         builder.Services.AddSingleton<ManifestSubmitter>();

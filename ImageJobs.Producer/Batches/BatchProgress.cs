@@ -8,7 +8,7 @@ public sealed record JobFailure(string JobId, string? ErrorCode, string? Error);
 /// <summary>
 /// What a client sees of a batch. <see cref="Pending"/> is every job not yet ended; of those,
 /// <see cref="InFlight"/> are in a worker's hands and <see cref="Retrying"/> wait out a delay
-/// after a transient failure.
+/// after a transient failure. <see cref="Damage"/> says what of its stored state could not be read.
 /// </summary>
 public sealed record BatchStatus(
     string BatchId,
@@ -22,7 +22,13 @@ public sealed record BatchStatus(
     bool Done,
     IReadOnlyList<JobFailure> Failures,
     double PerSecond = 0,
-    double? EtaSeconds = null);
+    double? EtaSeconds = null,
+    string? Damage = null)
+{
+    /// <summary>A batch whose stored record cannot be read: nothing of it is known but its id and why.</summary>
+    public static BatchStatus Damaged(string batchId, string damage) =>
+        new(batchId, DateTimeOffset.MinValue, 0, 0, 0, 0, 0, 0, false, [], Damage: damage);
+}
 
 /// <summary>The counts of a batch still running, for the progress gauges: disjoint, they add up to the total.</summary>
 public sealed record ActiveBatch(string BatchId, int Succeeded, int Failed, int Queued, int Retrying, int InFlight);
@@ -51,6 +57,12 @@ public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int 
     public int InFlight { get; private set; }
 
     public bool Done => Succeeded + Failed >= Total;
+
+    /// <summary>What of this batch's stored state could not be read (null: all of it was).</summary>
+    public string? Damage { get; set; }
+
+    /// <summary>Whether <paramref name="jobId"/> is one of this batch's jobs.</summary>
+    public bool Contains(string jobId) => JobPlanner.TryReadIndex(BatchId, jobId) is { } index && index < Total;
 
     public int Pending => Math.Max(0, Total - Succeeded - Failed);
 
@@ -164,6 +176,7 @@ public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int 
             Done,
             Failures(maxFailures),
             perSecond,
-            now is null ? null : ThroughputWindow.EtaSeconds(Pending, perSecond));
+            now is null ? null : ThroughputWindow.EtaSeconds(Pending, perSecond),
+            Damage);
     }
 }

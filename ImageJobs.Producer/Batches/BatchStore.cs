@@ -20,6 +20,16 @@ namespace ImageJobs.Producer.Batches;
 /// </summary>
 public sealed record BatchDefinition(string BatchId, DateTimeOffset CreatedAt, int Total, bool Published, string? RequestHash);
 
+/// <summary>A batch's stored record that cannot be read; only that batch is affected.</summary>
+public sealed class DamagedBatchException(string batchId, string damage, Exception? inner = null)
+    : Exception($"Batch {batchId}: {damage}", inner)
+{
+    public string Damage { get; } = damage;
+}
+
+/// <summary>A batch's outcome log as read: the valid ends, and how many lines could not be used.</summary>
+public sealed record OutcomeLog(IReadOnlyList<JobOutcome> Outcomes, int UnreadableLines);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(BatchDefinition))]
 internal sealed partial class BatchJson : JsonSerializerContext;
@@ -45,17 +55,36 @@ public sealed class BatchStore(BlobServiceClient blobs, IOptions<StorageOptions>
         await Container.GetBlobClient($"{batch.BatchId}/batch.json").UploadAsync(BinaryData.FromBytes(json), overwrite: true, cancellationToken);
     }
 
+    /// <summary>The batch's record; null when there is none. Throws <see cref="DamagedBatchException"/> when it cannot be read.</summary>
     public async Task<BatchDefinition?> LoadAsync(string batchId, CancellationToken cancellationToken)
     {
+        BinaryData content;
         try
         {
-            var content = await Container.GetBlobClient($"{batchId}/batch.json").DownloadContentAsync(cancellationToken);
-            return content.Value.Content.ToObjectFromJson(BatchJson.Default.BatchDefinition);
+            content = (await Container.GetBlobClient($"{batchId}/batch.json").DownloadContentAsync(cancellationToken)).Value.Content;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
             return null;
         }
+
+        BatchDefinition? batch;
+        try
+        {
+            batch = content.ToObjectFromJson(BatchJson.Default.BatchDefinition);
+        }
+        catch (JsonException ex)
+        {
+            throw new DamagedBatchException(batchId, $"its record (batch.json) is not valid JSON: {ex.Message}", ex);
+        }
+
+        return batch switch
+        {
+            null => throw new DamagedBatchException(batchId, "its record (batch.json) is JSON null"),
+            _ when batch.BatchId != batchId => throw new DamagedBatchException(batchId, $"its record names another batch ('{batch.BatchId}')"),
+            { Total: < 0 } or { CreatedAt.Ticks: 0 } => throw new DamagedBatchException(batchId, "its record lacks a total or a creation time"),
+            _ => batch,
+        };
     }
 
     public async IAsyncEnumerable<string> ListIdsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
@@ -110,23 +139,37 @@ public sealed class BatchStore(BlobServiceClient blobs, IOptions<StorageOptions>
         }
     }
 
-    public async Task<IReadOnlyList<JobOutcome>> ReadOutcomesAsync(string batchId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<JobOutcome>> ReadOutcomesAsync(string batchId, CancellationToken cancellationToken) =>
+        (await ReadLogAsync(batchId, cancellationToken)).Outcomes;
+
+    /// <summary>The batch's logged ends; a line that is not a valid end of this batch is counted, not used.</summary>
+    public async Task<OutcomeLog> ReadLogAsync(string batchId, CancellationToken cancellationToken)
     {
         var outcomes = new List<JobOutcome>();
+        var unreadable = 0;
         foreach (var name in await ListOutcomeLogsAsync(batchId, cancellationToken))
         {
             var response = await Container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: cancellationToken);
             using var reader = new StreamReader(response.Value.Content, Encoding.UTF8);
             while (await reader.ReadLineAsync(cancellationToken) is { } line)
             {
-                if (line.Length > 0 && JsonSerializer.Deserialize(line, JobJson.Default.JobOutcome) is { } outcome)
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+
+                if (OutcomeReader.Read(Encoding.UTF8.GetBytes(line), fromLog: true).Outcome is { } outcome && outcome.BatchId == batchId)
                 {
                     outcomes.Add(outcome);
+                }
+                else
+                {
+                    unreadable++;
                 }
             }
         }
 
-        return outcomes;
+        return new OutcomeLog(outcomes, unreadable);
     }
 
     /// <summary>The batch's outcome log segments, in the order they were written.</summary>

@@ -1,6 +1,11 @@
+// Over 300 lines: the tracker's gate guards every path into its state, and splitting those paths
+// over files would hide which of them hold it.
 using ImageJobs.Contracts;
 
 namespace ImageJobs.Producer.Batches;
+
+/// <summary>A report that cannot be counted (no such batch or job, or the batch's record is damaged), and why.</summary>
+public sealed record RefusedOutcome(JobOutcome Outcome, string Reason);
 
 /// <summary>An unfinished batch nothing has been heard of for a while, and its unended jobs.</summary>
 public sealed record QuietBatch(string BatchId, IReadOnlyList<string> UnendedJobIds);
@@ -10,7 +15,8 @@ public sealed record QuietBatch(string BatchId, IReadOnlyList<string> UnendedJob
 /// on first use, so counts survive a restart. A finished batch is kept as its status only (the
 /// per-job state of a 40,000-job batch is megabytes, and finished batches pile up) once every end
 /// counted for it is stored; it is read back from its log when something needs more: all its
-/// failures, a requeue, a late report.
+/// failures, a requeue, a late report. A batch whose record cannot be read is shown as damaged;
+/// the others are not affected.
 /// </summary>
 public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposable
 {
@@ -72,21 +78,23 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
     }
 
     public Task<BatchStatus?> GetAsync(string batchId, CancellationToken cancellationToken) =>
-        ReadAsync(batchId, static status => status, progress => progress.Snapshot(time.GetUtcNow()), cancellationToken);
+        ReadAsync(batchId, static status => status, progress => progress.Snapshot(time.GetUtcNow()), static damaged => damaged, cancellationToken);
 
-    /// <summary>Whether the batch exists, without building its status.</summary>
+    /// <summary>Whether the batch exists (damaged or not), without building its status.</summary>
     public async Task<bool> ExistsAsync(string batchId, CancellationToken cancellationToken) =>
-        await ReadAsync(batchId, static status => status.BatchId, static progress => progress.BatchId, cancellationToken) is not null;
+        await ReadAsync(batchId, static status => status.BatchId, static progress => progress.BatchId, static damaged => damaged.BatchId, cancellationToken) is not null;
 
     /// <summary>Every failure: of a finished batch, read back in full (its status holds the first 100).</summary>
     public Task<IReadOnlyList<JobFailure>?> GetFailuresAsync(string batchId, CancellationToken cancellationToken) =>
-        ReadAsync(batchId, finished: null, static progress => progress.Failures(), cancellationToken);
+        ReadAsync(batchId, finished: null, static progress => progress.Failures(), static _ => [], cancellationToken);
 
     /// <summary>
     /// Reads a batch: a finished one from its kept status when <paramref name="finished"/> can
-    /// answer from it, anything else from its full progress (loaded if need be).
+    /// answer from it, a damaged one from what <paramref name="damaged"/> makes of its damage,
+    /// anything else from its full progress (loaded if need be).
     /// </summary>
-    private async Task<T?> ReadAsync<T>(string batchId, Func<BatchStatus, T?>? finished, Func<BatchProgress, T?> full, CancellationToken cancellationToken)
+    private async Task<T?> ReadAsync<T>(string batchId, Func<BatchStatus, T?>? finished, Func<BatchProgress, T?> full,
+        Func<BatchStatus, T?> damaged, CancellationToken cancellationToken)
         where T : class
     {
         await _gate.WaitAsync(cancellationToken);
@@ -99,6 +107,10 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
             }
 
             return await LoadAsync(batchId, cancellationToken) is { } progress ? full(progress) : null;
+        }
+        catch (DamagedBatchException ex)
+        {
+            return damaged(BatchStatus.Damaged(batchId, ex.Damage));
         }
         finally
         {
@@ -113,7 +125,7 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         {
             // The list shows counts only: no failures are gathered for it.
             if (await ReadAsync(id, static finished => finished with { Failures = [] },
-                progress => progress.Snapshot(time.GetUtcNow(), maxFailures: 0), cancellationToken) is { } status)
+                progress => progress.Snapshot(time.GetUtcNow(), maxFailures: 0), static damaged => damaged, cancellationToken) is { } status)
             {
                 statuses.Add(status);
             }
@@ -169,11 +181,13 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
     /// <see cref="StoreAsync"/> before their messages are acked; until then a restart redelivers
     /// them, and they are counted again, once.
     /// </summary>
-    public Task CountAsync(IEnumerable<JobOutcome> outcomes, CancellationToken cancellationToken) =>
+    /// <returns>The reports that cannot be counted, with why: they must not be stored, and must be kept somewhere else.</returns>
+    public Task<IReadOnlyList<RefusedOutcome>> CountAsync(IEnumerable<JobOutcome> outcomes, CancellationToken cancellationToken) =>
         CountAsync(outcomes, stored: false, cancellationToken);
 
-    private async Task CountAsync(IEnumerable<JobOutcome> outcomes, bool stored, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<RefusedOutcome>> CountAsync(IEnumerable<JobOutcome> outcomes, bool stored, CancellationToken cancellationToken)
     {
+        var refused = new List<RefusedOutcome>();
         await _gate.WaitAsync(cancellationToken);
         try
         {
@@ -186,25 +200,47 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
                 }
 
                 // Loaded first, so a batch not read since a restart starts from what is stored.
-                if (await LoadAsync(group.Key, cancellationToken) is { } progress)
+                BatchProgress? progress;
+                try
                 {
-                    progress.Heard(time.GetUtcNow());
-                    var changed = false;
-                    foreach (var outcome in group)
+                    progress = await LoadAsync(group.Key, cancellationToken);
+                }
+                catch (DamagedBatchException ex)
+                {
+                    refused.AddRange(group.Select(o => new RefusedOutcome(o, $"batch {group.Key} is damaged: {ex.Damage}")));
+                    continue;
+                }
+
+                if (progress is null)
+                {
+                    refused.AddRange(group.Select(o => new RefusedOutcome(o, $"no batch {group.Key} is stored")));
+                    continue;
+                }
+
+                progress.Heard(time.GetUtcNow());
+                var changed = false;
+                var ends = 0;
+                foreach (var outcome in group)
+                {
+                    if (!progress.Contains(outcome.JobId))
                     {
-                        changed |= progress.Apply(outcome);
+                        refused.Add(new RefusedOutcome(outcome, $"batch {group.Key} has {progress.Total} jobs; {outcome.JobId} is none of them"));
+                        continue;
                     }
 
-                    // A finished batch read back for a report that changed nothing stays a status.
-                    if (changed)
-                    {
-                        Keep(progress);
-                    }
+                    changed |= progress.Apply(outcome);
+                    ends += outcome.IsProgress ? 0 : 1;
+                }
 
-                    if (!stored && group.Count(o => !o.IsProgress) is > 0 and var ends)
-                    {
-                        _unstored[group.Key] = _unstored.GetValueOrDefault(group.Key) + ends;
-                    }
+                // A finished batch read back for a report that changed nothing stays a status.
+                if (changed)
+                {
+                    Keep(progress);
+                }
+
+                if (!stored && ends > 0)
+                {
+                    _unstored[group.Key] = _unstored.GetValueOrDefault(group.Key) + ends;
                 }
             }
 
@@ -214,6 +250,8 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         {
             _gate.Release();
         }
+
+        return refused;
     }
 
     /// <summary>
@@ -303,9 +341,23 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposa
         }
 
         var progress = new BatchProgress(definition.BatchId, definition.CreatedAt, definition.Total);
-        foreach (var outcome in await store.ReadOutcomesAsync(batchId, cancellationToken))
+        var log = await store.ReadLogAsync(batchId, cancellationToken);
+        var outside = 0;
+        foreach (var outcome in log.Outcomes)
         {
-            progress.Apply(outcome);
+            if (progress.Contains(outcome.JobId))
+            {
+                progress.Apply(outcome);
+            }
+            else
+            {
+                outside++;
+            }
+        }
+
+        if (log.UnreadableLines + outside > 0)
+        {
+            progress.Damage = $"{log.UnreadableLines + outside} lines of its outcome log are not ends of its jobs and were skipped";
         }
 
         // What happened while no producer ran is not known: quiet is counted from now.

@@ -30,6 +30,19 @@ public static partial class JobPlanner
 
     public static string JobId(string batchId, int index) => $"{batchId}-{index.ToString("D6", CultureInfo.InvariantCulture)}";
 
+    /// <summary>The index <paramref name="jobId"/> names within <paramref name="batchId"/>, or null when it is no job id of that batch.</summary>
+    public static int? TryReadIndex(string batchId, string jobId)
+    {
+        if (jobId.Length < batchId.Length + 7 || !jobId.StartsWith(batchId, StringComparison.Ordinal) || jobId[batchId.Length] != '-')
+        {
+            return null;
+        }
+
+        var digits = jobId.AsSpan(batchId.Length + 1);
+        return digits.Length <= 9 && int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+            && JobId(batchId, index) == jobId ? index : null;
+    }
+
     /// <summary>
     /// Where a job's result goes: the batch's folder, the job's index (one source may appear
     /// many times in a batch, e.g. one certificate for many names) and the source's file name.

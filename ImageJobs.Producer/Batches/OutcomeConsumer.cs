@@ -13,11 +13,14 @@ namespace ImageJobs.Producer.Batches;
 /// Follows every batch: consumes what workers report (started, retrying, succeeded) and the
 /// failures the dead-letter exchange sees (dead-lettered by a worker with its reason, or by the
 /// broker over the delivery limit), counts each at once, stores the ends in groups, and acks a
-/// group only once it is stored, so no outcome is lost across a producer restart.
+/// group only once it is stored, so no outcome is lost across a producer restart. Every message is
+/// checked in full as it is read; one that cannot be counted is parked with its reason
+/// (<see cref="MessageParker"/>) and acked with its group, so it never stops the others.
 /// </summary>
 public sealed partial class OutcomeConsumer(
     IConnection connection,
     BatchTracker tracker,
+    MessageParker parker,
     ProducerMetrics metrics,
     IOptions<MessagingOptions> options,
     ILogger<OutcomeConsumer> logger) : BackgroundService
@@ -25,6 +28,10 @@ public sealed partial class OutcomeConsumer(
     private const ushort Prefetch = 500;
     private const int MaxGroup = 250;
     private static readonly TimeSpan GroupWindow = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan StoreRetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>One delivery as read: an outcome to count, or a message to park.</summary>
+    private readonly record struct Delivery(ulong Tag, JobOutcome? Outcome, ParkedMessage? Parked);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -54,7 +61,7 @@ public sealed partial class OutcomeConsumer(
         await JobTopology.DeclareAsync(channel, options.Value, stoppingToken);
         await channel.BasicQosAsync(0, Prefetch, global: false, stoppingToken);
 
-        var deliveries = Channel.CreateUnbounded<(ulong Tag, JobOutcome? Outcome)>(new UnboundedChannelOptions { SingleReader = true });
+        var deliveries = Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions { SingleReader = true });
         channel.ChannelShutdownAsync += (_, _) =>
         {
             deliveries.Writer.TryComplete();
@@ -64,16 +71,18 @@ public sealed partial class OutcomeConsumer(
         await ConsumeAsync(channel, JobTopology.DeadLetterEventsQueue, deliveries.Writer, ReadDeadLetter, stoppingToken);
 
         var group = new List<JobOutcome>(MaxGroup);
+        var parked = new List<ParkedMessage>();
         while (await deliveries.Reader.WaitToReadAsync(stoppingToken))
         {
             group.Clear();
+            parked.Clear();
             ulong lastTag = 0;
             using var window = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             window.CancelAfter(GroupWindow);
-            while (group.Count < MaxGroup && await WaitInWindowAsync(deliveries.Reader, window.Token, stoppingToken))
+            while (group.Count + parked.Count < MaxGroup && await WaitInWindowAsync(deliveries.Reader, window.Token, stoppingToken))
             {
                 var counted = group.Count;
-                while (group.Count < MaxGroup && deliveries.Reader.TryRead(out var delivery))
+                while (group.Count + parked.Count < MaxGroup && deliveries.Reader.TryRead(out var delivery))
                 {
                     lastTag = Math.Max(lastTag, delivery.Tag);
                     if (delivery.Outcome is { } outcome)
@@ -81,10 +90,19 @@ public sealed partial class OutcomeConsumer(
                         group.Add(outcome);
                         metrics.OutcomeRecorded(outcome.Status);
                     }
+                    else if (delivery.Parked is { } message)
+                    {
+                        parked.Add(message);
+                    }
                 }
 
                 // Counted as they come, so progress is live; stored, then acked, as a group.
-                await tracker.CountAsync(group.Skip(counted), stoppingToken);
+                foreach (var refused in await tracker.CountAsync(group.Skip(counted).ToList(), stoppingToken))
+                {
+                    group.Remove(refused.Outcome);
+                    parked.Add(new ParkedMessage(JobTopology.OutcomesQueue, refused.Outcome.JobId,
+                        JsonSerializer.SerializeToUtf8Bytes(refused.Outcome, JobJson.Default.JobOutcome), refused.Reason));
+                }
             }
 
             if (lastTag == 0)
@@ -92,13 +110,35 @@ public sealed partial class OutcomeConsumer(
                 continue;
             }
 
-            await tracker.StoreAsync(group, stoppingToken);
+            await StoreAsync(channel, group, stoppingToken);
+            await parker.ParkAsync(parked, stoppingToken);
             await channel.BasicAckAsync(lastTag, multiple: true, stoppingToken);
         }
     }
 
+    /// <summary>
+    /// Stores the group, trying again while the store is away: giving the channel up instead would
+    /// hand every unacked outcome back to the broker (a delivery each, toward its limit) to count again.
+    /// </summary>
+    private async Task StoreAsync(IChannel channel, List<JobOutcome> group, CancellationToken stoppingToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await tracker.StoreAsync(group, stoppingToken);
+                return;
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && channel.IsOpen && ex is not DamagedBatchException)
+            {
+                LogStoreFailed(logger, ex, group.Count, attempt);
+                await Task.Delay(StoreRetryDelay * Math.Min(attempt, 10), stoppingToken);
+            }
+        }
+    }
+
     /// <summary>Whether more deliveries came before the group's window closed (false when it closed: store what we have).</summary>
-    private static async Task<bool> WaitInWindowAsync(ChannelReader<(ulong, JobOutcome?)> reader, CancellationToken window, CancellationToken stoppingToken)
+    private static async Task<bool> WaitInWindowAsync(ChannelReader<Delivery> reader, CancellationToken window, CancellationToken stoppingToken)
     {
         try
         {
@@ -111,55 +151,61 @@ public sealed partial class OutcomeConsumer(
     }
 
     private static async Task ConsumeAsync(
-        IChannel channel, string queue, ChannelWriter<(ulong, JobOutcome?)> deliveries,
-        Func<BasicDeliverEventArgs, JobOutcome?> read, CancellationToken cancellationToken)
+        IChannel channel, string queue, ChannelWriter<Delivery> deliveries,
+        Func<BasicDeliverEventArgs, OutcomeRead> read, CancellationToken cancellationToken)
     {
         var consumer = new AsyncEventingBasicConsumer(channel);
         consumer.ReceivedAsync += (_, delivery) =>
         {
-            // The body is only valid during this call: read it here.
-            deliveries.TryWrite((delivery.DeliveryTag, read(delivery)));
+            // The body is only valid during this call: read it here, and copy it only to park it.
+            var result = ReadSafely(delivery, read);
+            deliveries.TryWrite(result.Outcome is { } outcome
+                ? new Delivery(delivery.DeliveryTag, outcome, null)
+                : new Delivery(delivery.DeliveryTag, null, new ParkedMessage(queue, delivery.BasicProperties.MessageId, delivery.Body.ToArray(), result.Invalid!)));
             return Task.CompletedTask;
         };
         await channel.BasicConsumeAsync(queue, autoAck: false, consumer, cancellationToken);
     }
 
-    private JobOutcome? ReadOutcome(BasicDeliverEventArgs delivery)
+    /// <summary>No message may throw here: an exception would leave its delivery unacked, and the consumer stuck behind it.</summary>
+    private static OutcomeRead ReadSafely(BasicDeliverEventArgs delivery, Func<BasicDeliverEventArgs, OutcomeRead> read)
     {
         try
         {
-            return JsonSerializer.Deserialize(delivery.Body.Span, JobJson.Default.JobOutcome);
+            return read(delivery);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or FormatException or ArgumentException or InvalidOperationException or NotSupportedException)
         {
-            LogMalformedOutcome(logger, ex);
-            return null;
+            return new OutcomeRead(null, $"unreadable: {ex.Message}");
         }
     }
 
+    private static OutcomeRead ReadOutcome(BasicDeliverEventArgs delivery) => OutcomeReader.Read(delivery.Body.Span);
+
     /// <summary>A dead letter is a failed job: the original job message, with why in its headers.</summary>
-    private JobOutcome? ReadDeadLetter(BasicDeliverEventArgs delivery)
+    private static OutcomeRead ReadDeadLetter(BasicDeliverEventArgs delivery)
     {
+        if (delivery.Body.Length > OutcomeReader.MaxBytes * 16)
+        {
+            return new OutcomeRead(null, $"the dead letter is {delivery.Body.Length:N0} bytes, more than any job");
+        }
+
         var ids = JobMessageReader.TryReadIds(delivery.Body.Span);
         if (ids is not { JobId: { } jobId, BatchId: { } batchId })
         {
-            // Not attributable to any batch (not even JSON): it stays in the dead-letter queue for a person.
-            LogUnattributable(logger, delivery.BasicProperties.MessageId);
-            return null;
+            // Its copy in imagejobs.jobs.dead stays there for a person, too.
+            return new OutcomeRead(null, "the dead letter names no job id or batch id");
         }
 
         var failure = FailureHeaders.Read(delivery.BasicProperties);
-        return new JobOutcome(JobOutcome.CurrentSchemaVersion, jobId, batchId, JobStatus.Failed, null, null,
-            failure.ErrorCode, failure.Error, failure.Attempts, delivery.Redelivered, failure.Worker ?? "broker", failure.FailedAt);
+        return OutcomeReader.Check(new JobOutcome(JobOutcome.CurrentSchemaVersion, jobId, batchId, JobStatus.Failed, null, null,
+            failure.ErrorCode, failure.Error, failure.Attempts, delivery.Redelivered, failure.Worker ?? "broker", failure.FailedAt));
     }
 
     // Unacked outcomes go back to the queue with the channel, and are stored on the next try.
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consuming outcomes failed; trying again")]
     private static partial void LogConsumeFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead letter {MessageId} names no job or batch; it stays in the dead-letter queue")]
-    private static partial void LogUnattributable(ILogger logger, string? messageId);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "An outcome message is not valid JSON and was dropped")]
-    private static partial void LogMalformedOutcome(ILogger logger, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storing {Count} outcomes failed (attempt {Attempt}); trying again, holding them unacked")]
+    private static partial void LogStoreFailed(ILogger logger, Exception exception, int count, int attempt);
 }

@@ -27,7 +27,7 @@ public sealed partial class QueueSampler(
     TimeProvider time,
     ILogger<QueueSampler> logger) : BackgroundService
 {
-    private static readonly string[] Queues = [JobTopology.JobsQueue, JobTopology.DeadLetterQueue, JobTopology.OutcomesQueue];
+    private static readonly string[] Queues = [JobTopology.JobsQueue, JobTopology.DeadLetterQueue, JobTopology.OutcomesQueue, JobTopology.ParkedQueue];
 
     private volatile IReadOnlyList<QueueSample> _latest = [];
 

@@ -58,6 +58,7 @@ function renderBatch(b) {
     el("div", { className: "row muted" },
       el("span", { className: "counts", textContent: `${counts.join(" · ")} of ${b.total}` }),
       el("span", { textContent: b.done ? "done" : `${b.perSecond ?? 0}/s · ETA ${seconds(b.etaSeconds)}` })));
+  if (b.damage) li.append(el("div", { className: "row damaged", textContent: `damaged: ${b.damage}` }));
   li.addEventListener("click", () => { selected = b.batchId; detailEnded = done; showDetail(b.batchId); refresh(); });
   return li;
 }

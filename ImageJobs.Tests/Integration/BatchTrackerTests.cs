@@ -95,7 +95,7 @@ public sealed class BatchTrackerTests(LocalInfrastructure infrastructure) : IAsy
     private string JobId(int index) => JobPlanner.JobId(_batchId, index);
 
     private JobOutcome Ended(int index, JobStatus status) => new(JobOutcome.CurrentSchemaVersion, JobId(index), _batchId, status,
-        null, null, status == JobStatus.Failed ? "image.corrupt" : null, null, 1, false, "test", _time.GetUtcNow());
+        status == JobStatus.Succeeded ? $"{_batchId}/{index}.jpg" : null, null, status == JobStatus.Failed ? "image.corrupt" : null, null, 1, false, "test", _time.GetUtcNow());
 
     private static (int Succeeded, int Failed, bool Done) Counts(BatchStatus status) => (status.Succeeded, status.Failed, status.Done);
 }

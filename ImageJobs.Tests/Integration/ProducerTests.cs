@@ -90,7 +90,7 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
 
         await using (var restarted = await StartProducerAsync())
         {
-            var status = await WaitForAsync(restarted.Http, batch.BatchId, s => s.Succeeded == 2 && s.Retrying == 1);
+            var status = await BatchPolling.WaitForAsync(restarted.Http, batch.BatchId, s => s.Succeeded == 2 && s.Retrying == 1);
             Assert.Equal((3, 2, 0, 1, 1, 0, false), (status.Total, status.Succeeded, status.Failed, status.Pending, status.Retrying, status.InFlight, status.Done));
 
             // Counted on arrival, stored a moment later: stopping before that would hand them back
@@ -131,7 +131,7 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
             Assert.Equal(3u, await channel.QueuePurgeAsync(JobTopology.JobsQueue));
         }
 
-        var status = await WaitForAsync(producer.Http, batch.BatchId, s => s.Done);
+        var status = await BatchPolling.WaitForAsync(producer.Http, batch.BatchId, s => s.Done);
         Assert.Equal((0, 3, true), (status.Succeeded, status.Failed, status.Done));
         Assert.All(status.Failures, f => Assert.Equal(ErrorCodes.Lost, f.ErrorCode));
         Assert.Contains("no queue holds it", status.Failures[0].Error, StringComparison.Ordinal);
@@ -155,7 +155,7 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
         {
             using var response = await producer.Http.PostAsJsonAsync("/api/batches", new { prefix = "held/", template = "{stem}" });
             var batch = (await response.Content.ReadFromJsonAsync<BatchAccepted>())!;
-            await WaitForAsync(producer.Http, batch.BatchId, s => s.InFlight == 1);
+            await BatchPolling.WaitForAsync(producer.Http, batch.BatchId, s => s.InFlight == 1);
             await Task.Delay(TimeSpan.FromSeconds(4));
 
             var status = (await producer.Http.GetFromJsonAsync<BatchStatus>($"/api/batches/{batch.BatchId}"))!;
@@ -213,7 +213,7 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
         var container = infrastructure.Blobs().GetBlobContainerClient(options.Value.BatchesContainer);
         await container.CreateIfNotExistsAsync();
         var batchId = "segments-" + _suffix;
-        JobOutcome[] Outcome(int i) => [new(1, $"job-{i:D2}", batchId, JobStatus.Succeeded, null, null, null, null, 1, false, "test", DateTimeOffset.UtcNow)];
+        JobOutcome[] Outcome(int i) => [new(1, JobPlanner.JobId(batchId, i), batchId, JobStatus.Succeeded, $"{batchId}/{i}.jpg", null, null, null, 1, false, "test", DateTimeOffset.UtcNow)];
 
         var store = new BatchStore(infrastructure.Blobs(), options);
         for (var i = 0; i < 7; i++)
@@ -236,7 +236,7 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
 
         Assert.Equal(["outcomes.1.jsonl", "outcomes.2.jsonl", "outcomes.3.jsonl", "outcomes.jsonl"], names.Order(StringComparer.Ordinal));
         var read = await new BatchStore(infrastructure.Blobs(), options).ReadOutcomesAsync(batchId, CancellationToken.None);
-        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"job-{i:D2}"), read.Select(o => o.JobId));
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => JobPlanner.JobId(batchId, i)), read.Select(o => o.JobId));
     }
 
     private static async Task<BatchAccepted> SubmitAsync(HttpClient http, object request, string key)
@@ -251,21 +251,6 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
         using var message = new HttpRequestMessage(HttpMethod.Post, "/api/batches") { Content = JsonContent.Create(request) };
         message.Headers.Add("Idempotency-Key", key);
         return await http.SendAsync(message);
-    }
-
-    private static async Task<BatchStatus> WaitForAsync(HttpClient http, string batchId, Func<BatchStatus, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var status = (await http.GetFromJsonAsync<BatchStatus>($"/api/batches/{batchId}"))!;
-            if (condition(status) || DateTime.UtcNow > deadline)
-            {
-                return status;
-            }
-
-            await Task.Delay(100);
-        }
     }
 
     private async Task<uint> ReadyAsync(string queue)

@@ -43,7 +43,7 @@ public static class ServiceHosts
         await using var connection = await infrastructure.ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
         await JobTopology.DeclareAsync(channel, new MessagingOptions(), CancellationToken.None);
-        foreach (var queue in new[] { JobTopology.JobsQueue, JobTopology.OutcomesQueue, JobTopology.DeadLetterQueue, JobTopology.DeadLetterEventsQueue }
+        foreach (var queue in new[] { JobTopology.JobsQueue, JobTopology.OutcomesQueue, JobTopology.DeadLetterQueue, JobTopology.DeadLetterEventsQueue, JobTopology.ParkedQueue }
             .Concat(JobTopology.RetryDelays.Select(JobTopology.RetryQueue)))
         {
             await channel.QueuePurgeAsync(queue);
