@@ -2,7 +2,8 @@
 # Installs what ImageJobs needs on a fresh Debian machine, skipping what is already there:
 # Debian's rabbitmq-server and npm's azurite (the local infrastructure when no container
 # runtime is healthy), then restores and builds the solution.
-#   --tests   also what only the tests need: Debian's chromium (the page's browser tests).
+#   --tests   also what only the tests need: Debian's chromium (the page's browser tests) and
+#             unicode-data (Unicode's conformance files for the bidi and line-break tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,11 +13,13 @@ tests=false
 [ "${1:-}" = "--tests" ] && tests=true
 
 # Debian packages: rabbitmq-server (the local broker) and, for the tests, chromium (the page's
-# browser tests drive it headless: no browser download). One package-list update for all.
+# browser tests drive it headless: no browser download) and unicode-data (BidiTest.txt,
+# LineBreakTest.txt, ... under /usr/share/unicode). One package-list update for all.
 packages=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || packages+=(rabbitmq-server)
 if $tests; then
     [ -x /usr/bin/chromium ] || packages+=(chromium)
+    [ -f /usr/share/unicode/BidiCharacterTest.txt ] || packages+=(unicode-data)
 fi
 if [ ${#packages[@]} -gt 0 ]; then
     echo "==> Installing ${packages[*]} (Debian packages)"

@@ -1,34 +1,17 @@
 namespace ImageJobs.Rendering.Layout;
 
 /// <summary>
-/// Greedy line breaking on advances in em. Breaks at spaces and around ideographs (a small part
-/// of UAX #14 that covers captions); a word wider than the line is cut between clusters.
+/// Greedy line breaking on advances in em, at the break opportunities the units carry (UAX #14,
+/// from <see cref="TextBreaks"/>); trailing spaces hang. A segment between two opportunities that
+/// is wider than the line on its own is cut between grapheme clusters (never inside one).
 /// </summary>
 public static class LineBreaker
 {
     private const float Epsilon = 1e-4f;
 
-    /// <summary>Whether a line may break before <paramref name="i"/> without cutting a word.</summary>
-    public static bool CanBreakBefore(ReadOnlySpan<BreakUnit> units, int i)
-    {
-        if (i <= 0 || i >= units.Length)
-        {
-            return false;
-        }
-
-        var before = units[i - 1].Class;
-        var current = units[i].Class;
-        return current switch
-        {
-            BreakClass.Continuation or BreakClass.Closing or BreakClass.Space => false,
-            BreakClass.Ideographic => true,
-            _ => before is BreakClass.Space or BreakClass.Ideographic or BreakClass.Hyphen,
-        };
-    }
-
     /// <summary>
     /// Wraps one paragraph into lines at most <paramref name="maxWidth"/> em wide and adds them to
-    /// <paramref name="lines"/>; returns whether a word had to be cut.
+    /// <paramref name="lines"/>; returns whether a segment was wider than the line (and had to be cut).
     /// </summary>
     public static bool Wrap(ReadOnlySpan<BreakUnit> units, int paragraph, float maxWidth, List<LineSpan> lines)
     {
@@ -46,22 +29,25 @@ public static class LineBreaker
         var segmentStart = 0;
         while (segmentStart < units.Length)
         {
-            // A segment: non-space units up to the next break opportunity, then its spaces.
-            var segmentContentEnd = segmentStart;
-            var segmentContentWidth = 0f;
-            while (segmentContentEnd < units.Length && units[segmentContentEnd].Class != BreakClass.Space
-                   && (segmentContentEnd == segmentStart || !CanBreakBefore(units, segmentContentEnd)))
+            // A segment: the units up to the next break opportunity; the spaces it ends with hang.
+            var segmentEnd = segmentStart + 1;
+            while (segmentEnd < units.Length && !units[segmentEnd].IsLineBreak)
             {
-                segmentContentWidth += units[segmentContentEnd].Advance;
-                segmentContentEnd++;
+                segmentEnd++;
             }
 
-            var segmentEnd = segmentContentEnd;
+            var segmentContentEnd = segmentEnd;
             var spaceWidth = 0f;
-            while (segmentEnd < units.Length && units[segmentEnd].Class == BreakClass.Space)
+            while (segmentContentEnd > segmentStart && units[segmentContentEnd - 1].IsSpace)
             {
-                spaceWidth += units[segmentEnd].Advance;
-                segmentEnd++;
+                segmentContentEnd--;
+                spaceWidth += units[segmentContentEnd].Advance;
+            }
+
+            var segmentContentWidth = 0f;
+            for (var i = segmentStart; i < segmentContentEnd; i++)
+            {
+                segmentContentWidth += units[i].Advance;
             }
 
             var lineIsEmpty = fullWidth == 0 && contentEnd == lineStart;
@@ -75,7 +61,7 @@ public static class LineBreaker
             if (segmentContentWidth > maxWidth + Epsilon)
             {
                 // Too wide even alone: cut between clusters, keeping the last piece on the current line.
-                cutWord |= ContainsWordUnits(units[segmentStart..segmentContentEnd]);
+                cutWord = true;
                 var pieceStart = segmentStart;
                 var pieceWidth = 0f;
                 var i = segmentStart;
@@ -83,7 +69,7 @@ public static class LineBreaker
                 {
                     var clusterEnd = i + 1;
                     var clusterWidth = units[i].Advance;
-                    while (clusterEnd < segmentContentEnd && units[clusterEnd].Class == BreakClass.Continuation)
+                    while (clusterEnd < segmentContentEnd && !units[clusterEnd].IsClusterStart)
                     {
                         clusterWidth += units[clusterEnd].Advance;
                         clusterEnd++;
@@ -115,18 +101,5 @@ public static class LineBreaker
 
         lines.Add(new LineSpan(paragraph, lineStart, contentEnd, contentWidth));
         return cutWord;
-    }
-
-    private static bool ContainsWordUnits(ReadOnlySpan<BreakUnit> units)
-    {
-        foreach (var unit in units)
-        {
-            if (unit.Class is BreakClass.Normal)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

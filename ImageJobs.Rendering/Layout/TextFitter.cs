@@ -128,14 +128,14 @@ public static class TextFitter
         return new FitResult(size, lines, layout.CutWords, Overflowed: false);
     }
 
-    /// <summary>Shortens a line until it and an ellipsis fit, cutting between clusters, dropping trailing spaces.</summary>
+    /// <summary>Shortens a line until it and an ellipsis fit, cutting between grapheme clusters, dropping trailing spaces.</summary>
     public static LineSpan Truncate(ReadOnlySpan<BreakUnit> units, LineSpan line, float maxWidth)
     {
         var end = line.End;
         var width = line.Width;
         while (end > line.Start
-               && (width > maxWidth + 1e-4f || units[end - 1].Class == BreakClass.Space
-                   || (end < units.Length && units[end].Class == BreakClass.Continuation)))
+               && (width > maxWidth + 1e-4f || units[end - 1].IsSpace
+                   || (end < units.Length && !units[end].IsClusterStart)))
         {
             end--;
             width -= units[end].Advance;

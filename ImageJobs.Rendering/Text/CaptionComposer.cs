@@ -18,21 +18,31 @@ public sealed record ComposedCaption(float Size, IReadOnlyList<ShapedRun> Runs, 
 /// <summary>
 /// Text and style to positioned glyphs: splits paragraphs into font and direction runs, shapes
 /// them once at a reference size to get advances for wrapping and fitting, then shapes each line
-/// at the chosen size in visual order. Not thread-safe (it uses a per-thread <see cref="TextShaper"/>).
+/// at the chosen size in visual order. Not thread-safe (it uses a per-thread <see cref="TextShaper"/>
+/// and its own ICU break iterators).
 /// </summary>
-public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper)
+public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper) : IDisposable
 {
+    /// <summary>
+    /// Paragraph separators: LF (CR and CRLF become LF first) and the other mandatory breaks of
+    /// UAX #14 (BK, NL); each is also a bidi paragraph separator (B) or ends a line (L1).
+    /// </summary>
+    private static readonly char[] ParagraphSeparators = ['\n', '\v', '\f', '\u0085', '\u2028', '\u2029'];
+
     /// <summary>Size for measuring; advances are linear in the size, so any size gives the same em values.</summary>
     private const float ReferenceSize = 64;
 
     private const string EllipsisText = "\u2026";
+
+    /// <summary>This composer's ICU break iterators (the composer is per thread, like the shaper).</summary>
+    private readonly TextBreaks _breaks = new();
 
     /// <param name="style">A resolved style (merged over <see cref="TextStyle.Default"/>): every value is set.</param>
     /// <exception cref="JobFailedException">The text does not fit and the style says fail.</exception>
     public ComposedCaption Compose(string text, TextStyle style, int imageWidth, int imageHeight)
     {
         var chain = fonts.Chain(style.FontFamily!.Value, style.Bold!.Value);
-        var paragraphs = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Split('\n')
+        var paragraphs = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Split(ParagraphSeparators)
             .Select(p => Analyze(p.Replace('\t', ' '), chain))
             .ToList();
 
@@ -86,32 +96,26 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper)
     /// <summary>Splits a paragraph into runs by face and bidi level and measures every UTF-16 unit in em.</summary>
     public AnalyzedParagraph Analyze(string text, FontChain chain)
     {
-        var levels = Bidi.ResolveLevels(text);
+        var bidi = Bidi.Resolve(text);
+        var levels = bidi.Levels;
+        var flags = _breaks.Analyze(text);
         var units = new BreakUnit[text.Length];
         var faces = new SKTypeface[text.Length];
         SKTypeface? previousFace = null;
-        var previousWasRegionalIndicator = false;
-        var previousCodepoint = 0;
         var index = 0;
         foreach (var rune in text.EnumerateRunes())
         {
-            var next = index + rune.Utf16SequenceLength < text.Length && Rune.TryGetRuneAt(text, index + rune.Utf16SequenceLength, out var r) ? r.Value : 0;
-            var continuation = previousFace is not null
-                && (IsClusterContinuation(rune) || previousCodepoint == 0x200D // joined into an emoji sequence
-                    || (previousWasRegionalIndicator && IsRegionalIndicator(rune.Value)));
-            previousWasRegionalIndicator = IsRegionalIndicator(rune.Value) && !(continuation && previousWasRegionalIndicator);
-            var face = continuation ? previousFace! : fonts.FaceFor(chain, rune.Value, previousFace, emojiPresentation: next == 0xFE0F);
-            var breakClass = continuation ? BreakClass.Continuation
-                : IsHyphen(rune.Value) && Rune.IsLetter(new Rune(next == 0 ? ' ' : next)) ? BreakClass.Hyphen // not a minus before a number
-                : ClassOf(rune.Value);
+            // A grapheme cluster stays in one face: marks, joiners, skin tones, flags, keycaps.
+            var face = previousFace is not null && (flags[index] & BreakMarks.ClusterStart) == 0
+                ? previousFace
+                : fonts.FaceFor(chain, rune.Value, previousFace, emojiPresentation: NextIsEmojiSelector(text, index + rune.Utf16SequenceLength));
             for (var k = 0; k < rune.Utf16SequenceLength; k++)
             {
                 faces[index + k] = face;
-                units[index + k] = new BreakUnit(0, k == 0 ? breakClass : BreakClass.Continuation);
+                units[index + k] = new BreakUnit(0, flags[index + k]);
             }
 
             previousFace = face;
-            previousCodepoint = rune.Value;
             index += rune.Utf16SequenceLength;
         }
 
@@ -137,8 +141,7 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper)
             }
         }
 
-        var rightToLeft = text.Length > 0 && levels.All(l => l >= 1);
-        return new AnalyzedParagraph(text, units, runs, rightToLeft);
+        return new AnalyzedParagraph(text, units, runs, bidi.RightToLeft);
     }
 
     private sealed record ShapedLine(IReadOnlyList<ShapedRun> Runs, float Width);
@@ -188,35 +191,7 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper)
         return new LineMetrics(ascent, descent, (ascent + descent + leading) * spacing, (float)style.OutlineRatio!.Value / 2);
     }
 
-    /// <summary>Marks, joiners, variation selectors, skin tones, tags and keycaps: part of the cluster before them.</summary>
-    private static bool IsClusterContinuation(Rune rune) =>
-        rune.Value is 0x200D or (>= 0xFE00 and <= 0xFE0F) or (>= 0x1F3FB and <= 0x1F3FF) or (>= 0xE0020 and <= 0xE007F)
-        || Rune.GetUnicodeCategory(rune) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark or UnicodeCategory.SpacingCombiningMark;
+    public void Dispose() => _breaks.Dispose();
 
-    private static bool IsHyphen(int codepoint) => codepoint is '-' or 0x2010;
-
-    private static bool IsRegionalIndicator(int codepoint) => codepoint is >= 0x1F1E6 and <= 0x1F1FF;
-
-    private static BreakClass ClassOf(int codepoint)
-    {
-        if (codepoint is 0x00A0 or 0x2007 or 0x202F)
-        {
-            return BreakClass.Normal; // no-break spaces
-        }
-
-        if (Rune.IsWhiteSpace(new Rune(codepoint)))
-        {
-            return BreakClass.Space;
-        }
-
-        return codepoint switch
-        {
-            0x3001 or 0x3002 or 0xFF0C or 0xFF0E or 0xFF01 or 0xFF1F or 0xFF09 or 0xFF1A or 0xFF1B or 0x300D or 0x300F or 0x3011
-                or 0x30FC or ')' or ']' or '}' or '.' or ',' or ';' or ':' or '!' or '?' => BreakClass.Closing,
-            (>= 0x2E80 and <= 0x9FFF) or (>= 0xF900 and <= 0xFAFF) or (>= 0x20000 and <= 0x3FFFF)
-                or (>= 0xFF00 and <= 0xFFEF) => BreakClass.Ideographic,
-            _ when FontLibrary.IsEmoji(codepoint) => BreakClass.Ideographic,
-            _ => BreakClass.Normal,
-        };
-    }
+    private static bool NextIsEmojiSelector(string text, int index) => index < text.Length && text[index] == '\uFE0F';
 }

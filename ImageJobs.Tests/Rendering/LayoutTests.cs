@@ -3,31 +3,25 @@ using ImageJobs.Rendering.Layout;
 
 namespace ImageJobs.Tests.Rendering;
 
-/// <summary>Layout arithmetic on made-up advances: no fonts, no images.</summary>
+/// <summary>Layout arithmetic on made-up advances (and ICU's break marks for real text): no fonts, no images.</summary>
 [Trait("Category", "Rendering")]
-public class LayoutTests
+public sealed class LayoutTests : IDisposable
 {
     private static readonly LineMetrics Metrics = new(Ascent: 0.8f, Descent: 0.2f, LineAdvance: 1.2f, InkMargin: 0);
 
-    /// <summary>Every character 0.5 em wide; spaces are spaces, CJK ideographs ideographic.</summary>
-    private static BreakUnit[] Units(string text) =>
-    [
-        .. text.Select(c => new BreakUnit(0.5f, c switch
-        {
-            ' ' => BreakClass.Space,
-            '。' => BreakClass.Closing,
-            '-' => BreakClass.Hyphen,
-            >= '\u4E00' and <= '\u9FFF' => BreakClass.Ideographic,
-            _ => BreakClass.Normal,
-        })),
-    ];
+    private readonly TextBreaks _breaks = new();
 
-    private static string[] Wrap(string text, float maxWidth, out bool cut)
+    /// <summary>Every code unit 0.5 em wide, with the break marks ICU gives the text.</summary>
+    private BreakUnit[] Units(string text) => [.. _breaks.Analyze(text).Select(marks => new BreakUnit(0.5f, marks))];
+
+    private string[] Wrap(string text, float maxWidth, out bool cut)
     {
         var lines = new List<LineSpan>();
         cut = LineBreaker.Wrap(Units(text), 0, maxWidth, lines);
         return [.. lines.Select(l => text[l.Start..l.End])];
     }
+
+    public void Dispose() => _breaks.Dispose();
 
     [Fact]
     public void Wrap_breaks_at_spaces_and_drops_trailing_spaces()
@@ -61,12 +55,22 @@ public class LayoutTests
     }
 
     [Fact]
-    public void Wrap_never_separates_a_continuation_from_its_base()
+    public void Wrap_never_separates_a_combining_mark_from_its_base()
     {
-        BreakUnit[] units = [new(1, BreakClass.Normal), new(0, BreakClass.Continuation), new(1, BreakClass.Normal), new(0, BreakClass.Continuation)];
+        // e + COMBINING ACUTE twice: two clusters, one word; a 1 em line holds one cluster.
+        var units = _breaks.Analyze("e\u0301e\u0301").Select((marks, i) => new BreakUnit(i % 2 == 0 ? 1 : 0, marks)).ToArray();
         var lines = new List<LineSpan>();
-        LineBreaker.Wrap(units, 0, 1, lines);
+        Assert.True(LineBreaker.Wrap(units, 0, 1, lines));
         Assert.Equal([(0, 2), (2, 4)], lines.Select(l => (l.Start, l.End)));
+    }
+
+    [Fact]
+    public void Wrap_keeps_small_kana_and_closing_brackets_off_the_start_of_a_line()
+    {
+        // CJK rules of UAX #14: no break before small kana (ッ, CJ) or a closing bracket (」, CL).
+        // (The old rules broke before ッ: it was taken for an ideograph.)
+        Assert.Equal(["「カッ", "プ」で", "す"], Wrap("「カップ」です", 1.5f, out var cut));
+        Assert.False(cut);
     }
 
     [Fact]
@@ -82,7 +86,7 @@ public class LayoutTests
         }
     }
 
-    private static FitRequest Request(string text, float boxWidth = 200, float boxHeight = 60, bool autoFit = true, OverflowPolicy overflow = OverflowPolicy.Ellipsis, float min = 8, float max = 80) =>
+    private FitRequest Request(string text, float boxWidth = 200, float boxHeight = 60, bool autoFit = true, OverflowPolicy overflow = OverflowPolicy.Ellipsis, float min = 8, float max = 80) =>
         new([.. text.Split('\n').Select(Units)], boxWidth, boxHeight, min, max, autoFit, overflow, Metrics, EllipsisWidth: 1f);
 
     [Fact]
@@ -191,11 +195,33 @@ public class LayoutTests
     public void Levels_follow_strong_characters_and_the_paragraph_direction()
     {
         // LTR paragraph: Hebrew at level 1, the space between Latin and Hebrew takes the paragraph's level 0.
-        var ltr = Bidi.ResolveLevels("ab \u05D0\u05D1 cd");
-        Assert.Equal(new byte[] { 0, 0, 0, 1, 1, 0, 0, 0 }, ltr);
+        var ltr = Bidi.Resolve("ab \u05D0\u05D1 cd");
+        Assert.Equal(0, ltr.Level);
+        Assert.Equal(new byte[] { 0, 0, 0, 1, 1, 0, 0, 0 }, ltr.Levels);
 
-        // RTL paragraph (first strong is Hebrew): the space between two Hebrew words stays RTL, Latin and digits go to level 2.
-        var rtl = Bidi.ResolveLevels("\u05D0 \u05D1 ab 12");
-        Assert.Equal(new byte[] { 1, 1, 1, 1, 2, 2, 2, 2, 2 }, rtl);
+        // RTL paragraph (first strong is Hebrew): the space between two Hebrew words stays RTL, Latin and digits after it go to level 2.
+        var rtl = Bidi.Resolve("\u05D0 \u05D1 ab 12");
+        Assert.True(rtl.RightToLeft);
+        Assert.Equal(new byte[] { 1, 1, 1, 1, 2, 2, 2, 2, 2 }, rtl.Levels);
+    }
+
+    [Fact]
+    public void Arabic_indic_digits_after_an_arabic_word_are_a_number_inside_its_run()
+    {
+        // "Price: <price> <123>": the Arabic-Indic digits (AN) stay in the right-to-left run at level 2,
+        // so they are drawn left of the Arabic word. (The old subset made them strong LTR, level 0: right of it.)
+        var paragraph = Bidi.Resolve("Price: \u0627\u0644\u0633\u0639\u0631 \u0661\u0662\u0663");
+        Assert.Equal(new byte[] { 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2 }, paragraph.Levels);
+    }
+
+    [Fact]
+    public void Isolates_and_embeddings_raise_levels()
+    {
+        // RLI ... PDI: Latin inside a right-to-left isolate in an LTR paragraph is at level 2; the isolate's marks stay at 0.
+        Assert.Equal(new byte[] { 0, 0, 0, 0, 2, 2, 0 }, Bidi.Resolve("ab \u2067cd\u2069").Levels);
+
+        // RLO ... PDF: the Latin letters inside are overridden to right-to-left (level 1); the controls themselves are removed by X9.
+        var overridden = Bidi.Resolve("a\u202Ebc\u202Cd").Levels;
+        Assert.Equal(new byte[] { 0, 1, 1, 0 }, new[] { overridden[0], overridden[2], overridden[3], overridden[5] });
     }
 }
