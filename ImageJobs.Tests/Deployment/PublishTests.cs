@@ -32,7 +32,14 @@ public sealed class PublishTests(PublishFixture published) : IClassFixture<Publi
         // compiled against the published ImageJobs.Worker.dll and run in the publish folder with
         // the worker's own runtimeconfig and deps.json: the same assemblies, native libraries and
         // Fonts/ folder as in the image. No fontconfig is reachable.
-        var harness = await CompileHarnessAsync();
+        var harness = await CompileHarnessAsync("RenderCheck", """
+            using var bitmap = new SkiaSharp.SKBitmap(320, 200);
+            bitmap.Erase(new SkiaSharp.SKColor(30, 60, 90));
+            using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            using var fonts = new ImageJobs.Rendering.FontLibrary();
+            var result = new ImageJobs.Rendering.ImageRenderer(fonts, new ImageJobs.Rendering.RenderLimits()).Render(png.ToArray(), "Deployed");
+            System.Console.WriteLine($"{result.Format.Name} {result.Width}x{result.Height} {result.Data.Length}");
+            """);
         var environment = new Dictionary<string, string> { ["FONTCONFIG_FILE"] = "/nonexistent", ["FONTCONFIG_PATH"] = "/nonexistent" };
 
         var rendered = await RunHarnessAsync(harness, environment);
@@ -76,23 +83,52 @@ public sealed class PublishTests(PublishFixture published) : IClassFixture<Publi
         Assert.Equal(port, ports);
     }
 
-    private async Task<string> CompileHarnessAsync()
+    [Fact]
+    public async Task The_published_worker_breaks_and_orders_text_with_the_system_icu_not_in_invariant_mode()
+    {
+        // Line breaking and bidi come from the system ICU (icu.net over libicu, which .NET's
+        // globalization loads too): the worker must not run in invariant mode, nor on a base image
+        // without ICU (the chiseled images have none; their -extra variants do).
+        var runtimeConfig = Path.Combine(published.Worker, "ImageJobs.Worker.runtimeconfig.json");
+        using (var config = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(runtimeConfig)))
+        {
+            var invariant = config.RootElement.GetProperty("runtimeOptions").TryGetProperty("configProperties", out var properties)
+                && properties.TryGetProperty("System.Globalization.Invariant", out var value) && value.GetBoolean();
+            Assert.False(invariant, $"{runtimeConfig} sets System.Globalization.Invariant");
+        }
+
+        var project = Path.Combine(Repository.Root, "ImageJobs.Worker", "ImageJobs.Worker.csproj");
+        var family = await DeploymentFiles.RunAsync("dotnet", ["msbuild", project, "-nologo", "-getProperty:ContainerFamily"], Repository.Root, TimeSpan.FromMinutes(2));
+        Assert.True(family.ExitCode == 0, family.Output);
+        var containerFamily = family.StandardOutput.Trim();
+        Assert.False(containerFamily.Contains("chiseled", StringComparison.Ordinal) && !containerFamily.Contains("extra", StringComparison.Ordinal),
+            $"ContainerFamily '{containerFamily}' has no ICU");
+
+        // In the publish folder, with the worker's runtimeconfig: a Thai sentence breaks between
+        // its words (ICU's dictionary), Hebrew after Latin gets level 1, and a culture loads.
+        var harness = await CompileHarnessAsync("UnicodeCheck", """
+            using var breaks = new ImageJobs.Rendering.Layout.TextBreaks();
+            var marks = breaks.Analyze("ภาษาไทยง่ายนิดเดียว");
+            var opportunities = string.Join(",", System.Linq.Enumerable.Where(System.Linq.Enumerable.Range(0, marks.Length), i => (marks[i] & ImageJobs.Rendering.Layout.BreakMarks.LineBreak) != 0));
+            var levels = string.Concat(ImageJobs.Rendering.Layout.Bidi.Resolve("ab אב").Levels);
+            var culture = System.Globalization.CultureInfo.GetCultureInfo("th-TH").NativeName;
+            System.Console.WriteLine($"icu {Icu.Wrapper.IcuVersion}; breaks {opportunities}; levels {levels}; {culture}");
+            """);
+        var checkedRun = await RunHarnessAsync(harness, new Dictionary<string, string>());
+        Assert.True(checkedRun.ExitCode == 0, checkedRun.Output);
+        Assert.Matches(@"^icu \d+\.\d+; breaks 4,7,11,14; levels 00011; ไทย", checkedRun.StandardOutput.Trim());
+    }
+
+    private async Task<string> CompileHarnessAsync(string name, string program)
     {
         var dotnetRoot = Path.GetDirectoryName(System.Environment.ProcessPath) is { } dir && File.Exists(Path.Combine(dir, "dotnet"))
             ? dir : "/usr/share/dotnet";
         var compiler = Directory.GetFiles(Path.Combine(dotnetRoot, "sdk"), "csc.dll", SearchOption.AllDirectories)
             .Where(p => p.Contains(Path.Combine("Roslyn", "bincore"), StringComparison.Ordinal)).Order().Last();
         var references = Directory.GetDirectories(Path.Combine(dotnetRoot, "packs", "Microsoft.NETCore.App.Ref")).Order().Last();
-        var source = Path.Combine(published.Scratch, "RenderCheck.cs");
-        await File.WriteAllTextAsync(source, """
-            using var bitmap = new SkiaSharp.SKBitmap(320, 200);
-            bitmap.Erase(new SkiaSharp.SKColor(30, 60, 90));
-            using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
-            using var fonts = new ImageJobs.Rendering.FontLibrary();
-            var result = new ImageJobs.Rendering.ImageRenderer(fonts, new ImageJobs.Rendering.RenderLimits()).Render(png.ToArray(), "Deployed");
-            System.Console.WriteLine($"{result.Format.Name} {result.Width}x{result.Height} {result.Data.Length}");
-            """);
-        var harness = Path.Combine(published.Worker, "RenderCheck.dll");
+        var source = Path.Combine(published.Scratch, name + ".cs");
+        await File.WriteAllTextAsync(source, program);
+        var harness = Path.Combine(published.Worker, name + ".dll");
         string[] arguments =
         [
             compiler, "-nologo", "-noconfig", "-nostdlib", "-target:exe", "-out:" + harness,
@@ -100,6 +136,7 @@ public sealed class PublishTests(PublishFixture published) : IClassFixture<Publi
             "-r:" + Path.Combine(published.Worker, "ImageJobs.Rendering.dll"),
             "-r:" + Path.Combine(published.Worker, "ImageJobs.Contracts.dll"),
             "-r:" + Path.Combine(published.Worker, "SkiaSharp.dll"),
+            "-r:" + Path.Combine(published.Worker, "icu.net.dll"),
             source,
         ];
         var compiled = await DeploymentFiles.RunAsync("dotnet", arguments, published.Scratch, TimeSpan.FromMinutes(2));
