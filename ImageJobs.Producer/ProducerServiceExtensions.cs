@@ -18,13 +18,9 @@ public static class ProducerServiceExtensions
 {
     public static WebApplicationBuilder AddProducerServices(this WebApplicationBuilder builder)
     {
-        builder.AddRabbitMQClient(MessagingOptions.ConnectionName);
-        builder.AddAzureBlobServiceClient(StorageOptions.ConnectionName);
-        builder.Services.AddOptions<MessagingOptions>().BindConfiguration(MessagingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.AddMessaging();
+        builder.AddBlobContainers();
         builder.Services.AddOptions<RenderLimits>().BindConfiguration(RenderLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<ConfirmedPublisher>();
         // Previews and sample images: the workers' engine, with the workers' limits.
         builder.Services.AddSingleton<FontLibrary>(_ => new FontLibrary());
         builder.Services.AddSingleton(sp => new ImageRenderer(sp.GetRequiredService<FontLibrary>(), sp.GetRequiredService<IOptions<RenderLimits>>().Value));

@@ -38,9 +38,6 @@ public static class Extensions
 
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        // The Azure SDK emits its HTTP spans (blob download, upload) only behind this switch.
-        AppContext.SetSwitch("Azure.Experimental.EnableActivitySource", true);
-
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -56,7 +53,6 @@ public static class Extensions
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(TelemetryPrefix + "*")
-                .AddSource("Azure.*")
                 .AddAspNetCoreInstrumentation(options =>
                     // Health probes are noise in the trace view.
                     options.Filter = context =>

@@ -1,6 +1,7 @@
 using Azure.Core;
 using Azure.Identity;
 using Azure.Storage.Blobs;
+using ImageJobs.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -36,6 +37,14 @@ public sealed class BlobStorageSettings
 public static class BlobStorageExtensions
 {
     private const string AzureActivitySourceSwitch = "Azure.Experimental.EnableActivitySource";
+
+    /// <summary>The blob service (ConnectionStrings:blobs) and the system's containers, validated at start.</summary>
+    public static IHostApplicationBuilder AddBlobContainers(this IHostApplicationBuilder builder)
+    {
+        builder.AddAzureBlobServiceClient(StorageOptions.ConnectionName);
+        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        return builder;
+    }
 
     public static IHostApplicationBuilder AddAzureBlobServiceClient(
         this IHostApplicationBuilder builder,
