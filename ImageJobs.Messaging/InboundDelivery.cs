@@ -15,12 +15,15 @@ public sealed partial class InboundDelivery : IDisposable
     private readonly IChannel _channel;
     private readonly BasicDeliverEventArgs _delivery;
     private readonly ILogger _logger;
+    private readonly SettleGate _gate;
     private readonly CancellationTokenSource _channelLost = new();
+    private bool _settled;
 
-    internal InboundDelivery(IChannel channel, BasicDeliverEventArgs delivery, ILogger logger)
+    internal InboundDelivery(IChannel channel, BasicDeliverEventArgs delivery, SettleGate gate, ILogger logger)
     {
         _channel = channel;
         _delivery = delivery;
+        _gate = gate;
         _logger = logger;
         _channel.ChannelShutdownAsync += OnChannelShutdownAsync;
         if (!_channel.IsOpen)
@@ -54,16 +57,26 @@ public sealed partial class InboundDelivery : IDisposable
     }
 
     /// <summary>An ack or nack on a dead channel is moot: the broker has already requeued the delivery.</summary>
-    private async Task SettleAsync(Func<ValueTask> settle)
+    private Task SettleAsync(Func<ValueTask> settle)
     {
-        try
+        if (_settled)
         {
-            await settle();
+            // A second ack or nack of one tag would close the channel.
+            return Task.CompletedTask;
         }
-        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+
+        _settled = true;
+        return _gate.SettleAsync(async () =>
         {
-            LogSettleSkipped(_logger, ex);
-        }
+            try
+            {
+                await settle();
+            }
+            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or IOException)
+            {
+                LogSettleSkipped(_logger, ex);
+            }
+        });
     }
 
     private async Task OnChannelShutdownAsync(object sender, ShutdownEventArgs args)
@@ -80,6 +93,12 @@ public sealed partial class InboundDelivery : IDisposable
 
     public void Dispose()
     {
+        if (!_settled)
+        {
+            _settled = true;
+            _gate.Dropped();
+        }
+
         _channel.ChannelShutdownAsync -= OnChannelShutdownAsync;
         _channelLost.Dispose();
     }

@@ -15,14 +15,20 @@ namespace ImageJobs.Messaging;
 /// rabbitmq-dotnet-client #1993). <see cref="StopAsync"/> stops taking messages and returns once
 /// every delivery the broker sent has been handled.
 /// </summary>
+/// <remarks>Not reusable: one subscription per consumer, stopped once.</remarks>
 public sealed partial class QueueSubscription(
     IConnection connection,
     IOptions<MessagingOptions> options,
     TimeProvider time,
-    ILogger<QueueSubscription> logger)
+    ILogger<QueueSubscription> logger) : IDisposable
 {
     private static readonly TimeSpan SubscribeAgainAfter = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan RecoveryWait = TimeSpan.FromSeconds(10);
+
+    // How long a stop waits for a message handed out on the last ack to arrive (milliseconds on loopback).
+    private static readonly TimeSpan ArrivalWindow = TimeSpan.FromSeconds(1);
+
+    private readonly SettleGate _gate = new();
 
     private readonly TaskCompletionSource _unregistered = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
@@ -30,6 +36,7 @@ public sealed partial class QueueSubscription(
     private string? _consumerTag;
     private long _lastDeliveryTicks;
     private int _handling;
+    private ushort _prefetch;
 
     /// <summary>Consumes <paramref name="queue"/> until <paramref name="stoppingToken"/> is cancelled; then closes the channel.</summary>
     public async Task RunAsync(string queue, ushort prefetch, Func<InboundDelivery, Task> handle, CancellationToken stoppingToken)
@@ -68,9 +75,9 @@ public sealed partial class QueueSubscription(
     }
 
     /// <summary>
-    /// Cancels the consumer and waits (bounded by <paramref name="cancellationToken"/>) until every
-    /// delivery sent before the broker took the cancel has been handled, so none in hand is given
-    /// back marked redelivered.
+    /// Cancels the consumer, with no ack in flight (see <see cref="SettleGate"/>), and waits (bounded
+    /// by <paramref name="cancellationToken"/>) until every delivery sent before the cancel-ok has
+    /// been handled, so nothing is left to come back marked redelivered.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -82,7 +89,7 @@ public sealed partial class QueueSubscription(
 
         try
         {
-            await channel.BasicCancelAsync(tag, noWait: false, cancellationToken);
+            await _gate.CancelAsync(() => channel.BasicCancelAsync(tag, noWait: false, cancellationToken), _prefetch, ArrivalWindow, time, cancellationToken);
             // Dispatched in order after every delivery that came before the cancel-ok, each handled by then.
             await _unregistered.Task.WaitAsync(cancellationToken);
             LogStopped(logger);
@@ -131,6 +138,7 @@ public sealed partial class QueueSubscription(
             new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, consumerDispatchConcurrency: 1),
             cancellationToken);
         _channel = channel;
+        _prefetch = prefetch;
         await JobTopology.DeclareAsync(channel, options.Value, cancellationToken);
         // Per consumer (global: false): quorum queues refuse a global prefetch.
         await channel.BasicQosAsync(0, prefetch, global: false, cancellationToken);
@@ -180,9 +188,10 @@ public sealed partial class QueueSubscription(
     {
         Interlocked.Exchange(ref _lastDeliveryTicks, time.GetUtcNow().UtcTicks);
         Interlocked.Increment(ref _handling);
+        _gate.Arrived();
         try
         {
-            using var delivery = new InboundDelivery(channel, args, logger);
+            using var delivery = new InboundDelivery(channel, args, _gate, logger);
             await handle(delivery);
         }
         finally
@@ -191,6 +200,8 @@ public sealed partial class QueueSubscription(
             Interlocked.Exchange(ref _lastDeliveryTicks, time.GetUtcNow().UtcTicks);
         }
     }
+
+    public void Dispose() => _gate.Dispose();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Queue} with prefetch {Prefetch}")]
     private static partial void LogSubscribed(ILogger logger, string queue, int prefetch);
