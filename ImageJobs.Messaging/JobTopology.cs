@@ -14,8 +14,13 @@ namespace ImageJobs.Messaging;
 ///   └ permanent failure (worker) or delivery limit (broker) ──► imagejobs.dead-letter (fanout)
 ///        ├─► imagejobs.jobs.dead         kept for inspection and requeue
 ///        └─► imagejobs.jobs.dead.events  the producer records each failure from it
-/// imagejobs.parked (quorum): what a consumer cannot use (an invalid report, a report of no known
-///   batch), with its reason in a header, for a person to look at
+/// imagejobs.parked (fanout) ──► imagejobs.parked (quorum, bounded, the last stop): what a consumer
+///   cannot use (an invalid report, a report of no known batch) with its reason in a header, and
+///   what the broker dead-letters from the outcome, dead-letter and events queues (delivery limit,
+///   or the oldest dead letters once imagejobs.jobs.dead is full), for a person to look at
+/// Every quorum queue has an explicit x-delivery-limit (4.x defaults to 20 and drops what goes over
+/// it when the queue has no dead-letter exchange; 3.10 has no default) and a dead-letter target,
+/// but imagejobs.parked: nothing consumes it, and whatever it bounded would have to go somewhere.
 /// </remarks>
 public static class JobTopology
 {
@@ -25,6 +30,14 @@ public static class JobTopology
     public const string DeadLetterQueue = "imagejobs.jobs.dead";
     public const string DeadLetterEventsQueue = "imagejobs.jobs.dead.events";
     public const string ParkedQueue = "imagejobs.parked";
+    public const string ParkedExchange = "imagejobs.parked";
+
+    /// <summary>
+    /// Returns of one report or dead letter before the broker parks it. Only a crash or a lost
+    /// channel returns one (the consumer holds its deliveries through a store outage), and on 3.10
+    /// each such return counts for every delivery in hand: far above what a few crashes reach.
+    /// </summary>
+    public const int ReportDeliveryLimit = 50;
 
     /// <summary>Waits before a transient failure is tried again; the last one repeats.</summary>
     public static IReadOnlyList<TimeSpan> RetryDelays { get; } = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60)];
@@ -46,9 +59,11 @@ public static class JobTopology
         ["x-overflow"] = "reject-publish",
     };
 
-    private static Dictionary<string, object?> RetryQueueArguments(TimeSpan delay) => new()
+    private static Dictionary<string, object?> RetryQueueArguments(TimeSpan delay, MessagingOptions options) => new()
     {
         ["x-queue-type"] = "quorum",
+        // Nothing consumes a delay queue, so nothing returns to it; explicit all the same.
+        ["x-delivery-limit"] = options.DeliveryLimit,
         ["x-message-ttl"] = (int)delay.TotalMilliseconds,
         // Expired messages go back to the work queue through the default exchange.
         ["x-dead-letter-exchange"] = string.Empty,
@@ -57,24 +72,73 @@ public static class JobTopology
         ["x-overflow"] = "reject-publish",
     };
 
-    private static Dictionary<string, object?> Quorum() => new() { ["x-queue-type"] = "quorum" };
+    /// <summary>The outcome and events queues: consumed by the producer, parked over their limit, never bounded (that would drop reports).</summary>
+    private static Dictionary<string, object?> ReportQueueArguments() => new()
+    {
+        ["x-queue-type"] = "quorum",
+        ["x-delivery-limit"] = ReportDeliveryLimit,
+        ["x-dead-letter-exchange"] = ParkedExchange,
+    };
+
+    /// <summary>Dead letters wait here for a requeue; past its length the oldest go to imagejobs.parked.</summary>
+    private static Dictionary<string, object?> DeadLetterQueueArguments(MessagingOptions options) => new()
+    {
+        ["x-queue-type"] = "quorum",
+        ["x-delivery-limit"] = ReportDeliveryLimit,
+        ["x-dead-letter-exchange"] = ParkedExchange,
+        ["x-max-length"] = options.DeadLetterMaxLength,
+        ["x-overflow"] = "drop-head",
+    };
+
+    /// <summary>The last stop: past its length the oldest are dropped (a warning says so as it fills).</summary>
+    private static Dictionary<string, object?> ParkedQueueArguments(MessagingOptions options) => new()
+    {
+        ["x-queue-type"] = "quorum",
+        ["x-delivery-limit"] = ReportDeliveryLimit,
+        ["x-max-length"] = options.ParkedMaxLength,
+        ["x-overflow"] = "drop-head",
+    };
+
+    /// <summary>Every queue as it is declared, with its arguments.</summary>
+    public static IReadOnlyDictionary<string, IDictionary<string, object?>> Queues(MessagingOptions options)
+    {
+        var queues = new Dictionary<string, IDictionary<string, object?>>(StringComparer.Ordinal)
+        {
+            [ParkedQueue] = ParkedQueueArguments(options),
+            [DeadLetterQueue] = DeadLetterQueueArguments(options),
+            [DeadLetterEventsQueue] = ReportQueueArguments(),
+            [JobsQueue] = JobsQueueArguments(options),
+            [OutcomesQueue] = ReportQueueArguments(),
+        };
+        foreach (var delay in RetryDelays)
+        {
+            queues[RetryQueue(delay)] = RetryQueueArguments(delay, options);
+        }
+
+        return queues;
+    }
+
+    /// <summary>The queues with a length limit, and that limit: watched as they fill.</summary>
+    public static IReadOnlyDictionary<string, int> BoundedQueues(MessagingOptions options) => new Dictionary<string, int>(StringComparer.Ordinal)
+    {
+        [DeadLetterQueue] = options.DeadLetterMaxLength,
+        [ParkedQueue] = options.ParkedMaxLength,
+    };
 
     public static async Task DeclareAsync(IChannel channel, MessagingOptions options, CancellationToken cancellationToken)
     {
+        await channel.ExchangeDeclareAsync(ParkedExchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
         await channel.ExchangeDeclareAsync(DeadLetterExchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken);
+
+        foreach (var (queue, arguments) in Queues(options))
+        {
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: arguments, cancellationToken: cancellationToken);
+        }
+
+        await channel.QueueBindAsync(ParkedQueue, ParkedExchange, string.Empty, cancellationToken: cancellationToken);
         foreach (var queue in new[] { DeadLetterQueue, DeadLetterEventsQueue })
         {
-            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: Quorum(), cancellationToken: cancellationToken);
             await channel.QueueBindAsync(queue, DeadLetterExchange, string.Empty, cancellationToken: cancellationToken);
         }
-
-        await channel.QueueDeclareAsync(JobsQueue, durable: true, exclusive: false, autoDelete: false, arguments: JobsQueueArguments(options), cancellationToken: cancellationToken);
-        foreach (var delay in RetryDelays)
-        {
-            await channel.QueueDeclareAsync(RetryQueue(delay), durable: true, exclusive: false, autoDelete: false, arguments: RetryQueueArguments(delay), cancellationToken: cancellationToken);
-        }
-
-        await channel.QueueDeclareAsync(OutcomesQueue, durable: true, exclusive: false, autoDelete: false, arguments: Quorum(), cancellationToken: cancellationToken);
-        await channel.QueueDeclareAsync(ParkedQueue, durable: true, exclusive: false, autoDelete: false, arguments: Quorum(), cancellationToken: cancellationToken);
     }
 }

@@ -14,6 +14,17 @@ public sealed class MessagingOptions
     [Range(2, 100)]
     public int DeliveryLimit { get; set; } = 5;
 
+    /// <summary>
+    /// Dead letters kept for a requeue (imagejobs.jobs.dead's x-max-length); past it the oldest move
+    /// to imagejobs.parked. Their failures are recorded on their batches either way. Must match on every declarer.
+    /// </summary>
+    [Range(100, 10_000_000)]
+    public int DeadLetterMaxLength { get; set; } = 100_000;
+
+    /// <summary>Messages kept in imagejobs.parked (its x-max-length); past it the oldest are dropped. Must match on every declarer.</summary>
+    [Range(100, 10_000_000)]
+    public int ParkedMaxLength { get; set; } = 10_000;
+
     /// <summary>Unacknowledged jobs per consumer. 1 spreads jobs evenly across replicas.</summary>
     [Range(1, 100)]
     public ushort Prefetch { get; set; } = 1;

@@ -41,6 +41,9 @@ public sealed class ProducerMetrics
         meter.CreateObservableGauge("imagejobs.queue.messages", () => queues.Latest.Select(q =>
             new Measurement<long>(q.Messages, new KeyValuePair<string, object?>("queue", q.Queue))),
             "{message}", "Messages ready in a queue (sampled every few seconds).");
+        meter.CreateObservableGauge("imagejobs.queue.fill", () => queues.Fill().Select(q =>
+            new Measurement<double>(q.Fill, new KeyValuePair<string, object?>("queue", q.Queue))),
+            "1", "How full a bounded queue is (0 to 1); past 1 the broker moves or drops its oldest messages. A warning is logged at 0.8.");
         meter.CreateObservableGauge("imagejobs.queue.consumers", () => queues.Latest.Select(q =>
             new Measurement<long>(q.Consumers, new KeyValuePair<string, object?>("queue", q.Queue))),
             "{consumer}", "Consumers of a queue (sampled every few seconds).");
