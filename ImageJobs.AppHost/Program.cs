@@ -9,8 +9,9 @@ var infrastructure = builder.ChooseInfrastructureMode();
 var messaging = builder.AddMessaging("messaging", infrastructure);
 var blobs = builder.AddBlobStorage("blobs", infrastructure);
 
+// Each service connects to the broker as its own role's user, with only that role's permissions.
 var producer = builder.AddProject<Projects.ImageJobs_Producer>("producer")
-    .WithReference(messaging).WaitFor(messaging)
+    .WithBrokerUser(messaging, BrokerRole.Producer).WaitFor(messaging)
     .WithReference(blobs).WaitFor(blobs)
     .WithBlobContainers()
     .WithDemoBatch()
@@ -21,7 +22,7 @@ var producer = builder.AddProject<Projects.ImageJobs_Producer>("producer")
 
 builder.AddProject<Projects.ImageJobs_Worker>("worker")
     .WithReplicas(builder.WorkerReplicas())
-    .WithReference(messaging).WaitFor(messaging)
+    .WithBrokerUser(messaging, BrokerRole.Worker).WaitFor(messaging)
     .WithReference(blobs).WaitFor(blobs)
     .WithBlobContainers()
     .WithFewMallocArenas()

@@ -19,6 +19,7 @@ public readonly record struct OutgoingMessage(string MessageId, ReadOnlyMemory<b
 public sealed partial class ConfirmedPublisher(
     IConnection connection,
     IOptions<MessagingOptions> options,
+    TopologyAccess topology,
     ILogger<ConfirmedPublisher> logger) : IAsyncDisposable
 {
     // With the delays below, about 20 s: long enough to ride out a broker restart.
@@ -194,7 +195,7 @@ public sealed partial class ConfirmedPublisher(
             var channel = await connection.CreateChannelAsync(channelOptions, cancellationToken);
             try
             {
-                await JobTopology.DeclareAsync(channel, options.Value, cancellationToken);
+                await topology.PrepareAsync(channel, options.Value, cancellationToken);
             }
             catch
             {

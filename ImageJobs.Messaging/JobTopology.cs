@@ -4,8 +4,8 @@ using RabbitMQ.Client;
 namespace ImageJobs.Messaging;
 
 /// <summary>
-/// Every queue and exchange of the system, declared the same way by producer and worker
-/// (declaring is idempotent only while the arguments match exactly). Everything here works on
+/// Every queue and exchange of the system, declared by the producer (declaring is idempotent only
+/// while the arguments match exactly) and checked by the workers, whose broker user may not declare. Everything here works on
 /// RabbitMQ 3.10 (local) and 4.x (containers, Azure).
 /// </summary>
 /// <remarks>
@@ -139,6 +139,21 @@ public static class JobTopology
         foreach (var queue in new[] { DeadLetterQueue, DeadLetterEventsQueue })
         {
             await channel.QueueBindAsync(queue, DeadLetterExchange, string.Empty, cancellationToken: cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Checks, declaring nothing, that the topology is there (a passive declare needs no
+    /// permission). A missing queue or exchange closes the channel with 404 NOT_FOUND: the
+    /// producer has not declared it yet, so the caller tries again later.
+    /// </summary>
+    public static async Task CheckAsync(IChannel channel, CancellationToken cancellationToken)
+    {
+        await channel.ExchangeDeclarePassiveAsync(ParkedExchange, cancellationToken);
+        await channel.ExchangeDeclarePassiveAsync(DeadLetterExchange, cancellationToken);
+        foreach (var queue in Queues(new MessagingOptions()).Keys)
+        {
+            await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
         }
     }
 }

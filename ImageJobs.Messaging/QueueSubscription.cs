@@ -19,6 +19,7 @@ namespace ImageJobs.Messaging;
 public sealed partial class QueueSubscription(
     IConnection connection,
     IOptions<MessagingOptions> options,
+    TopologyAccess topology,
     TimeProvider time,
     ILogger<QueueSubscription> logger) : IDisposable
 {
@@ -139,7 +140,7 @@ public sealed partial class QueueSubscription(
             cancellationToken);
         _channel = channel;
         _prefetch = prefetch;
-        await JobTopology.DeclareAsync(channel, options.Value, cancellationToken);
+        await topology.PrepareAsync(channel, options.Value, cancellationToken);
         // Per consumer (global: false): quorum queues refuse a global prefetch.
         await channel.BasicQosAsync(0, prefetch, global: false, cancellationToken);
 

@@ -18,7 +18,7 @@ public static class ProducerServiceExtensions
 {
     public static WebApplicationBuilder AddProducerServices(this WebApplicationBuilder builder)
     {
-        builder.AddMessaging();
+        builder.AddMessaging(TopologyAccess.Declare);
         builder.AddBlobContainers();
         builder.Services.AddOptions<RenderLimits>().BindConfiguration(RenderLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
         // Previews and sample images: the workers' engine, with the workers' limits.

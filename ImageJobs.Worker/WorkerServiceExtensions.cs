@@ -13,7 +13,7 @@ public static class WorkerServiceExtensions
     /// <summary>The broker, blob storage, options, renderer and job processing.</summary>
     public static IHostApplicationBuilder AddWorkerServices(this IHostApplicationBuilder builder)
     {
-        builder.AddMessaging();
+        builder.AddMessaging(TopologyAccess.CheckOnly);
         builder.AddBlobContainers();
         builder.Services.AddOptions<RenderLimits>().BindConfiguration(RenderLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<FontLibrary>(_ => new FontLibrary());

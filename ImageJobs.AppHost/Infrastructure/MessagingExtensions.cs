@@ -27,23 +27,35 @@ public static class MessagingExtensions
     /// <summary>Debian's unwrapped start script: it runs as the calling user (the /usr/sbin wrapper switches to 'rabbitmq').</summary>
     private const string DefaultRabbitMQServer = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 
-    /// <summary>RabbitMQ with generated, non-guest credentials: a container, or a local process.</summary>
+    /// <summary>
+    /// RabbitMQ with a user per role (<see cref="BrokerUsers"/>), each with a generated password:
+    /// a container, or a local process. Its own connection string is the administrator's, which
+    /// no app gets: services connect with <see cref="WithBrokerUser"/>.
+    /// </summary>
     public static IResourceBuilder<IResourceWithConnectionString> AddMessaging(
         this IDistributedApplicationBuilder builder, string name, InfrastructureMode mode)
     {
         // Published as the parameter's default, so azd deploys it without asking.
         var userName = builder.AddParameter($"{name}-username", "imagejobs", publishValueAsDefault: true);
-        var password = builder.AddParameter($"{name}-password",
-            new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
+        var password = GeneratedPassword(builder, $"{name}-password");
+        var passwords = BrokerUsers.Roles.ToDictionary(role => role, role => GeneratedPassword(builder, BrokerUsers.PasswordParameter(name, role)).Resource);
 
         if (mode.Kind == InfrastructureKind.Containers)
         {
             var rabbit = builder.AddRabbitMQ(name, userName, password);
+            rabbit.WithAnnotation(new BrokerUsersAnnotation(
+                ReferenceExpression.Create($"{rabbit.Resource.PrimaryEndpoint.Property(EndpointProperty.HostAndPort)}"), passwords));
             if (builder.ExecutionContext.IsRunMode)
             {
                 // The management UI is for the local dashboard; in Azure the broker keeps one internal
                 // TCP port (the KEDA scale rule reads queue length over AMQP, not the management API).
                 rabbit.WithManagementPlugin();
+                // The image's own start, after the same definitions as a local process (Azure's
+                // template carries its own copy of them, checked by ImageJobs.Tests/Deployment).
+                rabbit.WithBindMount(Path.Combine(builder.AppHostDirectory, "Infrastructure"), "/imagejobs", isReadOnly: true)
+                    .WithEntrypoint("bash")
+                    .WithArgs("/imagejobs/scripts/rabbitmq-container.sh")
+                    .WithBrokerUserVariables(userName, password, passwords);
             }
 
             return builder.CreateResourceBuilder<IResourceWithConnectionString>(rabbit.Resource);
@@ -71,11 +83,38 @@ public static class MessagingExtensions
             .WithEnvironment("ERL_EPMD_PORT", LocalProcesses.Port(builder, "LocalInfrastructure:EpmdPort").ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("IMAGEJOBS_RABBITMQ_DATA", dataDirectory)
             .WithEnvironment("IMAGEJOBS_RABBITMQ_SERVER", server)
-            .WithEnvironment("RABBITMQ_DEFAULT_USER", userName)
-            .WithEnvironment("RABBITMQ_DEFAULT_PASS", password)
+            .WithBrokerUserVariables(userName, password, passwords)
+            .WithAnnotation(new BrokerUsersAnnotation(
+                ReferenceExpression.Create($"127.0.0.1:{resource.Endpoint.Property(EndpointProperty.Port)}"), passwords))
             .WithHealthCheck(healthCheckKey)
             .ExcludeFromManifest();
         return builder.CreateResourceBuilder<IResourceWithConnectionString>(local.Resource);
+    }
+
+    /// <summary>The service connects to the broker (ConnectionStrings:messaging) as the user of its role, never as the administrator.</summary>
+    public static IResourceBuilder<ProjectResource> WithBrokerUser(
+        this IResourceBuilder<ProjectResource> service, IResourceBuilder<IResourceWithConnectionString> messaging, BrokerRole role)
+    {
+        var users = messaging.Resource.Annotations.OfType<BrokerUsersAnnotation>().Single();
+        return service.WithEnvironment($"ConnectionStrings__{messaging.Resource.Name}", users.ConnectionString(role));
+    }
+
+    // Letters and digits only: they go into amqp:// URIs and the definitions' JSON unescaped.
+    private static IResourceBuilder<ParameterResource> GeneratedPassword(IDistributedApplicationBuilder builder, string name) =>
+        builder.AddParameter(name, new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
+
+    /// <summary>What broker-definitions.sh fills the definitions in with.</summary>
+    private static IResourceBuilder<T> WithBrokerUserVariables<T>(this IResourceBuilder<T> broker,
+        IResourceBuilder<ParameterResource> userName, IResourceBuilder<ParameterResource> password, IReadOnlyDictionary<BrokerRole, ParameterResource> passwords)
+        where T : IResourceWithEnvironment
+    {
+        broker.WithEnvironment(BrokerUsers.AdminUserVariable, userName).WithEnvironment(BrokerUsers.AdminPasswordVariable, password);
+        foreach (var (role, rolePassword) in passwords)
+        {
+            broker.WithEnvironment(BrokerUsers.PasswordVariable(role), rolePassword);
+        }
+
+        return broker;
     }
 
     /// <summary>Healthy once the broker accepts an AMQP connection with our credentials.</summary>

@@ -40,8 +40,13 @@ public sealed class AppModelTests
         var rabbitPorts = messaging.Annotations.OfType<EndpointAnnotation>().ToDictionary(e => e.Name, e => e.TargetPort);
         Assert.Equal(5672, rabbitPorts["tcp"]);
         Assert.Equal(15672, rabbitPorts["management"]);
-        var (_, rabbitEnvironment) = await ConfigurationAsync(messaging);
-        Assert.Equal("imagejobs", rabbitEnvironment["RABBITMQ_DEFAULT_USER"]);
+        var (rabbitArgs, rabbitEnvironment) = await ConfigurationAsync(messaging);
+        Assert.Equal("imagejobs", rabbitEnvironment[BrokerUsers.AdminUserVariable]);
+        // The image starts after writing the same definitions as a local broker.
+        Assert.Equal("bash", messaging.Entrypoint);
+        Assert.Equal(["/imagejobs/scripts/rabbitmq-container.sh"], rabbitArgs);
+        Assert.Contains(messaging.Annotations.OfType<ContainerMountAnnotation>(), m => m.Target == "/imagejobs" && m.IsReadOnly);
+        AssertBrokerUserPasswords(rabbitEnvironment);
 
         var blobs = Assert.IsType<AzuriteBlobResource>(resources.Single(r => r.Name == "blobs"));
         var azuriteImage = blobs.Annotations.OfType<ContainerImageAnnotation>().Single();
@@ -66,8 +71,8 @@ public sealed class AppModelTests
         var messaging = Assert.IsType<LocalRabbitMQResource>(resources.Single(r => r.Name == "messaging"));
         var (rabbitArgs, environment) = await ConfigurationAsync(messaging);
         Assert.EndsWith("supervise.sh", rabbitArgs[0], StringComparison.Ordinal);
-        Assert.NotEqual("guest", environment["RABBITMQ_DEFAULT_USER"]);
-        Assert.True(environment["RABBITMQ_DEFAULT_PASS"].Length >= 24);
+        Assert.NotEqual("guest", environment[BrokerUsers.AdminUserVariable]);
+        AssertBrokerUserPasswords(environment);
         Assert.StartsWith(data.Path, environment["IMAGEJOBS_RABBITMQ_DATA"], StringComparison.Ordinal);
         Assert.All(messaging.Annotations.OfType<EndpointAnnotation>(), e => Assert.False(e.IsProxied));
 
@@ -133,6 +138,39 @@ public sealed class AppModelTests
         Assert.Equal("project.v0", resources["worker"]);
         var password = manifest.RootElement.GetProperty("resources").GetProperty("messaging-password");
         Assert.True(password.GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("Containers")]
+    [InlineData("LocalProcesses")]
+    public async Task Producer_and_workers_connect_as_their_own_broker_users_never_as_the_administrator(string mode)
+    {
+        using var data = new ScratchDirectory();
+        var builder = await BuildAsync($"Infrastructure:Mode={mode}", $"LocalInfrastructure:DataDirectory={data.Path}");
+
+        foreach (var (service, role) in new[] { ("producer", BrokerRole.Producer), ("worker", BrokerRole.Worker) })
+        {
+            // As an expression: resolving it would wait for endpoints that only a started app allocates.
+            var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish));
+            foreach (var callback in builder.Resources.Single(r => r.Name == service).Annotations.OfType<EnvironmentCallbackAnnotation>())
+            {
+                await callback.Callback(context);
+            }
+
+            var connectionString = Assert.IsType<ReferenceExpression>(context.EnvironmentVariables["ConnectionStrings__messaging"]).ValueExpression;
+            Assert.StartsWith($"amqp://{BrokerUsers.UserName(role)}:{{{BrokerUsers.PasswordParameter("messaging", role)}.value}}@", connectionString, StringComparison.Ordinal);
+            Assert.Contains("{messaging.bindings.", connectionString, StringComparison.Ordinal);
+            Assert.DoesNotContain("messaging-password", string.Join('\n', context.EnvironmentVariables.Values.OfType<IManifestExpressionProvider>().Select(v => v.ValueExpression)), StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>Every user the definitions create has a generated password of its own.</summary>
+    private static void AssertBrokerUserPasswords(IReadOnlyDictionary<string, string> environment)
+    {
+        var passwords = BrokerUsers.Roles.Select(BrokerUsers.PasswordVariable).Append(BrokerUsers.AdminPasswordVariable)
+            .Select(variable => environment[variable]).ToList();
+        Assert.All(passwords, p => Assert.Matches("^[A-Za-z0-9]{24,}$", p));
+        Assert.Equal(passwords.Count, passwords.Distinct().Count());
     }
 
     private static void AssertServices(IResourceCollection resources)

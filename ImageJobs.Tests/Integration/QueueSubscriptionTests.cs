@@ -33,7 +33,7 @@ public sealed class QueueSubscriptionTests(LocalInfrastructure infrastructure, I
             var redeliveredInHand = 0;
             for (var stop = 0; stop < stops; stop++)
             {
-                using var subscription = new QueueSubscription(connection, Options.Create(new MessagingOptions()), TimeProvider.System, NullLogger<QueueSubscription>.Instance);
+                using var subscription = new QueueSubscription(connection, Options.Create(new MessagingOptions()), TopologyAccess.Declare, TimeProvider.System, NullLogger<QueueSubscription>.Instance);
                 using var stopping = new CancellationTokenSource();
                 var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 var before = handled.Count;

@@ -13,7 +13,9 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
 {
     private readonly ScratchDirectory _data = new("imagejobs-infra");
     private readonly List<Process> _processes = [];
+    private readonly Dictionary<BrokerRole, string> _roleConnectionStrings = [];
 
+    /// <summary>The broker's administrator: tests set up and inspect the broker with it.</summary>
     public string RabbitMQConnectionString { get; private set; } = string.Empty;
 
     public string BlobConnectionString { get; private set; } = string.Empty;
@@ -34,8 +36,15 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
         rabbit.Environment["RABBITMQ_DIST_PORT"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         rabbit.Environment["ERL_EPMD_PORT"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         rabbit.Environment["IMAGEJOBS_RABBITMQ_DATA"] = Path.Combine(_data.Path, "rabbitmq");
-        rabbit.Environment["RABBITMQ_DEFAULT_USER"] = "imagejobs";
-        rabbit.Environment["RABBITMQ_DEFAULT_PASS"] = password;
+        rabbit.Environment[BrokerUsers.AdminUserVariable] = "imagejobs";
+        rabbit.Environment[BrokerUsers.AdminPasswordVariable] = password;
+        foreach (var role in BrokerUsers.Roles)
+        {
+            var rolePassword = Guid.NewGuid().ToString("N");
+            rabbit.Environment[BrokerUsers.PasswordVariable(role)] = rolePassword;
+            _roleConnectionStrings[role] = $"amqp://{BrokerUsers.UserName(role)}:{rolePassword}@127.0.0.1:{amqpPort}";
+        }
+
         _processes.Add(Start(rabbit));
 
         _processes.Add(StartAzurite(blobPort, Path.Combine(_data.Path, "azurite")));
@@ -75,6 +84,9 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
 
     public Task<IConnection> ConnectAsync() =>
         new ConnectionFactory { Uri = new Uri(RabbitMQConnectionString) }.CreateConnectionAsync();
+
+    /// <summary>The connection string a service of this role gets from the AppHost.</summary>
+    public string ConnectionString(BrokerRole role) => _roleConnectionStrings[role];
 
     public BlobServiceClient Blobs() => new(BlobConnectionString);
 

@@ -1,3 +1,4 @@
+using ImageJobs.AppHost.Infrastructure;
 using ImageJobs.Messaging;
 using ImageJobs.Worker;
 using ImageJobs.Worker.Processing;
@@ -8,7 +9,10 @@ using RabbitMQ.Client;
 
 namespace ImageJobs.Tests.Support;
 
-/// <summary>Real worker hosts wired to the test infrastructure, with containers of their own.</summary>
+/// <summary>
+/// Real worker hosts wired to the test infrastructure, with containers of their own, connected
+/// as the broker's worker user (as the AppHost connects them), so every test holds them to its permissions.
+/// </summary>
 public static class ServiceHosts
 {
     public static IHost Worker(LocalInfrastructure infrastructure, string containerSuffix, bool consume = true,
@@ -18,6 +22,7 @@ public static class ServiceHosts
         builder.Configuration.AddInMemoryCollection(infrastructure.ServiceSettings(containerSuffix, blobConnectionString));
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
+            ["ConnectionStrings:messaging"] = infrastructure.ConnectionString(BrokerRole.Worker),
             // Fail fast against an unreachable store, so transient retries are quick to observe.
             ["Blobs:blobs:MaxRetries"] = "1",
             ["Blobs:blobs:NetworkTimeout"] = "00:00:05",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts Debian's RabbitMQ 3.10 as a local, loopback-only, single-node broker for the AppHost.
-# Expects: RABBITMQ_NODE_PORT, RABBITMQ_DIST_PORT, ERL_EPMD_PORT, IMAGEJOBS_RABBITMQ_DATA,
-# RABBITMQ_DEFAULT_USER, RABBITMQ_DEFAULT_PASS. Run it under supervise.sh.
+# Expects: RABBITMQ_NODE_PORT, RABBITMQ_DIST_PORT, ERL_EPMD_PORT, IMAGEJOBS_RABBITMQ_DATA, and the
+# IMAGEJOBS_BROKER_* user names and passwords (broker-definitions.sh). Run it under supervise.sh.
 set -euo pipefail
 
 # The unwrapped script: it runs as the calling user (Debian's /usr/sbin wrapper switches to 'rabbitmq').
@@ -15,23 +15,14 @@ data="$IMAGEJOBS_RABBITMQ_DATA"
 mkdir -p "$data/mnesia" "$data/log"
 chmod 700 "$data"
 
-# A broker created with another password would refuse the new one: start it afresh.
-fingerprint=$(printf '%s:%s' "$RABBITMQ_DEFAULT_USER" "$RABBITMQ_DEFAULT_PASS" | sha256sum | cut -d' ' -f1)
-if [ -f "$data/credentials.sha256" ] && [ "$(cat "$data/credentials.sha256")" != "$fingerprint" ]; then
-    echo "Credentials changed: starting with an empty broker in $data" >&2
-    rm -rf "$data/mnesia"
-    mkdir -p "$data/mnesia"
-fi
-echo "$fingerprint" > "$data/credentials.sha256"
-
 umask 077
+# The users, one per role, come from the definitions, imported at every start (a changed password
+# takes effect on the next start); with definitions to import, the broker creates no default user.
+source "$(dirname "${BASH_SOURCE[0]}")/broker-definitions.sh"
+render_broker_definitions "$(dirname "${BASH_SOURCE[0]}")/../broker/definitions.json" "$data/definitions.json"
 cat > "$data/rabbitmq.conf" <<CONF
 listeners.tcp.1 = 127.0.0.1:${RABBITMQ_NODE_PORT}
-default_user = ${RABBITMQ_DEFAULT_USER}
-default_pass = ${RABBITMQ_DEFAULT_PASS}
-default_permissions.configure = .*
-default_permissions.read = .*
-default_permissions.write = .*
+load_definitions = $data/definitions.json
 # Longer than the longest job (the worker abandons a job after its own timeout first).
 consumer_timeout = 1800000
 CONF
@@ -46,8 +37,8 @@ export RABBITMQ_CONFIG_FILE="$data/rabbitmq.conf"
 export RABBITMQ_ENABLED_PLUGINS_FILE="$data/enabled_plugins"
 export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 export ERL_EPMD_ADDRESS=127.0.0.1
-# Keep the secret out of the broker's environment once it is in the config file.
-unset RABBITMQ_DEFAULT_PASS
+# Keep the secrets out of the broker's environment once they are in the definitions file.
+unset "${broker_definition_variables[@]}"
 
 # Our own epmd, in our process group and on our own port, so it stops with the broker
 # and never meets another Erlang node on this machine.
