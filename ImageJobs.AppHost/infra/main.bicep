@@ -32,6 +32,24 @@ param messaging_password string
 #disable-next-line no-unused-params
 param producer_access_key string
 
+// The broker's users by role (ImageJobs.AppHost/Infrastructure/broker/definitions.json): the
+// messaging template writes them into the broker's definitions, and each app's template puts its
+// own user's password in its connection string. Generated once and kept like the access key.
+@metadata({ azd: { type: 'generate', config: { length: 32, noSpecial: true } } })
+@secure()
+#disable-next-line no-unused-params
+param messaging_producer_password string
+
+@metadata({ azd: { type: 'generate', config: { length: 32, noSpecial: true } } })
+@secure()
+#disable-next-line no-unused-params
+param messaging_worker_password string
+
+@metadata({ azd: { type: 'generate', config: { length: 32, noSpecial: true } } })
+@secure()
+#disable-next-line no-unused-params
+param messaging_keda_password string
+
 var tags = {
   'azd-env-name': environmentName
 }
@@ -53,11 +71,15 @@ module resources 'resources.bicep' = {
 }
 
 // Every output lands in the azd environment, where the templates read it as {{ .Env.NAME }}.
-output MANAGED_IDENTITY_CLIENT_ID string = resources.outputs.MANAGED_IDENTITY_CLIENT_ID
-output MANAGED_IDENTITY_NAME string = resources.outputs.MANAGED_IDENTITY_NAME
+output PRODUCER_IDENTITY_ID string = resources.outputs.PRODUCER_IDENTITY_ID
+output PRODUCER_IDENTITY_CLIENT_ID string = resources.outputs.PRODUCER_IDENTITY_CLIENT_ID
+output WORKER_IDENTITY_ID string = resources.outputs.WORKER_IDENTITY_ID
+output WORKER_IDENTITY_CLIENT_ID string = resources.outputs.WORKER_IDENTITY_CLIENT_ID
 output AZURE_LOG_ANALYTICS_WORKSPACE_NAME string = resources.outputs.AZURE_LOG_ANALYTICS_WORKSPACE_NAME
 output AZURE_CONTAINER_REGISTRY_ENDPOINT string = resources.outputs.AZURE_CONTAINER_REGISTRY_ENDPOINT
 output AZURE_CONTAINER_REGISTRY_MANAGED_IDENTITY_ID string = resources.outputs.AZURE_CONTAINER_REGISTRY_MANAGED_IDENTITY_ID
+// The broker's image in the registry, by digest; the postprovision hook imports it.
+output RABBITMQ_IMAGE string = resources.outputs.RABBITMQ_IMAGE
 output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = resources.outputs.AZURE_CONTAINER_APPS_ENVIRONMENT_NAME
 output AZURE_CONTAINER_APPS_ENVIRONMENT_ID string = resources.outputs.AZURE_CONTAINER_APPS_ENVIRONMENT_ID
 output AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN string = resources.outputs.AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN

@@ -1,4 +1,4 @@
-// The shared infrastructure in the resource group: the apps' identity, the registry that
+// The shared infrastructure in the resource group: the apps' identities, the registry that
 // `dotnet publish /t:PublishContainer` pushes to, logs, the Container Apps environment, storage.
 @description('Azure region for every resource.')
 param location string = resourceGroup().location
@@ -12,13 +12,34 @@ param tags object = {}
 var resourceToken = uniqueString(resourceGroup().id)
 var acrPullRole = '7f951dda-4ed3-4680-a7ca-43fe172d538d'
 
-// One user-assigned identity for every app: it pulls images and reads/writes blobs. The templates
-// pass its client id as AZURE_CLIENT_ID, which DefaultAzureCredential picks up.
-resource managedIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
-  name: 'mi-${resourceToken}'
+// One identity per need, so each app holds only what it uses (DefaultAzureCredential picks an
+// app's own through the AZURE_CLIENT_ID its template sets):
+//   pull     - every app's image pulls from the registry (AcrPull), nothing else;
+//   producer - blob access to the containers the producer uses (storage.bicep);
+//   worker   - read the sources, write the results (storage.bicep).
+resource pullIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: 'mi-pull-${resourceToken}'
   location: location
   tags: tags
 }
+
+resource producerIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: 'mi-producer-${resourceToken}'
+  location: location
+  tags: tags
+}
+
+resource workerIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: 'mi-worker-${resourceToken}'
+  location: location
+  tags: tags
+}
+
+// RabbitMQ 4.3.2 (the rabbitmq:4.3 multi-platform index, docker-library/repo-info), pinned by
+// digest: the postprovision hook (hooks/import-rabbitmq.sh) copies exactly this image from
+// Docker Hub into the registry once, and the broker's Container App pulls it from there with
+// the pull identity, so no replica start depends on Docker Hub's anonymous rate limit.
+var rabbitmqDigest = 'sha256:345dd3c11d67892c7b452fb2237d94f577acb2aa0569c3fd5c9841eb0c1b57fb'
 
 resource containerRegistry 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
   name: replace('acr-${resourceToken}', '-', '')
@@ -34,10 +55,10 @@ resource containerRegistry 'Microsoft.ContainerRegistry/registries@2023-07-01' =
 }
 
 resource acrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(containerRegistry.id, managedIdentity.id, acrPullRole)
+  name: guid(containerRegistry.id, pullIdentity.id, acrPullRole)
   scope: containerRegistry
   properties: {
-    principalId: managedIdentity.properties.principalId
+    principalId: pullIdentity.properties.principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', acrPullRole)
   }
@@ -83,17 +104,20 @@ module storage 'storage.bicep' = {
     location: location
     tags: tags
     name: 'st${resourceToken}'
-    appPrincipalId: managedIdentity.properties.principalId
+    producerPrincipalId: producerIdentity.properties.principalId
+    workerPrincipalId: workerIdentity.properties.principalId
     userPrincipalId: principalId
   }
 }
 
-output MANAGED_IDENTITY_CLIENT_ID string = managedIdentity.properties.clientId
-output MANAGED_IDENTITY_NAME string = managedIdentity.name
-output MANAGED_IDENTITY_PRINCIPAL_ID string = managedIdentity.properties.principalId
+output PRODUCER_IDENTITY_ID string = producerIdentity.id
+output PRODUCER_IDENTITY_CLIENT_ID string = producerIdentity.properties.clientId
+output WORKER_IDENTITY_ID string = workerIdentity.id
+output WORKER_IDENTITY_CLIENT_ID string = workerIdentity.properties.clientId
 output AZURE_LOG_ANALYTICS_WORKSPACE_NAME string = logAnalyticsWorkspace.name
 output AZURE_CONTAINER_REGISTRY_ENDPOINT string = containerRegistry.properties.loginServer
-output AZURE_CONTAINER_REGISTRY_MANAGED_IDENTITY_ID string = managedIdentity.id
+output AZURE_CONTAINER_REGISTRY_MANAGED_IDENTITY_ID string = pullIdentity.id
+output RABBITMQ_IMAGE string = '${containerRegistry.properties.loginServer}/library/rabbitmq@${rabbitmqDigest}'
 output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = containerAppEnvironment.name
 output AZURE_CONTAINER_APPS_ENVIRONMENT_ID string = containerAppEnvironment.id
 output AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN string = containerAppEnvironment.properties.defaultDomain

@@ -12,8 +12,11 @@ param tags object = {}
 @description('Storage account name (globally unique, lowercase letters and digits).')
 param name string
 
-@description('Principal id of the apps\' managed identity.')
-param appPrincipalId string
+@description('Principal id of the producer\'s managed identity.')
+param producerPrincipalId string
+
+@description('Principal id of the workers\' managed identity.')
+param workerPrincipalId string
 
 @description('Object id of the user running azd; empty to skip.')
 param userPrincipalId string = ''
@@ -25,6 +28,26 @@ var containerNames = [
   'batches'
 ]
 var blobDataContributorRole = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+var roles = {
+  'Storage Blob Data Reader': '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
+  'Storage Blob Data Contributor': blobDataContributorRole
+}
+var principals = {
+  producer: producerPrincipalId
+  worker: workerPrincipalId
+}
+
+// Each app's blob access, container by container (none on the account): the producer uploads
+// sources, serves results and keeps batches (and creates the three containers when they are
+// missing, which needs write); the workers read sources and write results, and see no batch.
+// An assets container, when one exists, goes beside 'sources' for the workers.
+var containerAccess = [
+  { identity: 'producer', container: 'sources', role: 'Storage Blob Data Contributor' }
+  { identity: 'producer', container: 'results', role: 'Storage Blob Data Contributor' }
+  { identity: 'producer', container: 'batches', role: 'Storage Blob Data Contributor' }
+  { identity: 'worker', container: 'sources', role: 'Storage Blob Data Reader' }
+  { identity: 'worker', container: 'results', role: 'Storage Blob Data Contributor' }
+]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -59,15 +82,25 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
   }
 ]
 
-resource appBlobAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(account.id, appPrincipalId, blobDataContributorRole)
-  scope: account
-  properties: {
-    principalId: appPrincipalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', blobDataContributorRole)
+resource accessedContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = [
+  for access in containerAccess: {
+    parent: blobService
+    name: access.container
   }
-}
+]
+
+resource containerRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (access, i) in containerAccess: {
+    name: guid(account.id, access.container, principals[access.identity], roles[access.role])
+    scope: accessedContainers[i]
+    properties: {
+      principalId: principals[access.identity]
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[access.role])
+    }
+    dependsOn: [containers]
+  }
+]
 
 // So the person who ran `azd up` can upload sources with `az storage blob upload --auth-mode login`.
 resource userBlobAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(userPrincipalId)) {

@@ -64,9 +64,6 @@ public sealed class AzureTopologyTests : IAsyncLifetime, IDisposable
         Assert.Equal("tcp", ingress.At("transport").Text());
         Assert.Equal(5672, ingress.At("targetPort").Integer());
         Assert.Equal(5672, ingress.At("exposedPort").Integer());
-        var environment = template.Environment();
-        Assert.Equal("param.messaging_username", environment["RABBITMQ_DEFAULT_USER"].Value);
-        Assert.Equal("secured.messaging_password", Secret(template, environment["RABBITMQ_DEFAULT_PASS"].SecretRef));
         Assert.Equal((1, 1), (template.At("properties", "template", "scale", "minReplicas").Integer(), template.At("properties", "template", "scale", "maxReplicas").Integer()));
     }
 
@@ -99,10 +96,16 @@ public sealed class AzureTopologyTests : IAsyncLifetime, IDisposable
 
         foreach (var service in new[] { "producer", "worker" })
         {
-            var environment = DeploymentFiles.LoadTemplate(service).Environment();
+            var template = DeploymentFiles.LoadTemplate(service);
+            var environment = template.Environment();
             Assert.Equal("env.BLOBS_ENDPOINT", environment["ConnectionStrings__blobs"].Value);
-            Assert.Equal("env.MANAGED_IDENTITY_CLIENT_ID", environment["AZURE_CLIENT_ID"].Value);
+            // Each app's own identity (its blob roles are in storage.bicep), plus the pull identity.
+            var identity = service.ToUpperInvariant() + "_IDENTITY";
+            Assert.Equal($"env.{identity}_CLIENT_ID", environment["AZURE_CLIENT_ID"].Value);
+            Assert.Equal([$"env.{identity}_ID", "env.AZURE_CONTAINER_REGISTRY_MANAGED_IDENTITY_ID"], Identities(template));
         }
+
+        Assert.Equal(["env.AZURE_CONTAINER_REGISTRY_MANAGED_IDENTITY_ID"], Identities(DeploymentFiles.LoadTemplate("messaging")));
 
         var everything = string.Join('\n', new[] { _manifest.RootElement.GetRawText() }
             .Concat(Directory.GetFiles(DeploymentFiles.TemplatesDirectory).Select(File.ReadAllText))
@@ -154,28 +157,71 @@ public sealed class AzureTopologyTests : IAsyncLifetime, IDisposable
     [InlineData("messaging")]
     [InlineData("producer")]
     [InlineData("worker")]
-    public void Every_template_value_is_one_azd_can_fill_in(string service)
-    {
-        var mainBicep = File.ReadAllText(Path.Combine(DeploymentFiles.InfraDirectory, "main.bicep"));
-        var outputs = Regex.Matches(mainBicep, @"^output (\w+) ", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToHashSet();
-        var parameters = Regex.Matches(mainBicep, @"^param (\w+) ", RegexOptions.Multiline).Select(m => m.Groups[1].Value)
-            .Concat(Resources.EnumerateObject().Where(r => r.Value.GetProperty("type").GetString() == "parameter.v0" &&
-                r.Value.GetProperty("inputs").GetProperty("value").TryGetProperty("default", out _)).Select(r => r.Name.Replace('-', '_')))
-            .ToHashSet();
+    public void Every_template_value_is_one_azd_can_fill_in(string service) =>
+        Assert.Empty(Unresolvable(DeploymentFiles.TemplateExpressions(service), MainBicep));
 
-        foreach (var expression in DeploymentFiles.TemplateExpressions(service))
+    [Fact]
+    public void The_template_check_refuses_what_azd_would_not_fill_in()
+    {
+        // messaging_username is a manifest parameter with a default, but no parameter of main.bicep.
+        Assert.True(Resources.GetProperty("messaging-username").GetProperty("inputs").GetProperty("value").TryGetProperty("default", out _));
+        string[] wrong = ["securedParameter \"messaging_username\"", "parameter \"nothing\"", ".Env.NOT_AN_OUTPUT", "index .Env \"X\""];
+
+        Assert.Equal(wrong.Length, Unresolvable(wrong, MainBicep).Count);
+        Assert.Empty(Unresolvable(["securedParameter \"messaging_password\"", "parameterWithDefault \"messaging_username\" \"imagejobs\"", ".Env.RABBITMQ_IMAGE", ".Image"], MainBicep));
+    }
+
+    private static string MainBicep => File.ReadAllText(Path.Combine(DeploymentFiles.InfraDirectory, "main.bicep"));
+
+    /// <summary>The template expressions azd could not fill in, each with why.</summary>
+    private static List<string> Unresolvable(IEnumerable<string> expressions, string mainBicep)
+    {
+        var outputs = Regex.Matches(mainBicep, @"^output (\w+) ", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToHashSet();
+        // azd resolves `parameter` and `securedParameter` from main.bicep's parameters only (or
+        // AZURE_* variables), not from the manifest: a name only the manifest has fails `azd deploy`.
+        var parameters = Regex.Matches(mainBicep, @"^param (\w+) ", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToHashSet();
+        var problems = new List<string>();
+        foreach (var expression in expressions)
         {
             if (Regex.Match(expression, @"^\.Env\.(\w+)$") is { Success: true } env)
             {
                 // AZURE_LOCATION is azd's own; everything else must be an output of main.bicep.
-                Assert.True(env.Groups[1].Value == "AZURE_LOCATION" || outputs.Contains(env.Groups[1].Value), $"{expression} is no output of main.bicep");
+                if (env.Groups[1].Value != "AZURE_LOCATION" && !outputs.Contains(env.Groups[1].Value))
+                {
+                    problems.Add($"{expression} is no output of main.bicep");
+                }
             }
-            else if (Regex.Match(expression, "\"(\\w+)\"") is { Success: true } parameter)
+            else if (Regex.Match(expression, "^(parameter|securedParameter) \"(\\w+)\"$") is { Success: true } parameter)
             {
-                Assert.True(parameters.Contains(parameter.Groups[1].Value), $"{expression}: no such parameter in main.bicep or with a default in the manifest");
+                if (!parameters.Contains(parameter.Groups[2].Value))
+                {
+                    problems.Add($"{expression}: no such parameter in main.bicep");
+                }
+            }
+            else if (!Regex.IsMatch(expression, "^(parameterWithDefault \"\\w+\" \"[^\"]+\"|\\.Image|targetPortOrDefault \\d+)$"))
+            {
+                // parameterWithDefault carries its own default; .Image and targetPortOrDefault are azd's.
+                problems.Add($"{expression}: not an expression this check knows azd fills in");
             }
         }
+
+        return problems;
     }
+
+    [Theory]
+    [InlineData("messaging")]
+    [InlineData("producer")]
+    [InlineData("worker")]
+    public void The_api_version_is_a_quoted_string_not_a_YAML_date(string service)
+    {
+        var line = File.ReadLines(DeploymentFiles.TemplatePath(service)).Single(l => l.StartsWith("api-version:", StringComparison.Ordinal));
+
+        Assert.Matches("^api-version: \"\\d{4}-\\d{2}-\\d{2}(-preview)?\"$", line);
+    }
+
+    /// <summary>The user-assigned identities a template gives its app, in order.</summary>
+    private static List<string> Identities(YamlNode template) =>
+        ((YamlMappingNode)template.At("identity", "userAssignedIdentities")).Children.Keys.Select(k => k.Text()).ToList();
 
     /// <summary>The value of a template secret, by name (null if undeclared).</summary>
     internal static string? Secret(YamlNode template, string? name) =>

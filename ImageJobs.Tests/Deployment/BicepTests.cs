@@ -77,5 +77,24 @@ public sealed class BicepTests
         Assert.Equal([ServiceConfiguration.SourcesContainer, ServiceConfiguration.ResultsContainer, ServiceConfiguration.BatchesContainer], containers);
         Assert.Contains(BlobDataContributorRole, text, StringComparison.Ordinal);
         Assert.Contains("blobEndpoint", template.RootElement.GetProperty("outputs").EnumerateObject().Select(o => o.Name));
+
+        // Least privilege: each app's roles are on single containers; workers read sources and write results, and see no batch.
+        var access = template.RootElement.GetProperty("variables").GetProperty("containerAccess").EnumerateArray()
+            .Select(a => $"{a.GetProperty("identity").GetString()} {a.GetProperty("container").GetString()} {a.GetProperty("role").GetString()}").Order().ToList();
+        Assert.Equal(
+        [
+            "producer batches Storage Blob Data Contributor",
+            "producer results Storage Blob Data Contributor",
+            "producer sources Storage Blob Data Contributor",
+            "worker results Storage Blob Data Contributor",
+            "worker sources Storage Blob Data Reader",
+        ], access);
+        var assignments = all.Where(r => r.GetProperty("type").GetString() == "Microsoft.Authorization/roleAssignments").ToList();
+        var perContainer = Assert.Single(assignments, a => a.TryGetProperty("copy", out _));
+        Assert.Contains("blobServices/containers", perContainer.GetProperty("scope").GetString(), StringComparison.Ordinal);
+        Assert.Equal("[length(variables('containerAccess'))]", perContainer.GetProperty("copy").GetProperty("count").GetString());
+        // The only account-wide assignment is the deploying user's, for uploading sources.
+        var accountWide = Assert.Single(assignments, a => !a.TryGetProperty("copy", out _));
+        Assert.Contains("userPrincipalId", accountWide.GetProperty("properties").GetProperty("principalId").GetString(), StringComparison.Ordinal);
     }
 }

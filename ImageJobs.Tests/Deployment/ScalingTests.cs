@@ -42,7 +42,8 @@ public sealed class ScalingTests
         var perReplica = configuration.GetValue<int?>(ServiceConfiguration.WorkerJobsPerReplicaKey);
         Assert.NotNull(maximum);
         Assert.NotNull(perReplica);
-        Assert.InRange(maximum.Value, replicas, 300); // 300: a Container App's replica limit
+        // 1,000: the most replicas a Container App revision may have (learn.microsoft.com/azure/container-apps/scale-app, "Scale definition").
+        Assert.InRange(maximum.Value, replicas, 1000);
         Assert.True(perReplica > 0);
 
         var scale = Scale();
@@ -54,10 +55,10 @@ public sealed class ScalingTests
         Assert.Equal(JobTopology.JobsQueue, custom.At("metadata", "queueName").Text());
         Assert.Equal(perReplica, custom.At("metadata", "value").Integer());
 
-        // KEDA connects with the same credentials as the services, to the broker's internal name.
+        // KEDA connects as its own user (queue depth only) to the broker's environment-internal FQDN and exposed port.
         var auth = (YamlMappingNode)Assert.Single(((YamlSequenceNode)custom.At("auth")).Children);
         Assert.Equal("host", auth.At("triggerParameter").Text());
         var host = AzureTopologyTests.Secret(DeploymentFiles.LoadTemplate("worker"), auth.At("secretRef").Text());
-        Assert.Equal("amqp://param.messaging_username:secured.messaging_password@messaging:5672", host);
+        Assert.Equal("amqp://imagejobs-keda:secured.messaging_keda_password@messaging.internal.env.AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN:5672", host);
     }
 }
