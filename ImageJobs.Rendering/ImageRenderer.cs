@@ -2,14 +2,16 @@ using System.Globalization;
 using ImageJobs.Contracts;
 using ImageJobs.Rendering.Imaging;
 using ImageJobs.Rendering.Text;
+using NetVips;
 using SkiaSharp;
 
 namespace ImageJobs.Rendering;
 
 /// <summary>
 /// Bytes and a style in, bytes out: no I/O. Checks the untrusted source from its header
-/// before a pixel is decoded, lays out and draws the caption, and encodes the result in the
-/// source's format or the style's. Thread-safe: each thread gets its own shapers and paints.
+/// before a pixel is decoded, lays out the caption, draws it with Skia into a bitmap the size of
+/// the region it covers, and blends that region into a libvips pipeline that streams the rest of
+/// the image from decoder to encoder (Imaging/). Thread-safe: each thread gets its own shapers and paints.
 /// </summary>
 public sealed class ImageRenderer : IDisposable
 {
@@ -19,6 +21,7 @@ public sealed class ImageRenderer : IDisposable
     public ImageRenderer(FontLibrary fonts, RenderLimits limits)
     {
         _limits = limits;
+        Libvips.Configure(limits.CodecThreads);
         _workspaces = new ThreadLocal<Workspace>(() => new Workspace(fonts), trackAllValues: true);
     }
 
@@ -30,29 +33,59 @@ public sealed class ImageRenderer : IDisposable
         Check(source, text, style ?? TextStyle.Default);
         var effective = (style ?? TextStyle.Default).Over(TextStyle.Default);
 
-        using var data = SKData.CreateCopy(source.Span);
-        using var codec = SourceImage.Open(data, _limits);
-        var format = ResultEncoder.Choose(effective.Output!.Format!.Value, codec.EncodedFormat);
-
-        using var decoded = SourceImage.Decode(codec);
-        var oriented = SourceImage.Orient(decoded, codec.EncodedOrigin);
+        using var opened = SourceImage.Open(source, _limits);
+        var format = ResultEncoder.Choose(effective.Output!.Format!.Value, opened.Format);
+        using var captioned = DrawCaption(opened.Image, text, effective);
+        var settings = EncodeSettings.For(effective.Output!, opened.Jpeg);
         try
         {
-            DrawCaption(oriented, text, effective);
-            using var pixmap = oriented.PeekPixels();
-            using var encoded = ResultEncoder.Encode(pixmap, format, effective.Output!.Quality!.Value);
-            return new RenderedImage(encoded.ToArray(), format, oriented.Width, oriented.Height);
+            var encoded = ResultEncoder.Encode(captioned ?? opened.Image, format, settings);
+            return new RenderedImage(encoded, format, opened.Image.Width, opened.Image.Height);
         }
-        finally
+        catch (VipsException ex)
         {
-            if (!ReferenceEquals(oriented, decoded))
-            {
-                oriented.Dispose();
-            }
+            throw SourceImage.DecodeFailure(ex);
         }
     }
 
-    /// <summary>Draws the caption onto <paramref name="bitmap"/> in place (used by <see cref="Render"/>, tests and benchmarks).</summary>
+    /// <summary>
+    /// The image with the caption on it, still lazy (nothing decoded yet), or null when there is
+    /// nothing to draw. Only the caption's extent (<see cref="CaptionPainter.Extent"/>) is drawn and blended.
+    /// </summary>
+    private Image? DrawCaption(Image image, string text, TextStyle effectiveStyle)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var workspace = _workspaces.Value!;
+        var caption = workspace.Composer.Compose(text, effectiveStyle, image.Width, image.Height);
+        var extent = SKRectI.Intersect(SKRectI.Ceiling(CaptionPainter.Extent(caption, effectiveStyle, workspace.Shaper), outwards: true), SKRectI.Create(image.Width, image.Height));
+        if (extent.IsEmpty)
+        {
+            return null;
+        }
+
+        using var drawn = new SKBitmap(new SKImageInfo(extent.Width, extent.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        drawn.Erase(SKColors.Transparent);
+        using (var canvas = new SKCanvas(drawn))
+        {
+            canvas.Translate(-extent.Left, -extent.Top);
+            workspace.Painter.Draw(canvas, caption, effectiveStyle, workspace.Shaper);
+        }
+
+        // libvips blends straight (unpremultiplied) colour.
+        using (var pixmap = drawn.PeekPixels())
+        {
+            CaptionOverlay.Straighten(pixmap);
+        }
+
+        using var drawable = CaptionOverlay.Drawable(image);
+        return CaptionOverlay.Blend(drawable, drawn, extent.Left, extent.Top);
+    }
+
+    /// <summary>Draws the caption onto a whole decoded <paramref name="bitmap"/> in place (tests and benchmarks compare with it).</summary>
     public void DrawCaption(SKBitmap bitmap, string text, TextStyle effectiveStyle)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -64,6 +97,14 @@ public sealed class ImageRenderer : IDisposable
         var caption = workspace.Composer.Compose(text, effectiveStyle, bitmap.Width, bitmap.Height);
         using var canvas = new SKCanvas(bitmap);
         workspace.Painter.Draw(canvas, caption, effectiveStyle, workspace.Shaper);
+    }
+
+    /// <summary>The region <see cref="Render"/> draws for this caption on an image of the given size (unclipped).</summary>
+    public SKRect Extent(string text, TextStyle? style, int width, int height)
+    {
+        var effective = (style ?? TextStyle.Default).Over(TextStyle.Default);
+        var workspace = _workspaces.Value!;
+        return CaptionPainter.Extent(workspace.Composer.Compose(text, effective, width, height), effective, workspace.Shaper);
     }
 
     /// <summary>Lays the caption out for an image of the given size without drawing it.</summary>

@@ -17,7 +17,7 @@ public static class JobStyleMapping
         style.Box is { } box ? new JobTextBox(box.Unit?.ToString(), box.X, box.Y, box.Width, box.Height) : null,
         style.Shadow is { } shadow ? new JobShadow(shadow.Color, shadow.OffsetX, shadow.OffsetY, shadow.Blur) : null,
         style.Background is { } background ? new JobBackground(background.Color, background.Padding, background.CornerRadius) : null,
-        style.Output is { } output ? new JobOutput(output.Format?.ToString(), output.Quality) : null);
+        style.Output is { } output ? new JobOutput(output.Format?.ToString(), output.Quality, output.Metadata?.ToString()) : null);
 
     /// <exception cref="JobFailedException">An enum field names no value the renderer knows.</exception>
     public static TextStyle ToTextStyle(this JobStyle style) => new()
@@ -47,7 +47,7 @@ public static class JobStyleMapping
             ? new BackgroundStyle { Color = background.Color, Padding = background.Padding, CornerRadius = background.CornerRadius }
             : null,
         Output = style.Output is { } output
-            ? new OutputStyle { Format = Parse<OutputFormat>(output.Format, "output.format"), Quality = output.Quality }
+            ? new OutputStyle { Format = Parse<OutputFormat>(output.Format, "output.format"), Quality = output.Quality, Metadata = Parse<MetadataPolicy>(output.Metadata, "output.metadata") }
             : null,
     };
 

@@ -16,4 +16,11 @@ public sealed class RenderLimits
 
     [Range(1, 100_000)]
     public int MaxTextLength { get; set; } = 2_000;
+
+    /// <summary>
+    /// libvips worker threads per render (process-wide: libvips keeps it globally). 1 suits a
+    /// worker that renders one job at a time; the render command sets it from --threads.
+    /// </summary>
+    [Range(1, 64)]
+    public int CodecThreads { get; set; } = 1;
 }

@@ -64,3 +64,17 @@ public enum OutputFormat
     Png,
     Webp,
 }
+
+/// <summary>Which of the source's metadata the result keeps. The colour profile is always kept: the pixels need it.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<MetadataPolicy>))]
+public enum MetadataPolicy
+{
+    /// <summary>EXIF (orientation reset to 1 once applied), XMP, IPTC and the ICC profile.</summary>
+    Keep,
+
+    /// <summary>As Keep, without location: EXIF's GPS block, and XMP when it holds GPS data.</summary>
+    StripLocation,
+
+    /// <summary>Only the ICC profile.</summary>
+    StripAll,
+}

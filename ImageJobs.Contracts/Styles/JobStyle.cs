@@ -32,4 +32,4 @@ public sealed record JobShadow(string? Color = null, double? OffsetX = null, dou
 
 public sealed record JobBackground(string? Color = null, double? Padding = null, double? CornerRadius = null);
 
-public sealed record JobOutput(string? Format = null, int? Quality = null);
+public sealed record JobOutput(string? Format = null, int? Quality = null, string? Metadata = null);

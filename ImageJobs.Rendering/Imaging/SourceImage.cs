@@ -1,126 +1,190 @@
-using System.Collections.Frozen;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using ImageJobs.Contracts;
+using NetVips;
 using SkiaSharp;
 
 namespace ImageJobs.Rendering.Imaging;
 
-/// <summary>
-/// Untrusted source bytes to an upright bitmap. Everything that can be checked from the header
-/// (format, size) is checked before a pixel buffer is allocated, so a small file declaring a
-/// huge image (a decompression bomb) costs nothing.
-/// </summary>
-public static class SourceImage
+/// <summary>The formats we read, known by their first bytes. GIF and BMP give their first frame.</summary>
+public enum SourceFormat
 {
-    /// <summary>Formats we accept as input. GIF and BMP give their first frame.</summary>
-    public static readonly FrozenSet<SKEncodedImageFormat> AllowedFormats = FrozenSet.Create(
-        SKEncodedImageFormat.Jpeg, SKEncodedImageFormat.Png, SKEncodedImageFormat.Webp, SKEncodedImageFormat.Gif, SKEncodedImageFormat.Bmp);
+    Jpeg,
+    Png,
+    Webp,
+    Gif,
+    Bmp,
+}
 
-    /// <summary>Opens a codec on the bytes (header only) and checks format and pixel count.</summary>
-    /// <exception cref="JobFailedException">Not an image, a format not allowed, or too many pixels.</exception>
-    public static SKCodec Open(SKData data, RenderLimits limits)
+/// <summary>
+/// Untrusted source bytes opened as a lazy libvips image, upright. Format (by content) and size
+/// (from the header) are checked before a pixel is decoded, so a small file declaring a huge
+/// image (a decompression bomb) costs nothing. Pixels are decoded later, strip by strip, as the
+/// encoder pulls them (sequential access); only an EXIF-rotated image is decoded whole first.
+/// </summary>
+public sealed class SourceImage : IDisposable
+{
+    private const string Accepted = "accepted: JPEG, PNG, WebP, GIF, BMP";
+
+    private SourceImage(Image image, SourceFormat format, JpegTraits? jpeg)
     {
-        var codec = SKCodec.Create(data);
-        if (codec is null)
+        Image = image;
+        Format = format;
+        Jpeg = jpeg;
+    }
+
+    /// <summary>Upright; its metadata (ICC, EXIF, XMP, IPTC) as the source had it, orientation 1.</summary>
+    public Image Image { get; }
+
+    public SourceFormat Format { get; }
+
+    /// <summary>What a JPEG source was saved with, to save the result alike; null for other formats.</summary>
+    public JpegTraits? Jpeg { get; }
+
+    /// <exception cref="JobFailedException">Not an image, a format not allowed, too many pixels, or a damaged header.</exception>
+    public static SourceImage Open(ReadOnlyMemory<byte> source, RenderLimits limits)
+    {
+        var bytes = source.Span;
+        var format = Sniff(bytes) ?? throw (IsOtherImage(source)
+            ? new JobFailedException(ErrorCodes.UnsupportedFormat, $"The image's format is not accepted; {Accepted}.")
+            : new JobFailedException(ErrorCodes.NotAnImage, $"The data is not an image; {Accepted}."));
+        if (format == SourceFormat.Bmp)
         {
-            // An image's signature with an unreadable header is a damaged image, not some other kind of file.
-            throw HasImageSignature(data.AsSpan())
-                ? new JobFailedException(ErrorCodes.CorruptImage, "The image header is damaged: it starts like an image but cannot be read.")
-                : new JobFailedException(ErrorCodes.NotAnImage, "The data is not an image; accepted: JPEG, PNG, WebP, GIF, BMP.");
+            return new SourceImage(DecodeBmp(source, limits), format, null);
         }
 
+        var buffer = MemoryMarshal.TryGetArray(source, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : source.ToArray();
+        var image = Load(buffer, Enums.Access.Sequential);
         try
         {
-            if (!AllowedFormats.Contains(codec.EncodedFormat))
+            CheckSize(image.Width, image.Height, limits);
+            var jpeg = format == SourceFormat.Jpeg ? JpegTraits.Of(image, bytes) : null;
+            if (Orientation(image) is > 1 and <= 8)
             {
-                throw new JobFailedException(ErrorCodes.UnsupportedFormat,
-                    $"Images in {codec.EncodedFormat} format are not accepted; accepted: JPEG, PNG, WebP, GIF, BMP.");
+                // Turning needs pixels out of order: decode the whole (size-checked) image first.
+                image.Dispose();
+                using var whole = Load(buffer, Enums.Access.Random);
+                using var upright = whole.Autorot();
+                image = upright.Mutate(m => m.Set(GValue.GIntType, "orientation", 1));
             }
 
-            var info = codec.Info;
-            if (info.Width <= 0 || info.Height <= 0)
-            {
-                throw new JobFailedException(ErrorCodes.CorruptImage, "The image header declares no pixels.");
-            }
-
-            if ((long)info.Width * info.Height > limits.MaxPixels)
-            {
-                throw new JobFailedException(ErrorCodes.TooManyPixels, string.Create(CultureInfo.InvariantCulture,
-                    $"The image is {info.Width}x{info.Height} pixels, more than the limit of {limits.MaxPixels:N0}."));
-            }
-
-            return codec;
+            return new SourceImage(image, format, jpeg);
         }
         catch
         {
-            codec.Dispose();
+            image.Dispose();
             throw;
         }
     }
 
-    /// <summary>The magic numbers of the formats we accept.</summary>
-    public static bool HasImageSignature(ReadOnlySpan<byte> bytes) =>
-        bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF])
-        || bytes.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A])
-        || bytes.StartsWith("GIF8"u8)
-        || bytes.StartsWith("BM"u8)
-        || (bytes.Length >= 12 && bytes.StartsWith("RIFF"u8) && bytes[8..12].SequenceEqual("WEBP"u8));
+    /// <summary>The accepted format these bytes start like, or null.</summary>
+    public static SourceFormat? Sniff(ReadOnlySpan<byte> bytes) =>
+        bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) ? SourceFormat.Jpeg
+        : bytes.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]) ? SourceFormat.Png
+        : bytes.StartsWith("GIF87a"u8) || bytes.StartsWith("GIF89a"u8) ? SourceFormat.Gif
+        : bytes.StartsWith("BM"u8) ? SourceFormat.Bmp
+        : bytes.Length >= 12 && bytes.StartsWith("RIFF"u8) && bytes[8..12].SequenceEqual("WEBP"u8) ? SourceFormat.Webp
+        : null;
 
-    /// <summary>Decodes (first frame), keeping the colour space (so the ICC profile is written back) and alpha.</summary>
-    /// <exception cref="JobFailedException">The data is truncated or corrupt.</exception>
-    public static SKBitmap Decode(SKCodec codec)
+    /// <summary>Maps a libvips failure while pixels were decoded (lazily, during encoding) to its code.</summary>
+    public static JobFailedException DecodeFailure(VipsException failure)
     {
-        var source = codec.Info;
-        var alpha = source.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Premul;
-        var info = new SKImageInfo(source.Width, source.Height, SKImageInfo.PlatformColorType, alpha, source.ColorSpace);
-        var bitmap = new SKBitmap();
+        var message = failure.Message;
+        return message.Contains("premature end", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("truncated", StringComparison.OrdinalIgnoreCase)
+            || message.Contains("unexpected end", StringComparison.OrdinalIgnoreCase)
+            ? new JobFailedException(ErrorCodes.TruncatedImage, "The image data is truncated (the file ends before the image does).")
+            : new JobFailedException(ErrorCodes.CorruptImage, "The image data is corrupt: " + FirstLines(message));
+    }
+
+    public void Dispose() => Image.Dispose();
+
+    private static Image Load(byte[] buffer, Enums.Access access)
+    {
+        try
+        {
+            // Only the four loaders we accept are unblocked (Libvips.Configure), so this cannot
+            // reach another parser whatever the bytes say.
+            return Image.NewFromBuffer(buffer, "", access, Enums.FailOn.Error);
+        }
+        catch (VipsException ex)
+        {
+            // An image's signature with an unreadable header is a damaged image, not some other kind of file.
+            throw new JobFailedException(ErrorCodes.CorruptImage, "The image header is damaged: it starts like an image but cannot be read (" + FirstLines(ex.Message) + ").");
+        }
+    }
+
+    private static void CheckSize(int width, int height, RenderLimits limits)
+    {
+        if (width <= 0 || height <= 0)
+        {
+            throw new JobFailedException(ErrorCodes.CorruptImage, "The image header declares no pixels.");
+        }
+
+        if ((long)width * height > limits.MaxPixels)
+        {
+            throw new JobFailedException(ErrorCodes.TooManyPixels, string.Create(CultureInfo.InvariantCulture,
+                $"The image is {width}x{height} pixels, more than the limit of {limits.MaxPixels:N0}."));
+        }
+    }
+
+    private static int Orientation(Image image) =>
+        image.GetTypeOf("orientation") != IntPtr.Zero && image.Get("orientation") is int orientation ? orientation : 1;
+
+    /// <summary>Formats we refuse but recognise as images (Skia's decoders, and a few common signatures).</summary>
+    private static bool IsOtherImage(ReadOnlyMemory<byte> source)
+    {
+        var bytes = source.Span;
+        if (bytes.StartsWith("II*\0"u8) || bytes.StartsWith("MM\0*"u8) || bytes.StartsWith("8BPS"u8)
+            || (bytes.Length >= 12 && bytes[4..8].SequenceEqual("ftyp"u8)) || bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0x0A]))
+        {
+            return true; // TIFF, PSD, HEIF/AVIF, JPEG XL
+        }
+
+        using var data = SKData.CreateCopy(bytes);
+        using var codec = SKCodec.Create(data);
+        return codec is not null;
+    }
+
+    /// <summary>libvips has no BMP loader: Skia reads it (BMP is uncompressed or RLE: no codec to speed up).</summary>
+    private static Image DecodeBmp(ReadOnlyMemory<byte> source, RenderLimits limits)
+    {
+        using var data = SKData.CreateCopy(source.Span);
+        using var codec = SKCodec.Create(data)
+            ?? throw new JobFailedException(ErrorCodes.CorruptImage, "The image header is damaged: it starts like a BMP but cannot be read.");
+        CheckSize(codec.Info.Width, codec.Info.Height, limits);
+        var opaque = codec.Info.AlphaType == SKAlphaType.Opaque;
+        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
+        using var bitmap = new SKBitmap();
         if (!bitmap.TryAllocPixels(info))
         {
-            bitmap.Dispose();
             throw new JobFailedException(ErrorCodes.TooManyPixels, "Not enough memory for the image's pixels.");
         }
 
         var result = codec.GetPixels(info, bitmap.GetPixels());
-        if (result == SKCodecResult.Success)
+        if (result != SKCodecResult.Success)
         {
-            return bitmap;
+            throw result == SKCodecResult.IncompleteInput
+                ? new JobFailedException(ErrorCodes.TruncatedImage, "The image data is truncated (the file ends before the image does).")
+                : new JobFailedException(ErrorCodes.CorruptImage, $"The image data is corrupt ({result}).");
         }
 
-        bitmap.Dispose();
-        throw result == SKCodecResult.IncompleteInput
-            ? new JobFailedException(ErrorCodes.TruncatedImage, "The image data is truncated (the file ends before the image does).")
-            : new JobFailedException(ErrorCodes.CorruptImage, $"The image data is corrupt ({result}).");
+        using var rgba = Image.NewFromMemoryCopy(bitmap.GetPixels(), (ulong)bitmap.ByteCount, info.Width, info.Height, 4, Enums.BandFormat.Uchar);
+        using var bands = opaque ? rgba.ExtractBand(0, 3) : rgba.Copy();
+        return bands.Copy(interpretation: Enums.Interpretation.Srgb);
     }
 
-    /// <summary>Applies EXIF orientation, so the output is upright and has the oriented size. Returns the input when upright.</summary>
-    public static SKBitmap Orient(SKBitmap bitmap, SKEncodedOrigin origin)
-    {
-        if (origin == SKEncodedOrigin.TopLeft)
-        {
-            return bitmap;
-        }
+    private static string FirstLines(string message) =>
+        string.Join("; ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(3));
+}
 
-        var swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
-        var info = swap ? bitmap.Info.WithSize(bitmap.Height, bitmap.Width) : bitmap.Info;
-        var oriented = new SKBitmap(info);
-        using var canvas = new SKCanvas(oriented);
-        canvas.Clear(SKColors.Transparent);
-        canvas.SetMatrix(OriginMatrix(origin, bitmap.Width, bitmap.Height));
-        using var image = SKImage.FromBitmap(bitmap);
-        canvas.DrawImage(image, 0, 0, SKSamplingOptions.Default);
-        return oriented;
-    }
-
-    /// <summary>Maps the stored pixels to the upright image (the EXIF orientation's transform).</summary>
-    public static SKMatrix OriginMatrix(SKEncodedOrigin origin, int w, int h) => origin switch
-    {
-        SKEncodedOrigin.TopRight => new SKMatrix(-1, 0, w, 0, 1, 0, 0, 0, 1),
-        SKEncodedOrigin.BottomRight => new SKMatrix(-1, 0, w, 0, -1, h, 0, 0, 1),
-        SKEncodedOrigin.BottomLeft => new SKMatrix(1, 0, 0, 0, -1, h, 0, 0, 1),
-        SKEncodedOrigin.LeftTop => new SKMatrix(0, 1, 0, 1, 0, 0, 0, 0, 1),
-        SKEncodedOrigin.RightTop => new SKMatrix(0, -1, h, 1, 0, 0, 0, 0, 1),
-        SKEncodedOrigin.RightBottom => new SKMatrix(0, -1, h, -1, 0, w, 0, 0, 1),
-        SKEncodedOrigin.LeftBottom => new SKMatrix(0, 1, 0, -1, 0, w, 0, 0, 1),
-        _ => SKMatrix.Identity,
-    };
+/// <summary>How a JPEG source was saved: its quality (estimated), chroma subsampling and progressive scans.</summary>
+public sealed record JpegTraits(int? Quality, bool Subsampled, bool Progressive)
+{
+    public static JpegTraits Of(Image image, ReadOnlySpan<byte> bytes) => new(
+        JpegQuality.Estimate(bytes),
+        !(image.GetTypeOf("jpeg-chroma-subsample") != IntPtr.Zero && image.Get("jpeg-chroma-subsample") is "4:4:4"),
+        image.GetTypeOf("jpeg-multiscan") != IntPtr.Zero && image.Get("jpeg-multiscan") is 1);
 }

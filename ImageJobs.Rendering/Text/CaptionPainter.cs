@@ -78,6 +78,66 @@ public sealed class CaptionPainter : IDisposable
         canvas.RestoreToCount(save);
     }
 
+    /// <summary>
+    /// Where <see cref="Draw"/> can put ink, in the canvas's coordinates: the glyphs' own bounds
+    /// grown by the outline, the background box, and the shadow's offset and blur (three sigma).
+    /// Empty when nothing would be drawn. The renderer draws only this region.
+    /// </summary>
+    public static SKRect Extent(ComposedCaption caption, TextStyle style, TextShaper shaper)
+    {
+        var ink = SKRect.Empty;
+        foreach (var run in caption.Runs)
+        {
+            if (run.Glyphs.Length == 0)
+            {
+                continue;
+            }
+
+            var font = shaper.FontFor(run.Face, caption.Size, Emboldened(caption, run));
+            var bounds = new SKRect[run.Glyphs.Length];
+            font.GetGlyphWidths(run.Glyphs, null, bounds);
+            for (var g = 0; g < bounds.Length; g++)
+            {
+                if (!bounds[g].IsEmpty)
+                {
+                    ink = Union(ink, SKRect.Create(bounds[g].Left + run.Positions[g].X, bounds[g].Top + run.Positions[g].Y, bounds[g].Width, bounds[g].Height));
+                }
+            }
+        }
+
+        if (ink.IsEmpty)
+        {
+            return SKRect.Empty;
+        }
+
+        var size = caption.Size;
+        var outline = (float)style.OutlineRatio!.Value * size;
+        ink.Inflate((outline / 2) + 1, (outline / 2) + 1); // round joins reach half the width; 1 px of anti-aliasing
+        var background = style.Background!;
+        if (ColorParser.Parse(background.Color!).Alpha > 0)
+        {
+            var padding = ((float)background.Padding!.Value * size) + 1;
+            ink = Union(ink, new SKRect(caption.Bounds.Left - padding, caption.Bounds.Top - padding, caption.Bounds.Right + padding, caption.Bounds.Bottom + padding));
+        }
+
+        var shadow = style.Shadow!;
+        if (ColorParser.Parse(shadow.Color!).Alpha > 0)
+        {
+            var cast = ink;
+            cast.Offset((float)shadow.OffsetX!.Value * size, (float)shadow.OffsetY!.Value * size);
+            var reach = (3 * (float)shadow.Blur!.Value * size / 2) + 1;
+            cast.Inflate(reach, reach);
+            ink = Union(ink, cast);
+        }
+
+        return ink;
+    }
+
+    private static SKRect Union(SKRect a, SKRect b) => a.IsEmpty ? b : SKRect.Union(a, b);
+
+    private static bool Emboldened(ComposedCaption caption, ShapedRun run) =>
+        caption.Bold && run.Face.FontStyle.Weight < (int)SKFontStyleWeight.SemiBold && run.Face.FamilyName != "Noto Color Emoji";
+
     private static SKTextBlob? BuildBlob(ComposedCaption caption, TextShaper shaper)
     {
         using var builder = new SKTextBlobBuilder();
@@ -89,8 +149,7 @@ public sealed class CaptionPainter : IDisposable
             }
 
             // Faces without a bold cut (CJK) are emboldened; colour emoji never are.
-            var embolden = caption.Bold && run.Face.FontStyle.Weight < (int)SKFontStyleWeight.SemiBold && run.Face.FamilyName != "Noto Color Emoji";
-            builder.AddPositionedRun(run.Glyphs, shaper.FontFor(run.Face, caption.Size, embolden), run.Positions);
+            builder.AddPositionedRun(run.Glyphs, shaper.FontFor(run.Face, caption.Size, Emboldened(caption, run)), run.Positions);
         }
 
         return builder.Build();

@@ -9,6 +9,8 @@ public sealed class PublishTests(PublishFixture published) : IClassFixture<Publi
 {
     private static readonly string[] BundledFonts = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE.txt"];
 
+    private static readonly string[] CodecLicenses = ["README.md", "libvips-THIRD-PARTY-NOTICES.md", "libvips-bundled-versions.json", "LGPL-2.1.txt", "LGPL-3.0.txt", "NetVips-LICENSE.txt"];
+
     [Fact]
     public void Both_services_publish_the_bundled_fonts_with_their_licence_and_the_native_renderer()
     {
@@ -22,14 +24,19 @@ public sealed class PublishTests(PublishFixture published) : IClassFixture<Publi
             }
 
             Assert.True(File.Exists(Path.Combine(output, "libSkiaSharp.so")), $"no linux-x64 libSkiaSharp.so in {output}");
+            Assert.True(File.Exists(Path.Combine(output, "libvips.so.42")), $"no bundled libvips.so.42 (NetVips.Native.linux-x64) in {output}");
+            foreach (var file in CodecLicenses)
+            {
+                var path = Path.Combine(output, "CodecLicenses", file);
+                Assert.True(File.Exists(path) && new FileInfo(path).Length > 0, $"missing {path}");
+            }
         }
     }
 
     [Fact]
     public async Task The_published_worker_renders_with_its_bundled_fonts_and_nothing_else()
     {
-        // The worker has no command-line entry point for rendering, so a three-line program is
-        // compiled against the published ImageJobs.Worker.dll and run in the publish folder with
+        // A small program is compiled against the published renderer and run in the publish folder with
         // the worker's own runtimeconfig and deps.json: the same assemblies, native libraries and
         // Fonts/ folder as in the image. No fontconfig is reachable.
         var harness = await CompileHarnessAsync("RenderCheck", """
@@ -37,14 +44,30 @@ public sealed class PublishTests(PublishFixture published) : IClassFixture<Publi
             bitmap.Erase(new SkiaSharp.SKColor(30, 60, 90));
             using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
             using var fonts = new ImageJobs.Rendering.FontLibrary();
-            var result = new ImageJobs.Rendering.ImageRenderer(fonts, new ImageJobs.Rendering.RenderLimits()).Render(png.ToArray(), "Deployed");
+            using var renderer = new ImageJobs.Rendering.ImageRenderer(fonts, new ImageJobs.Rendering.RenderLimits());
+            var result = renderer.Render(png.ToArray(), "Deployed");
             System.Console.WriteLine($"{result.Format.Name} {result.Width}x{result.Height} {result.Data.Length}");
+            using var jpeg = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 80);
+            var fromJpeg = renderer.Render(jpeg.ToArray(), "Deployed");
+            System.Console.WriteLine($"{fromJpeg.Format.Name} {fromJpeg.Width}x{fromJpeg.Height} {fromJpeg.Data.Length}");
+            foreach (var line in System.IO.File.ReadLines("/proc/self/maps"))
+            {
+                if (line.EndsWith("libvips.so.42", System.StringComparison.Ordinal))
+                {
+                    System.Console.WriteLine(line.Substring(line.IndexOf('/')));
+                    break;
+                }
+            }
             """);
         var environment = new Dictionary<string, string> { ["FONTCONFIG_FILE"] = "/nonexistent", ["FONTCONFIG_PATH"] = "/nonexistent" };
 
         var rendered = await RunHarnessAsync(harness, environment);
         Assert.True(rendered.ExitCode == 0, rendered.Output);
-        Assert.Matches(@"^png 320x200 \d+$", rendered.StandardOutput.Trim());
+        var lines = rendered.StandardOutput.Trim().Split('\n');
+        Assert.Matches(@"^png 320x200 \d+$", lines[0]);
+        Assert.Matches(@"^jpeg 320x200 \d+$", lines[1]);
+        // The codec is the bundled libvips of the publish folder, not a system one.
+        Assert.Equal(Path.Combine(published.Worker, "libvips.so.42"), lines[2].Trim());
 
         // And the fonts really come from the publish folder: without it, rendering fails.
         var fonts = Path.Combine(published.Worker, "Fonts");

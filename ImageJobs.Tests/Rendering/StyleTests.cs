@@ -71,12 +71,12 @@ public class StyleTests
     [Fact]
     public void The_job_message_carries_the_style_as_camel_case_json_with_enum_names()
     {
-        var style = new TextStyle { Anchor = Anchor.TopRight, Box = new TextBoxStyle { Unit = BoxUnit.Pixels, Width = 300 }, Output = new OutputStyle { Format = OutputFormat.Webp, Quality = 70 } };
+        var style = new TextStyle { Anchor = Anchor.TopRight, Box = new TextBoxStyle { Unit = BoxUnit.Pixels, Width = 300 }, Output = new OutputStyle { Format = OutputFormat.Webp, Quality = 70, Metadata = MetadataPolicy.StripLocation } };
         var job = new RenderJob(1, "j", "b", 0, "a.jpg", "hi", "r.jpg", style.ToContract(), DateTimeOffset.UnixEpoch);
 
         var json = JsonSerializer.Serialize(job, JobJson.Default.RenderJob);
 
-        Assert.Contains("\"style\":{\"anchor\":\"TopRight\",\"box\":{\"unit\":\"Pixels\",\"width\":300},\"output\":{\"format\":\"Webp\",\"quality\":70}}", json.Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains("\"style\":{\"anchor\":\"TopRight\",\"box\":{\"unit\":\"Pixels\",\"width\":300},\"output\":{\"format\":\"Webp\",\"quality\":70,\"metadata\":\"StripLocation\"}}", json.Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.Equal(job, JsonSerializer.Deserialize(json, JobJson.Default.RenderJob));
         Assert.Equal(style, JsonSerializer.Deserialize(json, JobJson.Default.RenderJob)!.Style!.ToTextStyle());
     }
@@ -86,6 +86,7 @@ public class StyleTests
     [InlineData("""{"anchor":"3"}""", "anchor")]
     [InlineData("""{"box":{"unit":"Inches"}}""", "box.unit")]
     [InlineData("""{"output":{"format":"Tiff"}}""", "output.format")]
+    [InlineData("""{"output":{"metadata":"StripFaces"}}""", "output.metadata")]
     public void A_style_name_the_renderer_does_not_know_is_refused_naming_its_field(string json, string field)
     {
         var style = JsonSerializer.Deserialize<JobStyle>(json, JsonSerializerOptions.Web)!;
