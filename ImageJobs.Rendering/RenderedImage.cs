@@ -12,4 +12,16 @@ public sealed record ImageFormat(string Name, string ContentType, string Extensi
     public static readonly ImageFormat Jpeg = new("jpeg", "image/jpeg", ".jpg");
     public static readonly ImageFormat Png = new("png", "image/png", ".png");
     public static readonly ImageFormat Webp = new("webp", "image/webp", ".webp");
+
+    /// <summary>
+    /// <paramref name="name"/> with an extension that says this format: kept when it already
+    /// does (.jpg and .jpeg alike), else replaced or added (a GIF source's PNG result is "x.png").
+    /// </summary>
+    public string NameFor(string name)
+    {
+        var extension = Path.GetExtension(name);
+        var matches = extension.Equals(Extension, StringComparison.OrdinalIgnoreCase)
+            || (this == Jpeg && extension.Equals(".jpeg", StringComparison.OrdinalIgnoreCase));
+        return matches ? name : name[..^extension.Length] + Extension;
+    }
 }

@@ -27,6 +27,18 @@ public class JobPlannerTests
     }
 
     [Fact]
+    public void A_result_is_named_for_its_format()
+    {
+        Assert.Equal("b1/000001-anim.png", ImageFormat.Png.NameFor("b1/000001-anim.gif"));
+        Assert.Equal("b1/000002-scan.png", ImageFormat.Png.NameFor("b1/000002-scan.BMP"));
+        Assert.Equal("b1/000003-cat.jpeg", ImageFormat.Jpeg.NameFor("b1/000003-cat.jpeg"));
+        Assert.Equal("b1/000004-cat.JPG", ImageFormat.Jpeg.NameFor("b1/000004-cat.JPG"));
+        Assert.Equal("b1/000005-cat.webp", ImageFormat.Webp.NameFor("b1/000005-cat.jpg"));
+        Assert.Equal("b1/000006-noext.png", ImageFormat.Png.NameFor("b1/000006-noext"));
+        Assert.Equal("b1/000007-v1.2.png", ImageFormat.Png.NameFor("b1/000007-v1.2.gif"));
+    }
+
+    [Fact]
     public void The_same_source_twice_gets_two_results()
     {
         var jobs = JobPlanner.Plan("b", [new BatchItem("cert.png", "Ann"), new BatchItem("cert.png", "Bob")], null, Now);

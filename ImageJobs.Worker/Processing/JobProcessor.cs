@@ -46,10 +46,12 @@ public sealed class JobProcessor(
         }
 
         metrics.Stage(WorkerMetrics.StageRender, time.GetElapsedTime(stage));
+        // The planned name carries the source's extension; the result's says its own format.
+        var resultBlob = rendered.Format.NameFor(job.ResultBlob);
         stage = time.GetTimestamp();
         using (ActivitySource.StartActivity("upload"))
         {
-            var result = blobs.GetBlobContainerClient(storage.Value.ResultsContainer).GetBlobClient(job.ResultBlob);
+            var result = blobs.GetBlobContainerClient(storage.Value.ResultsContainer).GetBlobClient(resultBlob);
             await result.UploadAsync(BinaryData.FromBytes(rendered.Data), new BlobUploadOptions
             {
                 HttpHeaders = new BlobHttpHeaders { ContentType = rendered.ContentType },
@@ -67,7 +69,7 @@ public sealed class JobProcessor(
 
         metrics.Stage(WorkerMetrics.StageUpload, time.GetElapsedTime(stage));
         metrics.BytesOut(rendered.Data.Length);
-        return new JobResult(job.ResultBlob, rendered.Data.Length);
+        return new JobResult(resultBlob, rendered.Data.Length);
     }
 
     private async Task<ReadOnlyMemory<byte>> DownloadAsync(string name, CancellationToken cancellationToken)
