@@ -2,9 +2,9 @@ using ImageJobs.Worker;
 using ImageJobs.Worker.Cli;
 using ImageJobs.Worker.Processing;
 
-if (args is [RenderCommand.Name, .. var renderArgs])
+if (args is [RenderCommand.Name, ..])
 {
-    return RenderCommand.Run(renderArgs, Console.Out, Console.Error);
+    return RenderCommand.Run(args, Console.Out, Console.Error);
 }
 
 var builder = Host.CreateApplicationBuilder(args);
