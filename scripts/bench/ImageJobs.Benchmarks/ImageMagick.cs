@@ -24,11 +24,12 @@ public sealed class ImageMagick(ImageRenderer renderer, string caption, TextStyl
         var fromBottom = height - _composed.Bounds.Bottom;
         var font = Path.Combine(AppContext.BaseDirectory, "Fonts", "DejaVu", "DejaVuSans-Bold.ttf");
         var start = new ProcessStartInfo("convert") { RedirectStandardError = true, UseShellExecute = false };
+        // No -quality: ImageMagick then writes a JPEG at the quality it estimates for the source, as the engine does.
         // One thread per convert: the parallel run gives one process per core, and the sequential one compares with our single thread.
         start.Environment["MAGICK_THREAD_LIMIT"] = "1";
         foreach (var arg in (string[])[source, "-font", font, "-pointsize", F(_composed.Size), "-gravity", "south",
             "-stroke", "black", "-strokewidth", F(StrokeWidth), "-fill", "white", "-annotate", $"+0+{F(fromBottom)}", text,
-            "-stroke", "none", "-annotate", $"+0+{F(fromBottom)}", text, "-quality", "85", target])
+            "-stroke", "none", "-annotate", $"+0+{F(fromBottom)}", text, target])
         {
             start.ArgumentList.Add(arg);
         }

@@ -15,7 +15,8 @@ public sealed class PhotoSet
         FontSizeRatio = 0.06,
         OutlineRatio = 0.1,
         Box = new TextBoxStyle { X = 10, Width = 80 },
-        Output = new OutputStyle { Format = OutputFormat.Jpeg, Quality = 85 },
+        // The default quality: the source's own.
+        Output = new OutputStyle { Format = OutputFormat.Jpeg },
     };
 
     public PhotoSet(string directory, int count, int width, int height)

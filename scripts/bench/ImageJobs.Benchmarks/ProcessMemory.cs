@@ -35,6 +35,15 @@ public static partial class ProcessMemory
         return GetRUsage(RUsageChildren, ref usage) == 0 ? usage.MaxResidentKiB * 1024 : -1;
     }
 
+    /// <summary>User plus system CPU time of every child process waited for so far (getrusage RUSAGE_CHILDREN).</summary>
+    public static TimeSpan ChildrenCpu()
+    {
+        var usage = default(RUsage);
+        return GetRUsage(RUsageChildren, ref usage) == 0
+            ? TimeSpan.FromSeconds(usage.UserSeconds + usage.SystemSeconds) + TimeSpan.FromMicroseconds(usage.UserMicroseconds + usage.SystemMicroseconds)
+            : TimeSpan.Zero;
+    }
+
     private static long Status(string key)
     {
         foreach (var line in File.ReadLines("/proc/self/status"))
