@@ -42,6 +42,8 @@ public static class ProducerServiceExtensions
         builder.Services.AddSingleton<BatchStore>();
         builder.Services.AddSingleton<BatchTracker>();
         builder.Services.AddSingleton<MessageParker>();
+        builder.Services.AddSingleton<PublishingRuns>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PublishingRuns>());
         builder.Services.AddSingleton<BatchSubmitter>();
         builder.Services.AddSingleton<DeadLetterRequeuer>();
         builder.Services.AddSingleton<ManifestSubmitter>();

@@ -24,7 +24,8 @@ public sealed class BatchConflictException(string batchId)
 
 /// <summary>
 /// Turns a request into jobs and publishes them. The batch is recorded before the first
-/// publish, and accepted only once the broker has confirmed every job. With an idempotency key
+/// publish, and answered only once the broker has confirmed every job; publishing, once begun,
+/// runs to its end whether or not the client waits (<see cref="PublishingRuns"/>). With an idempotency key
 /// the batch id comes from the key: a repeated submission of an accepted batch publishes
 /// nothing, and one of a batch whose publishing was cut short publishes it again (same job ids,
 /// so workers and counts absorb the duplicates).
@@ -35,6 +36,7 @@ public sealed partial class BatchSubmitter(
     BatchStore store,
     InfrastructureInitializer infrastructure,
     ConfirmedPublisher publisher,
+    PublishingRuns runs,
     TimeProvider time,
     IOptions<StorageOptions> storage,
     IOptions<BatchLimits> limits,
@@ -90,12 +92,16 @@ public sealed partial class BatchSubmitter(
         var jobs = JobPlanner.Plan(batchId, items, request.Style, now);
         await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: false, requestHash), resumed, cancellationToken);
 
-        var stopwatch = Stopwatch.StartNew();
-        await publisher.PublishAsync(JobTopology.JobsQueue, jobs,
-            static job => new OutgoingMessage(job.JobId, JsonSerializer.SerializeToUtf8Bytes(job, JobJson.Default.RenderJob)), cancellationToken);
-        metrics.Published(jobs.Count);
-        await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: true, requestHash), resumed, cancellationToken);
-        LogPublished(logger, batchId, jobs.Count, stopwatch.ElapsedMilliseconds);
+        // Accepted: from here publishing completes even if the client goes away.
+        await runs.RunAsync(batchId, async stoppingToken =>
+        {
+            var stopwatch = Stopwatch.StartNew();
+            await publisher.PublishAsync(JobTopology.JobsQueue, jobs,
+                static job => new OutgoingMessage(job.JobId, JsonSerializer.SerializeToUtf8Bytes(job, JobJson.Default.RenderJob)), stoppingToken);
+            metrics.Published(jobs.Count);
+            await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: true, requestHash), resumed, stoppingToken);
+            LogPublished(logger, batchId, jobs.Count, stopwatch.ElapsedMilliseconds);
+        }).WaitAsync(cancellationToken);
 
         return new BatchAccepted(batchId, jobs.Count, $"/api/batches/{batchId}");
     }

@@ -95,13 +95,23 @@ async function showDetail(batchId) {
       el("img", { src: r.url, loading: "lazy", alt: r.name }), r.name.split("/").pop())));
 }
 
+// The Idempotency-Key of the submission not yet answered (null: none).
+let submissionKey = null;
+
+function newKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return "page-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 async function submitBatch(event) {
   event.preventDefault();
   $("form-message").textContent = "submitting…";
   let result;
+  // One key per submission, kept until it is answered: sent again after a lost answer, it names the same batch.
+  submissionKey ??= newKey();
   if (mode() === "prefix") {
     result = await api("/api/batches", {
-      method: "POST", headers: { "Content-Type": "application/json" },
+      method: "POST", headers: { "Content-Type": "application/json", "Idempotency-Key": submissionKey },
       body: JSON.stringify({ prefix: $("prefix").value, template: $("template").value, style: style() }),
     });
   } else {
@@ -110,8 +120,9 @@ async function submitBatch(event) {
     const form = new FormData();
     form.append("manifest", file);
     form.append("style", JSON.stringify(style()));
-    result = await api("/api/batches/manifest", { method: "POST", body: form });
+    result = await api("/api/batches/manifest", { method: "POST", headers: { "Idempotency-Key": submissionKey }, body: form });
   }
+  if (result.status < 500) submissionKey = null;
   if (result.ok) {
     selected = result.body.batchId;
     detailEnded = null;
