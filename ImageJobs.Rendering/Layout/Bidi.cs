@@ -31,6 +31,7 @@ public static class Bidi
     /// <summary>ICU's "default LTR" paragraph level: P2/P3, left to right when no strong character.</summary>
     private const byte DefaultLeftToRight = 0xFE;
 
+
     /// <summary>Resolves the levels of one paragraph (a line of a caption, separators already split off).</summary>
     public static BidiParagraph Resolve(string text, ParagraphDirection direction = ParagraphDirection.Auto)
     {
@@ -46,11 +47,39 @@ public static class Bidi
             return new BidiParagraph((byte)(requested & 1), []);
         }
 
+        if (direction != ParagraphDirection.RightToLeft && !MayNeedBidi(text))
+        {
+            // Without R, AL, AN or an explicit formatting character every level resolves to 0 in a
+            // left-to-right paragraph (ICU takes the same shortcut, after a longer look).
+            return new BidiParagraph(0, new byte[text.Length]);
+        }
+
         IcuRuntime.EnsureInitialized();
         using var bidi = new BiDi();
         bidi.SetPara(text, requested, null);
         var levels = bidi.GetLevels();
         return new BidiParagraph(bidi.GetParaLevel(), levels as byte[] ?? [.. levels]);
+    }
+
+    /// <summary>
+    /// Whether the text has a character that may be R, AL or AN (assigned or not: the right-to-left
+    /// blocks U+0590-08FF, FB1D-FDFF, FE70-FEFF and, by their surrogates, 10800-10FFF and 1E800-1EFFF)
+    /// or is RLM or an explicit embedding, override or isolate (U+200F, 202A-202E, 2066-2069). No
+    /// other code point has those classes (DerivedBidiClass.txt; a conformance test checks it).
+    /// </summary>
+    public static bool MayNeedBidi(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+        {
+            if (c is (>= '\u0590' and <= '\u08FF') or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069')
+                or (>= '\uFB1D' and <= '\uFDFF') or (>= '\uFE70' and <= '\uFEFF')
+                or (>= '\uD802' and <= '\uD803') or (>= '\uD83A' and <= '\uD83B'))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -60,6 +89,17 @@ public static class Bidi
     public static int[] VisualOrder(ReadOnlySpan<byte> levels)
     {
         var order = new int[levels.Length];
+        if (levels.IndexOfAnyExcept((byte)0) < 0)
+        {
+            // All left to right at level 0: nothing to reverse, no need to ask ICU.
+            for (var i = 0; i < order.Length; i++)
+            {
+                order[i] = i;
+            }
+
+            return order;
+        }
+
         IcuRuntime.ReorderVisual(levels, order);
         return order;
     }

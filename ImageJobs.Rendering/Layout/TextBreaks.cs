@@ -11,43 +11,48 @@ namespace ImageJobs.Rendering.Layout;
 /// </summary>
 public sealed class TextBreaks : IDisposable
 {
-    private readonly RuleBasedBreakIterator _lines;
-    private readonly RuleBasedBreakIterator _clusters;
+    private readonly BreakIteratorHandle _lines;
+    private readonly BreakIteratorHandle _clusters;
 
     public TextBreaks()
     {
         IcuRuntime.EnsureInitialized();
-        var root = new Locale("root"); // the default rules, no language tailoring
-        _lines = new RuleBasedBreakIterator(BreakIterator.UBreakIteratorType.LINE, root);
-        _clusters = new RuleBasedBreakIterator(BreakIterator.UBreakIteratorType.CHARACTER, root);
+        _lines = IcuRuntime.OpenBreakIterator(BreakIterator.UBreakIteratorType.LINE);
+        _clusters = IcuRuntime.OpenBreakIterator(BreakIterator.UBreakIteratorType.CHARACTER);
     }
 
-    /// <summary>The flags of every UTF-16 code unit of <paramref name="text"/>.</summary>
-    public BreakMarks[] Analyze(string text)
+    /// <summary>The marks of every UTF-16 code unit of <paramref name="text"/>.</summary>
+    public unsafe BreakMarks[] Analyze(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var flags = new BreakMarks[text.Length];
+        var marks = new BreakMarks[text.Length];
         if (text.Length == 0)
         {
-            return flags;
+            return marks;
         }
 
-        _clusters.SetText(text);
-        foreach (var boundary in _clusters.Boundaries)
+        fixed (char* pinned = text)
         {
-            if (boundary < text.Length)
+            if (IsPrintableAscii(text))
             {
-                flags[boundary] |= BreakMarks.ClusterStart;
+                // No printable ASCII character extends or joins another (UAX #29 GB999): one cluster each.
+                marks.AsSpan().Fill(BreakMarks.ClusterStart);
             }
-        }
-
-        // Never before the first character (LB2); the end of the text is always a break (LB3).
-        _lines.SetText(text);
-        foreach (var boundary in _lines.Boundaries)
-        {
-            if (boundary > 0 && boundary < text.Length)
+            else
             {
-                flags[boundary] |= BreakMarks.LineBreak;
+                marks[0] = BreakMarks.ClusterStart;
+                IcuRuntime.SetText(_clusters, pinned, text.Length);
+                for (var boundary = IcuRuntime.Next(_clusters); boundary is > 0 && boundary < text.Length; boundary = IcuRuntime.Next(_clusters))
+                {
+                    marks[boundary] |= BreakMarks.ClusterStart;
+                }
+            }
+
+            // Never before the first character (LB2); the end of the text is always a break (LB3).
+            IcuRuntime.SetText(_lines, pinned, text.Length);
+            for (var boundary = IcuRuntime.Next(_lines); boundary is > 0 && boundary < text.Length; boundary = IcuRuntime.Next(_lines))
+            {
+                marks[boundary] |= BreakMarks.LineBreak;
             }
         }
 
@@ -55,11 +60,24 @@ public sealed class TextBreaks : IDisposable
         {
             if (IsBreakableSpace(text[i]))
             {
-                flags[i] |= BreakMarks.Space;
+                marks[i] |= BreakMarks.Space;
             }
         }
 
-        return flags;
+        return marks;
+    }
+
+    private static bool IsPrintableAscii(string text)
+    {
+        foreach (var c in text)
+        {
+            if (c is < ' ' or > '~')
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Whitespace other than the no-break spaces (which glue, class GL).</summary>

@@ -107,6 +107,37 @@ public class BidiConformanceTests(ITestOutputHelper output)
         UnicodeTestFiles.AssertOnlyKnownFailures(UnicodeTestFiles.BidiTest, tally.Failures);
     }
 
+    [Fact]
+    public void Every_right_to_left_number_or_explicit_character_is_sent_to_icu()
+    {
+        // Bidi.Resolve skips ICU for text without such characters (all levels 0 in an LTR paragraph).
+        string[] classes = ["R", "AL", "AN", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"];
+        string[] defaults = ["Right_To_Left", "Arabic_Letter", "Arabic_Number"];
+        var checkedCodePoints = 0;
+        foreach (var raw in File.ReadLines(Path.Combine(UnicodeTestFiles.Directory, "extracted", "DerivedBidiClass.txt")))
+        {
+            // "05BE ; R # ..." and, for unassigned code points, "# @missing: 0590..05FF; Right_To_Left".
+            var line = raw.StartsWith("# @missing:", StringComparison.Ordinal) ? raw["# @missing:".Length..] : raw.Split('#')[0];
+            var fields = line.Split(';', StringSplitOptions.TrimEntries);
+            if (fields.Length != 2 || !(classes.Contains(fields[1]) || defaults.Contains(fields[1])))
+            {
+                continue;
+            }
+
+            var range = fields[0].Split("..");
+            var first = int.Parse(range[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            var last = int.Parse(range[^1], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            for (var codePoint = first; codePoint <= last; codePoint++)
+            {
+                checkedCodePoints++;
+                Assert.True(Bidi.MayNeedBidi(char.ConvertFromUtf32(codePoint)), $"U+{codePoint:X4} ({fields[1]}) would skip ICU");
+            }
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{checkedCodePoints} code points of classes R, AL, AN and the explicit ones all go to ICU"));
+        Assert.True(checkedCodePoints > 5_000, "DerivedBidiClass.txt was not read");
+    }
+
     private enum Outcome
     {
         Exact,
