@@ -166,6 +166,7 @@ public sealed class ImageRenderer : IDisposable
 
         public void Dispose()
         {
+            Composer.Dispose();
             Painter.Dispose();
             Shaper.Dispose();
         }
