@@ -1,3 +1,5 @@
+// Over 300 lines: one fixture (a broker, a store and worker hosts) serves every worker scenario; the
+// scenarios share its set-up helpers. To be split by scenario (jobs, retries, stops) when next touched.
 using System.Diagnostics;
 using System.Text.Json;
 using Azure.Storage.Blobs;

@@ -1,3 +1,5 @@
+// Over 300 lines: the pipeline mode is one measured sequence (limit, rounds, long run, stage
+// timings, CPU per process) that reads top to bottom as it runs; its helpers live beside it.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
