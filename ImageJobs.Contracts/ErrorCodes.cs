@@ -22,6 +22,10 @@ public static class ErrorCodes
     public const string TextTooLong = "text.too_long";
     public const string TextOverflow = "text.overflow";
     public const string InvalidStyle = "style.invalid";
+    public const string InvalidTemplate = "template.invalid";
+    public const string TemplateImageMissing = "template.image_missing";
+    public const string InvalidCode = "code.invalid";
+    public const string CodeTooSmall = "code.too_small";
     public const string MalformedMessage = "message.malformed";
     public const string UnsupportedSchema = "message.unsupported_schema";
     public const string Timeout = "job.timeout";
@@ -45,6 +49,10 @@ public static class ErrorCodes
         new(TextTooLong, "The caption is longer than the text limit.", Permanent: true),
         new(TextOverflow, "The text does not fit its box at the smallest size, and its overflow policy is Fail.", Permanent: true),
         new(InvalidStyle, "A style value is out of range or unknown.", Permanent: true),
+        new(InvalidTemplate, "A template's layer is invalid (out of range, unknown, or bad rich-text markup); the message names it by path.", Permanent: true),
+        new(TemplateImageMissing, "A template's image layer names a picture that was not found.", Permanent: true),
+        new(InvalidCode, "A QR code or barcode value cannot be encoded (a wrong check digit, a character the symbology lacks, too long).", Permanent: true),
+        new(CodeTooSmall, "A QR code or barcode box is too small for one pixel per module on this image.", Permanent: true),
         new(MalformedMessage, "The job message is not valid JSON for a job, or lacks required fields.", Permanent: true),
         new(UnsupportedSchema, "The job message has a schema version this worker does not read.", Permanent: true),
         new(Timeout, "The job ran past its time limit; it is tried again.", Permanent: false),

@@ -17,7 +17,9 @@ public static class JobStyleMapping
         style.Box is { } box ? new JobTextBox(box.Unit?.ToString(), box.X, box.Y, box.Width, box.Height) : null,
         style.Shadow is { } shadow ? new JobShadow(shadow.Color, shadow.OffsetX, shadow.OffsetY, shadow.Blur) : null,
         style.Background is { } background ? new JobBackground(background.Color, background.Padding, background.CornerRadius) : null,
-        style.Output is { } output ? new JobOutput(output.Format?.ToString(), output.Quality, output.Metadata?.ToString()) : null);
+        style.Output is { } output ? new JobOutput(output.Format?.ToString(), output.Quality, output.Metadata?.ToString()) : null,
+        style.MaxLines,
+        style.LetterSpacing);
 
     /// <exception cref="JobFailedException">An enum field names no value the renderer knows.</exception>
     public static TextStyle ToTextStyle(this JobStyle style) => new()
@@ -37,6 +39,8 @@ public static class JobStyleMapping
         OffsetX = style.OffsetX,
         OffsetY = style.OffsetY,
         Overflow = Parse<OverflowPolicy>(style.Overflow, "overflow"),
+        MaxLines = style.MaxLines,
+        LetterSpacing = style.LetterSpacing,
         Box = style.Box is { } box
             ? new TextBoxStyle { Unit = Parse<BoxUnit>(box.Unit, "box.unit"), X = box.X, Y = box.Y, Width = box.Width, Height = box.Height }
             : null,

@@ -45,6 +45,12 @@ public sealed record TextStyle
 
     public OverflowPolicy? Overflow { get; init; }
 
+    /// <summary>At most this many lines (0: as many as the box holds); more is an overflow.</summary>
+    public int? MaxLines { get; init; }
+
+    /// <summary>Extra space after every character, in em (negative: tighter).</summary>
+    public double? LetterSpacing { get; init; }
+
     public TextBoxStyle? Box { get; init; }
 
     public ShadowStyle? Shadow { get; init; }
@@ -70,6 +76,8 @@ public sealed record TextStyle
         OffsetX = 0,
         OffsetY = 0,
         Overflow = OverflowPolicy.Ellipsis,
+        MaxLines = 0,
+        LetterSpacing = 0,
         Box = TextBoxStyle.Default,
         Shadow = ShadowStyle.Default,
         Background = BackgroundStyle.Default,
@@ -94,6 +102,8 @@ public sealed record TextStyle
         OffsetX = OffsetX ?? fallback.OffsetX,
         OffsetY = OffsetY ?? fallback.OffsetY,
         Overflow = Overflow ?? fallback.Overflow,
+        MaxLines = MaxLines ?? fallback.MaxLines,
+        LetterSpacing = LetterSpacing ?? fallback.LetterSpacing,
         Box = Merge(Box, fallback.Box, static (a, b) => a.Over(b)),
         Shadow = Merge(Shadow, fallback.Shadow, static (a, b) => a.Over(b)),
         Background = Merge(Background, fallback.Background, static (a, b) => a.Over(b)),
@@ -108,6 +118,12 @@ public sealed record TextStyle
     public IReadOnlyDictionary<string, string> Validate()
     {
         var errors = new StyleErrors();
+        Validate(errors);
+        return errors.ToDictionary();
+    }
+
+    internal void Validate(StyleErrors errors)
+    {
         errors.Range("fontSizeRatio", FontSizeRatio, 0, 1, minExclusive: true);
         errors.Range("minFontSizeRatio", MinFontSizeRatio, 0, 1, minExclusive: true);
         if (FontSizeRatio is { } max && MinFontSizeRatio is { } min && min > max)
@@ -122,6 +138,8 @@ public sealed record TextStyle
         errors.Range("lineSpacing", LineSpacing, 0.5, 4);
         errors.Range("offsetX", OffsetX, -100_000, 100_000);
         errors.Range("offsetY", OffsetY, -100_000, 100_000);
+        errors.Range("maxLines", MaxLines, 0, 1_000);
+        errors.Range("letterSpacing", LetterSpacing, -0.5, 2);
         errors.Defined("fontFamily", FontFamily);
         errors.Defined("align", Align);
         errors.Defined("anchor", Anchor);
@@ -130,7 +148,6 @@ public sealed record TextStyle
         Shadow?.Validate(errors.Under("shadow"));
         Background?.Validate(errors.Under("background"));
         Output?.Validate(errors.Under("output"));
-        return errors.ToDictionary();
     }
 }
 

@@ -24,7 +24,9 @@ public sealed record JobStyle(
     JobTextBox? Box = null,
     JobShadow? Shadow = null,
     JobBackground? Background = null,
-    JobOutput? Output = null);
+    JobOutput? Output = null,
+    int? MaxLines = null,
+    double? LetterSpacing = null);
 
 public sealed record JobTextBox(string? Unit = null, double? X = null, double? Y = null, double? Width = null, double? Height = null);
 

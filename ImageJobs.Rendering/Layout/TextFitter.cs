@@ -1,7 +1,8 @@
 namespace ImageJobs.Rendering.Layout;
 
 /// <summary>
-/// What the fitter needs, all in em (fractions of the font size) except the box and sizes (pixels).
+/// What the fitter needs, all in em (fractions of the font size) except the box and sizes (pixels);
+/// <see cref="FitRequest.MaxLines"/> 0 means no limit but the box.
 /// Advances scale linearly with the size (shaping is unhinted), so the text is shaped once.
 /// </summary>
 public sealed record FitRequest(
@@ -13,7 +14,8 @@ public sealed record FitRequest(
     bool AutoFit,
     OverflowPolicy Overflow,
     LineMetrics Metrics,
-    float EllipsisWidth);
+    float EllipsisWidth,
+    int MaxLines = 0);
 
 /// <summary>Vertical metrics in em: ascent and descent (both positive), the distance between baselines, and the ink margin (outline) on every side.</summary>
 public readonly record struct LineMetrics(float Ascent, float Descent, float LineAdvance, float InkMargin)
@@ -95,7 +97,8 @@ public static class TextFitter
             cut |= LineBreaker.Wrap(request.Paragraphs[p], p, width, lines);
         }
 
-        var tooTall = metrics.BlockHeight(lines.Count) * size > request.BoxHeight + 1e-3f;
+        var tooTall = metrics.BlockHeight(lines.Count) * size > request.BoxHeight + 1e-3f
+            || (request.MaxLines > 0 && lines.Count > request.MaxLines);
         return new FitResult(size, lines, cut, tooTall || (cut && !allowCutWords));
     }
 
@@ -111,6 +114,7 @@ public static class TextFitter
         var metrics = request.Metrics;
         var available = (request.BoxHeight / size) - metrics.Ascent - metrics.Descent - (2 * metrics.InkMargin);
         var fitting = available < 0 ? 0 : 1 + (int)MathF.Floor(available / metrics.LineAdvance);
+        fitting = request.MaxLines > 0 ? Math.Min(fitting, request.MaxLines) : fitting;
         if (fitting == 0 || layout.Lines.Count == 0)
         {
             return layout with { Overflowed = true };

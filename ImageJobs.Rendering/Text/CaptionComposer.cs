@@ -6,11 +6,11 @@ using SkiaSharp;
 
 namespace ImageJobs.Rendering.Text;
 
-/// <summary>A same-face, same-direction stretch of a paragraph: [Start, Start+Length) in UTF-16 units.</summary>
-public sealed record StyledRun(int Start, int Length, SKTypeface Face, byte Level);
+/// <summary>A same-face, same-direction, same-span stretch of a paragraph: [Start, Start+Length) in UTF-16 units.</summary>
+public sealed record StyledRun(int Start, int Length, SKTypeface Face, byte Level, SpanStyle Span);
 
-/// <summary>A paragraph ready for line breaking: its text, break units (advances in em) and runs.</summary>
-public sealed record AnalyzedParagraph(string Text, BreakUnit[] Units, IReadOnlyList<StyledRun> Runs, bool RightToLeft);
+/// <summary>A paragraph ready for line breaking: its text, break units (advances in em, letter spacing included) and runs.</summary>
+public sealed record AnalyzedParagraph(string Text, BreakUnit[] Units, IReadOnlyList<StyledRun> Runs, bool RightToLeft, float LetterSpacing);
 
 /// <summary>The caption, laid out: the font size, every shaped run at its place, the text block's bounds, and each line's text (logical order).</summary>
 public sealed record ComposedCaption(float Size, IReadOnlyList<ShapedRun> Runs, LayoutRect Bounds, LayoutRect Box, bool Bold, IReadOnlyList<string> Lines);
@@ -39,11 +39,17 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper) : IDis
 
     /// <param name="style">A resolved style (merged over <see cref="TextStyle.Default"/>): every value is set.</param>
     /// <exception cref="JobFailedException">The text does not fit and the style says fail.</exception>
-    public ComposedCaption Compose(string text, TextStyle style, int imageWidth, int imageHeight)
+    public ComposedCaption Compose(string text, TextStyle style, int imageWidth, int imageHeight) =>
+        Compose(RichText.Literal(text), style, imageWidth, imageHeight);
+
+    /// <inheritdoc cref="Compose(string, TextStyle, int, int)"/>
+    public ComposedCaption Compose(RichText text, TextStyle style, int imageWidth, int imageHeight)
     {
         var chain = fonts.Chain(style.FontFamily!.Value, style.Bold!.Value);
-        var paragraphs = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Split(ParagraphSeparators)
-            .Select(p => Analyze(p.Replace('\t', ' '), chain))
+        var boldChain = fonts.Chain(style.FontFamily!.Value, bold: true);
+        var spacing = (float)style.LetterSpacing!.Value;
+        var paragraphs = Paragraphs(text)
+            .Select(p => Analyze(p.Text.Replace('\t', ' '), chain, boldChain, p.Spans, spacing))
             .ToList();
 
         var metrics = Metrics(paragraphs, chain, style);
@@ -58,7 +64,8 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper) : IDis
             style.AutoFit!.Value,
             style.Overflow!.Value,
             metrics,
-            ellipsis.Width / ReferenceSize);
+            ellipsis.Width / ReferenceSize,
+            style.MaxLines!.Value);
         var fit = TextFitter.Fit(request);
         if (fit.Overflowed)
         {
@@ -84,7 +91,7 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper) : IDis
                     positions[g] = new SKPoint(run.Positions[g].X + x, run.Positions[g].Y + placed.Baseline);
                 }
 
-                runs.Add(run with { Positions = positions });
+                runs.Add(run with { Positions = positions, Left = x, Baseline = placed.Baseline });
                 x += run.Width;
             }
         }
@@ -93,14 +100,23 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper) : IDis
         return new ComposedCaption(fit.Size, runs, block.Bounds, box, chain.Bold, lineTexts);
     }
 
-    /// <summary>Splits a paragraph into runs by face and bidi level and measures every UTF-16 unit in em.</summary>
-    public AnalyzedParagraph Analyze(string text, FontChain chain)
+    /// <summary>
+    /// Splits a paragraph into runs by face, bidi level and span, and measures every UTF-16 unit in
+    /// em of the layer's size (a span's relative size and the letter spacing included).
+    /// </summary>
+    public AnalyzedParagraph Analyze(string text, FontChain chain, FontChain boldChain, IReadOnlyList<TextSpan> spans, float letterSpacing)
     {
         var bidi = Bidi.Resolve(text);
         var levels = bidi.Levels;
         var flags = _breaks.Analyze(text);
         var units = new BreakUnit[text.Length];
         var faces = new SKTypeface[text.Length];
+        var styles = new SpanStyle[text.Length];
+        foreach (var span in spans)
+        {
+            styles.AsSpan(span.Start, span.Length).Fill(span.Style);
+        }
+
         SKTypeface? previousFace = null;
         var index = 0;
         foreach (var rune in text.EnumerateRunes())
@@ -108,7 +124,7 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper) : IDis
             // A grapheme cluster stays in one face: marks, joiners, skin tones, flags, keycaps.
             var face = previousFace is not null && (flags[index] & BreakMarks.ClusterStart) == 0
                 ? previousFace
-                : fonts.FaceFor(chain, rune.Value, previousFace, emojiPresentation: NextIsEmojiSelector(text, index + rune.Utf16SequenceLength));
+                : fonts.FaceFor(styles[index].Bold ? boldChain : chain, rune.Value, previousFace, emojiPresentation: NextIsEmojiSelector(text, index + rune.Utf16SequenceLength));
             for (var k = 0; k < rune.Utf16SequenceLength; k++)
             {
                 faces[index + k] = face;
@@ -123,25 +139,77 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper) : IDis
         var start = 0;
         for (var i = 1; i <= text.Length; i++)
         {
-            if (i == text.Length || faces[i] != faces[start] || levels[i] != levels[start])
+            if (i == text.Length || faces[i] != faces[start] || levels[i] != levels[start] || styles[i] != styles[start])
             {
-                runs.Add(new StyledRun(start, i - start, faces[start], levels[start]));
+                runs.Add(new StyledRun(start, i - start, faces[start], levels[start], styles[start]));
                 start = i;
             }
         }
 
         foreach (var run in runs)
         {
-            var shaped = shaper.Shape(text, run.Start, run.Length, run.Face, (run.Level & 1) == 1, ReferenceSize);
+            var scale = run.Span.Scale;
+            var shaped = shaper.Shape(text, run.Start, run.Length, run.Face, (run.Level & 1) == 1, ReferenceSize * scale);
             for (var g = 0; g < shaped.Glyphs.Length; g++)
             {
                 var end = g + 1 < shaped.Glyphs.Length ? shaped.Positions[g + 1].X : shaped.Width;
                 var cluster = shaped.Clusters[g];
                 units[cluster] = units[cluster] with { Advance = units[cluster].Advance + ((end - shaped.Positions[g].X) / ReferenceSize) };
             }
+
+            if (letterSpacing != 0)
+            {
+                // Spacing follows every grapheme cluster, as CSS letter-spacing does.
+                for (var i = run.Start; i < run.Start + run.Length; i++)
+                {
+                    if (units[i].IsClusterStart)
+                    {
+                        units[i] = units[i] with { Advance = units[i].Advance + (letterSpacing * scale) };
+                    }
+                }
+            }
         }
 
-        return new AnalyzedParagraph(text, units, runs, bidi.RightToLeft);
+        return new AnalyzedParagraph(text, units, runs, bidi.RightToLeft, letterSpacing);
+    }
+
+    /// <summary>The paragraphs of a text, each with its spans (rebased to the paragraph).</summary>
+    private static IEnumerable<(string Text, List<TextSpan> Spans)> Paragraphs(RichText rich)
+    {
+        var text = rich.Text;
+        var start = 0;
+        var spanIndex = 0;
+        while (true)
+        {
+            var end = text.IndexOfAny(ParagraphSeparators, start);
+            var stop = end < 0 ? text.Length : end;
+            var spans = new List<TextSpan>();
+            while (spanIndex < rich.Spans.Count)
+            {
+                var span = rich.Spans[spanIndex];
+                var from = Math.Max(span.Start, start);
+                var to = Math.Min(span.Start + span.Length, stop);
+                if (from < to)
+                {
+                    spans.Add(new TextSpan(from - start, to - from, span.Style));
+                }
+
+                if (span.Start + span.Length > stop)
+                {
+                    break;
+                }
+
+                spanIndex++;
+            }
+
+            yield return (text[start..stop], spans);
+            if (end < 0)
+            {
+                yield break;
+            }
+
+            start = end + 1;
+        }
     }
 
     private sealed record ShapedLine(IReadOnlyList<ShapedRun> Runs, float Width);
@@ -164,7 +232,9 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper) : IDis
         foreach (var i in order)
         {
             var piece = pieces[i];
-            runs.Add(shaper.Shape(paragraph.Text, piece.Start, piece.Length, piece.Face, (piece.Level & 1) == 1, size));
+            var shaped = shaper.Shape(paragraph.Text, piece.Start, piece.Length, piece.Face, (piece.Level & 1) == 1, size * piece.Span.Scale);
+            shaped = paragraph.LetterSpacing == 0 ? shaped : Spaced(shaped, paragraph, piece, paragraph.LetterSpacing * size * piece.Span.Scale);
+            runs.Add(shaped with { Span = piece.Span });
         }
 
         if (line.Ellipsis)
@@ -176,15 +246,46 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper) : IDis
         return new ShapedLine(runs, runs.Sum(r => r.Width));
     }
 
+    /// <summary>
+    /// Moves each glyph right by the spacing of the clusters visually left of it (logically before
+    /// it in a left-to-right run, after it in a right-to-left one), and widens the run.
+    /// </summary>
+    private static ShapedRun Spaced(ShapedRun run, AnalyzedParagraph paragraph, StyledRun piece, float spacing)
+    {
+        var units = paragraph.Units;
+        var positions = new SKPoint[run.Positions.Length];
+        var end = piece.Start + piece.Length;
+        for (var g = 0; g < positions.Length; g++)
+        {
+            var cluster = run.Clusters[g];
+            var (from, to) = run.RightToLeft ? (cluster, end) : (piece.Start, cluster);
+            var before = 0;
+            for (var i = from; i < to; i++)
+            {
+                before += units[i].IsClusterStart ? 1 : 0;
+            }
+
+            positions[g] = new SKPoint(run.Positions[g].X + (before * spacing), run.Positions[g].Y);
+        }
+
+        var clusters = 0;
+        for (var i = piece.Start; i < end; i++)
+        {
+            clusters += units[i].IsClusterStart ? 1 : 0;
+        }
+
+        return run with { Positions = positions, Width = run.Width + (clusters * spacing) };
+    }
+
     private LineMetrics Metrics(List<AnalyzedParagraph> paragraphs, FontChain chain, TextStyle style)
     {
         float ascent = 0, descent = 0, leading = 0;
-        foreach (var face in paragraphs.SelectMany(p => p.Runs).Select(r => r.Face).Append(chain.Primary).Distinct())
+        foreach (var (face, scale) in paragraphs.SelectMany(p => p.Runs).Select(r => (r.Face, r.Span.Scale)).Append((chain.Primary, 1f)).Distinct())
         {
             var m = shaper.FontFor(face, ReferenceSize, embolden: false).Metrics;
-            ascent = Math.Max(ascent, -m.Ascent / ReferenceSize);
-            descent = Math.Max(descent, m.Descent / ReferenceSize);
-            leading = Math.Max(leading, m.Leading / ReferenceSize);
+            ascent = Math.Max(ascent, -m.Ascent * scale / ReferenceSize);
+            descent = Math.Max(descent, m.Descent * scale / ReferenceSize);
+            leading = Math.Max(leading, m.Leading * scale / ReferenceSize);
         }
 
         var spacing = (float)style.LineSpacing!.Value;

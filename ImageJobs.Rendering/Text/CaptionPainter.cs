@@ -22,7 +22,7 @@ public sealed class CaptionPainter : IDisposable
             return;
         }
 
-        using var blob = BuildBlob(caption, shaper);
+        using var blob = BuildBlob(caption, caption.Runs, shaper);
         if (blob is null)
         {
             return;
@@ -73,9 +73,43 @@ public sealed class CaptionPainter : IDisposable
             canvas.DrawText(blob, 0, 0, _stroke);
         }
 
-        _fill.Color = ColorParser.Parse(style.Color!);
-        canvas.DrawText(blob, 0, 0, _fill);
+        var color = ColorParser.Parse(style.Color!);
+        if (caption.Runs.All(r => r.Span.Color is null))
+        {
+            _fill.Color = color;
+            canvas.DrawText(blob, 0, 0, _fill);
+        }
+        else
+        {
+            // Rich spans: one blob per colour, in the order the colours first appear.
+            foreach (var group in caption.Runs.GroupBy(r => r.Span.Color ?? color))
+            {
+                using var coloured = BuildBlob(caption, [.. group], shaper);
+                if (coloured is not null)
+                {
+                    _fill.Color = group.Key;
+                    canvas.DrawText(coloured, 0, 0, _fill);
+                }
+            }
+        }
+
+        foreach (var run in caption.Runs.Where(r => r.Span.Strike && r.Glyphs.Length > 0))
+        {
+            _fill.Color = run.Span.Color ?? color;
+            canvas.DrawRect(Strike(caption, run, shaper), _fill);
+        }
+
         canvas.RestoreToCount(save);
+    }
+
+    /// <summary>The bar across a struck-through run, from the font's strikeout metrics (or at 0.3 em, 0.06 em thick).</summary>
+    private static SKRect Strike(ComposedCaption caption, ShapedRun run, TextShaper shaper)
+    {
+        var size = caption.Size * run.Span.Scale;
+        var metrics = shaper.FontFor(run.Face, size, embolden: false).Metrics;
+        var position = metrics.StrikeoutPosition is { } p and < 0 ? p : -0.3f * size;
+        var thickness = metrics.StrikeoutThickness is { } t and > 0 ? t : 0.06f * size;
+        return new SKRect(run.Left, run.Baseline + position - (thickness / 2), run.Left + run.Width, run.Baseline + position + (thickness / 2));
     }
 
     /// <summary>
@@ -93,7 +127,7 @@ public sealed class CaptionPainter : IDisposable
                 continue;
             }
 
-            var font = shaper.FontFor(run.Face, caption.Size, Emboldened(caption, run));
+            var font = shaper.FontFor(run.Face, caption.Size * run.Span.Scale, Emboldened(caption, run), run.Span.Italic);
             var bounds = new SKRect[run.Glyphs.Length];
             font.GetGlyphWidths(run.Glyphs, null, bounds);
             for (var g = 0; g < bounds.Length; g++)
@@ -102,6 +136,11 @@ public sealed class CaptionPainter : IDisposable
                 {
                     ink = Union(ink, SKRect.Create(bounds[g].Left + run.Positions[g].X, bounds[g].Top + run.Positions[g].Y, bounds[g].Width, bounds[g].Height));
                 }
+            }
+
+            if (run.Span.Strike)
+            {
+                ink = Union(ink, Strike(caption, run, shaper));
             }
         }
 
@@ -136,12 +175,12 @@ public sealed class CaptionPainter : IDisposable
     private static SKRect Union(SKRect a, SKRect b) => a.IsEmpty ? b : SKRect.Union(a, b);
 
     private static bool Emboldened(ComposedCaption caption, ShapedRun run) =>
-        caption.Bold && run.Face.FontStyle.Weight < (int)SKFontStyleWeight.SemiBold && run.Face.FamilyName != "Noto Color Emoji";
+        (caption.Bold || run.Span.Bold) && run.Face.FontStyle.Weight < (int)SKFontStyleWeight.SemiBold && run.Face.FamilyName != "Noto Color Emoji";
 
-    private static SKTextBlob? BuildBlob(ComposedCaption caption, TextShaper shaper)
+    private static SKTextBlob? BuildBlob(ComposedCaption caption, IEnumerable<ShapedRun> runs, TextShaper shaper)
     {
         using var builder = new SKTextBlobBuilder();
-        foreach (var run in caption.Runs)
+        foreach (var run in runs)
         {
             if (run.Glyphs.Length == 0)
             {
@@ -149,7 +188,8 @@ public sealed class CaptionPainter : IDisposable
             }
 
             // Faces without a bold cut (CJK) are emboldened; colour emoji never are.
-            builder.AddPositionedRun(run.Glyphs, shaper.FontFor(run.Face, caption.Size, Emboldened(caption, run)), run.Positions);
+            var font = shaper.FontFor(run.Face, caption.Size * run.Span.Scale, Emboldened(caption, run), run.Span.Italic);
+            builder.AddPositionedRun(run.Glyphs, font, run.Positions);
         }
 
         return builder.Build();

@@ -5,8 +5,18 @@ using Buffer = HarfBuzzSharp.Buffer;
 
 namespace ImageJobs.Rendering.Text;
 
-/// <summary>One shaped run: glyph ids and positions in visual order, the UTF-16 index each glyph came from, and the advance.</summary>
-public sealed record ShapedRun(SKTypeface Face, ushort[] Glyphs, SKPoint[] Positions, int[] Clusters, float Width, bool RightToLeft);
+/// <summary>
+/// One shaped run: glyph ids and positions in visual order, the UTF-16 index each glyph came from,
+/// and the advance; once placed, its span's style, left edge and baseline.
+/// </summary>
+public sealed record ShapedRun(SKTypeface Face, ushort[] Glyphs, SKPoint[] Positions, int[] Clusters, float Width, bool RightToLeft)
+{
+    public SpanStyle Span { get; init; } = SpanStyle.Plain;
+
+    public float Left { get; init; }
+
+    public float Baseline { get; init; }
+}
 
 /// <summary>
 /// Shapes runs with HarfBuzz. Not thread-safe: one per thread, reused, because building an
@@ -56,14 +66,21 @@ public sealed class TextShaper : IDisposable
         return new ShapedRun(face, glyphs, result.Points, clusters, result.Width, rightToLeft);
     }
 
-    /// <summary>The font for drawing a run: this shaper's settings, the face and size, fake bold for faces without a bold.</summary>
-    public SKFont FontFor(SKTypeface face, float size, bool embolden)
+    /// <summary>
+    /// The font for drawing a run: this shaper's settings, the face and size, fake bold for faces
+    /// without a bold, and a slant for italic (no bundled face has an italic cut).
+    /// </summary>
+    public SKFont FontFor(SKTypeface face, float size, bool embolden, bool italic = false)
     {
         _font.Typeface = face;
         _font.Size = size;
         _font.Embolden = embolden;
+        _font.SkewX = italic ? ItalicSkew : 0;
         return _font;
     }
+
+    /// <summary>The horizontal shear of synthetic italic (Skia's own fake-italic value).</summary>
+    private const float ItalicSkew = -0.25f;
 
     public void Dispose()
     {

@@ -26,6 +26,23 @@ public static class TestImages
         return bitmap;
     }
 
+    /// <summary>A logo-like PNG: a filled circle and a bar on a transparent ground.</summary>
+    public static byte[] Logo(int width, int height)
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        bitmap.Erase(SKColors.Transparent);
+        using (var canvas = new SKCanvas(bitmap))
+        using (var paint = new SKPaint { IsAntialias = true, Color = new SKColor(220, 60, 40) })
+        {
+            canvas.DrawCircle(width / 3f, height / 2f, Math.Min(width, height) / 3f, paint);
+            paint.Color = new SKColor(30, 120, 200);
+            canvas.DrawRect(width * 0.6f, height * 0.2f, width * 0.3f, height * 0.6f, paint);
+        }
+
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
     /// <summary>One flat colour; with alpha 0 a fully transparent PNG.</summary>
     public static byte[] Solid(int width, int height, SKColor color, SKEncodedImageFormat format = SKEncodedImageFormat.Png)
     {

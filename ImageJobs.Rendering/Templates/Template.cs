@@ -1,0 +1,150 @@
+namespace ImageJobs.Rendering.Templates;
+
+/// <summary>
+/// What goes on one image: layers drawn in order, the first at the bottom, and how the result is
+/// encoded. Values are resolved already: placeholders are filled before a template reaches the engine.
+/// </summary>
+public sealed record Template
+{
+    /// <summary>More layers than this are refused (every layer costs layout and drawing per image).</summary>
+    public const int MaxLayers = 64;
+
+    public IReadOnlyList<Layer> Layers { get; init; } = [];
+
+    public OutputStyle? Output { get; init; }
+
+    /// <summary>Today's job (one caption and its style) as a template: one text layer, the text taken literally.</summary>
+    public static Template SingleCaption(string text, TextStyle? style) => new()
+    {
+        Layers = [new TextLayer { Name = "caption", Text = text, Markup = false, Style = style }],
+        Output = style?.Output,
+    };
+
+    /// <summary>Path (<c>layers[2].box.width</c>) to problem, for every invalid value; empty when valid.</summary>
+    public IReadOnlyDictionary<string, string> Validate(int maxTextLength) => TemplateValidation.Validate(this, maxTextLength);
+}
+
+/// <summary>
+/// One layer: a name, the box it is drawn in (pixels or percent of the image; unset, the image
+/// less a 5% margin), where its content sits in that box, its opacity, and whether it is drawn.
+/// </summary>
+public abstract record Layer
+{
+    public string Name { get; init; } = "";
+
+    public TextBoxStyle? Box { get; init; }
+
+    /// <summary>Where content smaller than the box sits (a QR code, a contained image, a text block).</summary>
+    public Anchor? Anchor { get; init; }
+
+    /// <summary>Of the whole layer, 0 to 1 (a text layer's style opacity multiplies it).</summary>
+    public double? Opacity { get; init; }
+
+    public bool Visible { get; init; } = true;
+}
+
+/// <summary>
+/// Text with a full caption style. With <see cref="Markup"/> the text may hold rich spans
+/// (<see cref="Text.RichText.TryParse"/>); the layer's box and anchor, when set, win over the style's.
+/// </summary>
+public sealed record TextLayer : Layer
+{
+    public string Text { get; init; } = "";
+
+    public bool Markup { get; init; } = true;
+
+    public TextStyle? Style { get; init; }
+}
+
+/// <summary>How a picture fills its box.</summary>
+public enum ImageFit
+{
+    /// <summary>Whole picture, as large as fits, placed by the layer's anchor.</summary>
+    Contain,
+
+    /// <summary>Fills the box, cropped; the anchor says which part is kept.</summary>
+    Cover,
+
+    /// <summary>Fills the box, proportions ignored.</summary>
+    Stretch,
+}
+
+/// <summary>
+/// A picture handed to the engine by <see cref="ImageName"/> (a logo, a photo); the engine does not
+/// fetch it. Corner radius is a fraction of the drawn picture's shorter side (0.5: a circle or pill).
+/// </summary>
+public sealed record ImageLayer : Layer
+{
+    public string ImageName { get; init; } = "";
+
+    public ImageFit? Fit { get; init; }
+
+    public double? CornerRadius { get; init; }
+}
+
+public enum QrErrorCorrection
+{
+    L,
+    M,
+    Q,
+    H,
+}
+
+/// <summary>A QR code, square, as large as its box allows, in whole pixels per module.</summary>
+public sealed record QrLayer : Layer
+{
+    public string Value { get; init; } = "";
+
+    public QrErrorCorrection? ErrorCorrection { get; init; }
+
+    /// <summary>The dark modules.</summary>
+    public string? Color { get; init; }
+
+    /// <summary>The light modules and quiet zone (alpha 0: the image shows through).</summary>
+    public string? Background { get; init; }
+
+    /// <summary>Light modules around the code (the standard asks for 4).</summary>
+    public int? QuietZone { get; init; }
+}
+
+public enum BarcodeSymbology
+{
+    Code128,
+    Ean13,
+    UpcA,
+}
+
+/// <summary>A one-dimensional barcode filling its box's height, as wide as the box allows in whole pixels per module.</summary>
+public sealed record BarcodeLayer : Layer
+{
+    public string Value { get; init; } = "";
+
+    public BarcodeSymbology? Symbology { get; init; }
+
+    public string? Color { get; init; }
+
+    public string? Background { get; init; }
+
+    /// <summary>Light modules left and right (EAN and UPC ask for at least 9 and 7; Code 128 for 10).</summary>
+    public int? QuietZone { get; init; }
+}
+
+public enum ShapeKind
+{
+    Rectangle,
+    RoundedRectangle,
+}
+
+/// <summary>A band or label: the box filled and stroked; radius and stroke width are fractions of the box's shorter side.</summary>
+public sealed record ShapeLayer : Layer
+{
+    public ShapeKind? Shape { get; init; }
+
+    public string? Fill { get; init; }
+
+    public string? Stroke { get; init; }
+
+    public double? StrokeWidth { get; init; }
+
+    public double? CornerRadius { get; init; }
+}

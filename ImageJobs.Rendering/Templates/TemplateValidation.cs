@@ -1,0 +1,135 @@
+using System.Globalization;
+using ImageJobs.Rendering.Text;
+
+namespace ImageJobs.Rendering.Templates;
+
+/// <summary>Every problem of a template, keyed by JSON path (<c>layers[2].box.width</c>, <c>layers[0].style.color</c>).</summary>
+internal static class TemplateValidation
+{
+    public const int MaxNameLength = 100;
+
+    public const int MaxImageNameLength = 1_024;
+
+    public static IReadOnlyDictionary<string, string> Validate(Template template, int maxTextLength)
+    {
+        var errors = new StyleErrors();
+        if (template.Layers is null || template.Layers.Count == 0)
+        {
+            errors.Add("layers", "must hold at least one layer");
+        }
+        else if (template.Layers.Count > Template.MaxLayers)
+        {
+            errors.Add("layers", string.Create(CultureInfo.InvariantCulture, $"holds {template.Layers.Count} layers, more than {Template.MaxLayers}"));
+        }
+        else
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < template.Layers.Count; i++)
+            {
+                var at = errors.Under(string.Create(CultureInfo.InvariantCulture, $"layers[{i}]"));
+                if (template.Layers[i] is not { } layer)
+                {
+                    errors.Add(string.Create(CultureInfo.InvariantCulture, $"layers[{i}]"), "is empty");
+                    continue;
+                }
+
+                Common(layer, at, names);
+                Kind(layer, at, maxTextLength);
+            }
+        }
+
+        template.Output?.Validate(errors.Under("output"));
+        return errors.ToDictionary();
+    }
+
+    private static void Common(Layer layer, StyleErrors at, HashSet<string> names)
+    {
+        if (string.IsNullOrWhiteSpace(layer.Name))
+        {
+            at.Add("name", "is required");
+        }
+        else if (layer.Name.Length > MaxNameLength)
+        {
+            at.Add("name", $"must be at most {MaxNameLength} characters");
+        }
+        else if (!names.Add(layer.Name))
+        {
+            at.Add("name", $"'{layer.Name}' names another layer too");
+        }
+
+        layer.Box?.Validate(at.Under("box"));
+        at.Defined("anchor", layer.Anchor);
+        at.Range("opacity", layer.Opacity, 0, 1);
+    }
+
+    private static void Kind(Layer layer, StyleErrors at, int maxTextLength)
+    {
+        switch (layer)
+        {
+            case TextLayer text:
+                if (text.Text is null)
+                {
+                    at.Add("text", "is required");
+                    break;
+                }
+
+                if (text.Text.Length > maxTextLength)
+                {
+                    at.Add("text", string.Create(CultureInfo.InvariantCulture, $"is {text.Text.Length:N0} characters, more than {maxTextLength:N0}"));
+                }
+                else if (text.Markup && RichText.TryParse(text.Text, out var markupError) is null)
+                {
+                    at.Add("text", markupError!);
+                }
+
+                text.Style?.Validate(at.Under("style"));
+                break;
+            case ImageLayer image:
+                if (string.IsNullOrWhiteSpace(image.ImageName))
+                {
+                    at.Add("imageName", "is required");
+                }
+                else if (image.ImageName.Length > MaxImageNameLength)
+                {
+                    at.Add("imageName", $"must be at most {MaxImageNameLength} characters");
+                }
+
+                at.Defined("fit", image.Fit);
+                at.Range("cornerRadius", image.CornerRadius, 0, 0.5);
+                break;
+            case QrLayer qr:
+                Problem(at, "value", CodePatterns.CheckQr(qr.Value ?? ""));
+                at.Defined("errorCorrection", qr.ErrorCorrection);
+                at.Color("color", qr.Color);
+                at.Color("background", qr.Background);
+                at.Range("quietZone", qr.QuietZone, 0, 20);
+                break;
+            case BarcodeLayer barcode:
+                at.Defined("symbology", barcode.Symbology);
+                if (barcode.Symbology is not { } symbology || Enum.IsDefined(symbology))
+                {
+                    Problem(at, "value", CodePatterns.CheckBarcode(barcode.Value ?? "", barcode.Symbology ?? BarcodeSymbology.Code128));
+                }
+
+                at.Color("color", barcode.Color);
+                at.Color("background", barcode.Background);
+                at.Range("quietZone", barcode.QuietZone, 0, 50);
+                break;
+            case ShapeLayer shape:
+                at.Defined("shape", shape.Shape);
+                at.Color("fill", shape.Fill);
+                at.Color("stroke", shape.Stroke);
+                at.Range("strokeWidth", shape.StrokeWidth, 0, 0.5);
+                at.Range("cornerRadius", shape.CornerRadius, 0, 0.5);
+                break;
+        }
+    }
+
+    private static void Problem(StyleErrors at, string field, string? problem)
+    {
+        if (problem is not null)
+        {
+            at.Add(field, problem);
+        }
+    }
+}
