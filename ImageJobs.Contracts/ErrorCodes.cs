@@ -14,6 +14,8 @@ public static class ErrorCodes
     public const string EmptySource = "source.empty";
     public const string SourceTooLarge = "source.too_large";
     public const string SourceNotFound = "source.not_found";
+    public const string InvalidSourceName = "source.invalid_name";
+    public const string InvalidResultName = "result.invalid_name";
     public const string TooManyPixels = "image.too_many_pixels";
     public const string UnsupportedFormat = "image.unsupported_format";
     public const string NotAnImage = "image.not_an_image";
@@ -41,6 +43,8 @@ public static class ErrorCodes
         new(EmptySource, "The source image has no bytes.", Permanent: true),
         new(SourceTooLarge, "The source image is larger than the byte limit.", Permanent: true),
         new(SourceNotFound, "The source image does not exist in the sources container.", Permanent: true),
+        new(InvalidSourceName, "The job's source is not a plain blob name in the sources container ('..', '.', a leading '/', '\\', a control character, too long).", Permanent: true),
+        new(InvalidResultName, "The job's result is not a plain blob name under its batch's folder in the results container.", Permanent: true),
         new(TooManyPixels, "The image header declares more pixels than the limit (checked before decoding).", Permanent: true),
         new(UnsupportedFormat, "An image format that is not on the allow-list (JPEG, PNG, WebP, GIF, BMP).", Permanent: true),
         new(NotAnImage, "The bytes are not an image at all.", Permanent: true),

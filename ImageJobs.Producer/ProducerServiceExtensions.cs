@@ -1,14 +1,17 @@
+using System.Threading.RateLimiting;
 using ImageJobs.Messaging;
 using ImageJobs.Producer.Access;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Producer.Demo;
 using ImageJobs.Producer.Outputs;
 using ImageJobs.Producer.Preview;
+using ImageJobs.Producer.Problems;
 using ImageJobs.Producer.Sources;
 using ImageJobs.Producer.Startup;
 using ImageJobs.Producer.Telemetry;
 using ImageJobs.Rendering;
 using ImageJobs.Storage;
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -26,7 +29,47 @@ public static class ProducerServiceExtensions
         builder.Services.AddSingleton(sp => new ImageRenderer(sp.GetRequiredService<FontLibrary>(), sp.GetRequiredService<IOptions<RenderLimits>>().Value));
         builder.Services.AddMetrics();
 
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
+        {
+            // The binder answers a body of the wrong kind itself (415, no exception): say which header is wrong.
+            if (context.ProblemDetails.Status == StatusCodes.Status415UnsupportedMediaType && context.ProblemDetails is not HttpValidationProblemDetails)
+            {
+                context.ProblemDetails.Extensions["errors"] = new Dictionary<string, string[]>
+                {
+                    ["Content-Type"] = [$"'{context.HttpContext.Request.ContentType}' is not a kind of body this endpoint reads."],
+                };
+            }
+        });
+        // Requests the binder cannot read reach BadRequestHandler in every environment (by default
+        // only Development throws them; elsewhere they are a bare 400 that names nothing).
+        builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
+        builder.Services.AddExceptionHandler<BadRequestHandler>();
+        // Without a key (Development, on loopback) only loopback host names: a page on another
+        // site whose name is made to resolve to 127.0.0.1 (DNS rebinding) would otherwise be same-origin.
+        builder.Services.AddOptions<HostFilteringOptions>().PostConfigure<IOptions<AccessOptions>>((hosts, access) =>
+        {
+            if (string.IsNullOrEmpty(access.Value.Key))
+            {
+                hosts.AllowedHosts = ["localhost", "127.0.0.1", "[::1]"];
+            }
+        });
+        builder.Services.AddOptions<PreviewOptions>().BindConfiguration(PreviewOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.AddPolicy(PreviewOptions.ConcurrencyPolicy, context => RateLimitPartition.GetConcurrencyLimiter(string.Empty, _ => new ConcurrencyLimiterOptions
+            {
+                PermitLimit = context.RequestServices.GetRequiredService<IOptions<PreviewOptions>>().Value.MaxConcurrent,
+                QueueLimit = 0,
+            }));
+            limiter.AddPolicy(UploadLimits.ConcurrencyPolicy, context => RateLimitPartition.GetConcurrencyLimiter(string.Empty, _ => new ConcurrencyLimiterOptions
+            {
+                PermitLimit = context.RequestServices.GetRequiredService<IOptions<UploadLimits>>().Value.MaxConcurrentUploads,
+                QueueLimit = 0,
+            }));
+            limiter.OnRejected = (rejected, _) => TooBusy(rejected.HttpContext, rejected.HttpContext.Request.Path.StartsWithSegments("/api/preview")
+                ? "Previews are being rendered at the limit; try again shortly."
+                : "Uploads are being read at the limit; try again shortly.");
+        });
         builder.Services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.SectionName).ValidateDataAnnotations()
             .Validate<IHostEnvironment>((access, environment) => environment.IsDevelopment() || !string.IsNullOrEmpty(access.Key),
                 "Access:Key must be set outside Development: without it the page and API are open to anyone who can reach them.")
@@ -47,8 +90,11 @@ public static class ProducerServiceExtensions
         builder.Services.AddSingleton<BatchSubmitter>();
         builder.Services.AddSingleton<DeadLetterRequeuer>();
         builder.Services.AddSingleton<ManifestSubmitter>();
-        builder.Services.AddOptions<UploadLimits>().BindConfiguration(UploadLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<UploadLimits>().BindConfiguration(UploadLimits.SectionName).ValidateDataAnnotations()
+            .Validate(uploads => uploads.MaxZipBytes <= uploads.MaxSpoolBytes, "Uploads:MaxZipBytes must not be more than Uploads:MaxSpoolBytes: a zip is spooled to temporary disk whole.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<SourceUploader>();
+        builder.Services.AddSingleton<SpoolBudget>();
 
         builder.Services.AddSingleton<InfrastructureInitializer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InfrastructureInitializer>());
@@ -70,9 +116,11 @@ public static class ProducerServiceExtensions
     /// <summary>The producer's HTTP surface: problem details for errors, the batch API and previews.</summary>
     public static WebApplication MapProducerEndpoints(this WebApplication app)
     {
+        app.UseMiddleware<SecurityHeaders>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<AccessMiddleware>();
+        app.UseRateLimiter();
         // The web page (wwwroot/index.html): plain files, nothing built, nothing from the network.
         app.UseDefaultFiles();
         app.UseStaticFiles();
@@ -83,5 +131,17 @@ public static class ProducerServiceExtensions
         app.MapResultEndpoints();
         app.MapPreviewEndpoints();
         return app;
+    }
+
+    /// <summary>A 429 with Retry-After as problem details: a limit on concurrent work is full, nothing was done.</summary>
+    public static async ValueTask TooBusy(HttpContext context, string title)
+    {
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.Response.Headers.RetryAfter = "1";
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = StatusCodes.Status429TooManyRequests, Title = title },
+        });
     }
 }

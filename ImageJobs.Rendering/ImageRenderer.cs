@@ -15,7 +15,7 @@ namespace ImageJobs.Rendering;
 /// that streams the rest of the image from decoder to encoder (Imaging/). Thread-safe: each thread
 /// gets its own shapers and paints.
 /// </summary>
-public sealed class ImageRenderer : IDisposable
+public sealed partial class ImageRenderer : IDisposable
 {
     private static readonly IReadOnlyDictionary<string, ReadOnlyMemory<byte>> NoImages = new Dictionary<string, ReadOnlyMemory<byte>>();
 

@@ -1,3 +1,4 @@
+using ImageJobs.Storage;
 using Microsoft.AspNetCore.Mvc;
 
 namespace ImageJobs.Producer.Batches;
@@ -36,12 +37,12 @@ public static class BatchEndpoints
             Results.Ok(await tracker.ListAsync(cancellationToken)));
 
         batches.MapGet("/{batchId}", async (string batchId, BatchTracker tracker, CancellationToken cancellationToken) =>
-            await tracker.GetAsync(batchId, cancellationToken) is { } status
+            IsBatchId(batchId) && await tracker.GetAsync(batchId, cancellationToken) is { } status
                 ? Results.Ok(status)
                 : NoBatch(batchId));
 
         batches.MapGet("/{batchId}/failures", async (string batchId, BatchTracker tracker, CancellationToken cancellationToken) =>
-            await tracker.GetFailuresAsync(batchId, cancellationToken) is { } failures
+            IsBatchId(batchId) && await tracker.GetFailuresAsync(batchId, cancellationToken) is { } failures
                 ? Results.Ok(failures)
                 : NoBatch(batchId));
 
@@ -52,7 +53,7 @@ public static class BatchEndpoints
             DeadLetterRequeuer requeuer,
             CancellationToken cancellationToken) =>
         {
-            if (!await tracker.ExistsAsync(batchId, cancellationToken))
+            if (!IsBatchId(batchId) || !await tracker.ExistsAsync(batchId, cancellationToken))
             {
                 return NoBatch(batchId);
             }
@@ -63,6 +64,9 @@ public static class BatchEndpoints
 
         return app;
     }
+
+    /// <summary>Whether a route's batch id can name a batch at all: one plain blob-name segment (it becomes a folder name).</summary>
+    public static bool IsBatchId(string batchId) => BlobNames.Problem(batchId) is null && !batchId.Contains('/');
 
     public static IResult NoBatch(string batchId) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No batch '{batchId}'.");

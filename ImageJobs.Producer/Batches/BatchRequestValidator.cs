@@ -1,5 +1,5 @@
-using ImageJobs.Producer.Sources;
 using ImageJobs.Rendering;
+using ImageJobs.Storage;
 
 namespace ImageJobs.Producer.Batches;
 
@@ -69,6 +69,10 @@ public static class BatchRequestValidator
             {
                 Add("prefix", $"The prefix is longer than {limits.MaxBlobNameLength} characters.");
             }
+            else if (BlobNames.PrefixProblem(request.Prefix) is { } prefixProblem)
+            {
+                Add("prefix", $"The prefix is refused: {prefixProblem}.");
+            }
 
             if (TextError(request.Template, limits) is { } templateError)
             {
@@ -84,7 +88,7 @@ public static class BatchRequestValidator
     {
         _ when string.IsNullOrWhiteSpace(name) => "The source blob name is required.",
         { Length: var length } when length > limits.MaxBlobNameLength => $"The source blob name is longer than {limits.MaxBlobNameLength} characters.",
-        _ when name.EndsWith('/') || name.Contains('\\') || SourceNames.HasControlCharacter(name) => "The source blob name must not end with '/' or hold '\\' or control characters.",
+        _ when BlobNames.Problem(name) is { } problem => $"The source blob name is refused: {problem}.",
         _ => null,
     };
 

@@ -121,7 +121,21 @@ public sealed partial class BatchSubmitter(
                 });
             }
 
-            items.Add(new BatchItem(blob.Name, JobPlanner.ApplyTemplate(template, blob.Name, items.Count, blob.Metadata)));
+            // Names from a listing are checked as a request's are: the jobs carry them to the workers.
+            if (BlobNames.Problem(blob.Name) is { } problem)
+            {
+                throw new BatchRejectedException(new Dictionary<string, string[]>
+                {
+                    ["prefix"] = [$"The blob '{blob.Name}' under '{prefix}' cannot be a source: {problem}."],
+                });
+            }
+
+            var text = JobPlanner.ApplyTemplate(template, blob.Name, items.Count, blob.Metadata, limits.Value.MaxTextLength)
+                ?? throw new BatchRejectedException(new Dictionary<string, string[]>
+                {
+                    ["template"] = [$"For '{blob.Name}' (image {items.Count + 1:N0} under the prefix) the template expands to more than {limits.Value.MaxTextLength:N0} characters."],
+                });
+            items.Add(new BatchItem(blob.Name, text));
         }
 
         if (items.Count == 0)

@@ -57,26 +57,84 @@ public static partial class JobPlanner
     /// Replaces {name}, {stem}, {index} (1-based) and {meta:key} (the blob's metadata, empty when
     /// absent) in a template; other text is kept as it is.
     /// </summary>
-    public static string ApplyTemplate(string template, string sourceBlob, int index, IDictionary<string, string>? metadata = null)
+    public static string ApplyTemplate(string template, string sourceBlob, int index, IDictionary<string, string>? metadata = null) =>
+        ApplyTemplate(template, sourceBlob, index, metadata, int.MaxValue)!;
+
+    /// <summary>
+    /// The template filled in, or null as soon as the text passes <paramref name="maxLength"/>
+    /// characters: a short template that repeats {name} or {meta:key} can expand to megabytes, and
+    /// is stopped before it does. One pass, so a value holding a placeholder is not expanded again.
+    /// </summary>
+    public static string? ApplyTemplate(string template, string sourceBlob, int index, IDictionary<string, string>? metadata, int maxLength)
     {
         var name = sourceBlob[(sourceBlob.LastIndexOf('/') + 1)..];
         var dot = name.LastIndexOf('.');
         var stem = dot > 0 ? name[..dot] : name;
-        var text = template
-            .Replace("{name}", name, StringComparison.Ordinal)
-            .Replace("{stem}", stem, StringComparison.Ordinal)
-            .Replace("{index}", (index + 1).ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
-        return UsesMetadata(text)
-            ? MetaPlaceholder().Replace(text, match => metadata is not null && metadata.TryGetValue(match.Groups[1].Value, out var value) ? value : string.Empty)
-            : text;
+        var text = new StringBuilder(Math.Min(template.Length, maxLength));
+        var rest = template.AsSpan();
+        while (rest.Length > 0)
+        {
+            var open = rest.IndexOf('{');
+            var literal = open < 0 ? rest : rest[..open];
+            if (text.Length + literal.Length > maxLength)
+            {
+                return null;
+            }
+
+            text.Append(literal);
+            if (open < 0)
+            {
+                break;
+            }
+
+            rest = rest[open..];
+            var close = rest.IndexOf('}');
+            var value = close < 0 ? null : Placeholder(rest[1..close], name, stem, index, metadata);
+            var replaced = value ?? "{";
+            if (text.Length + replaced.Length > maxLength)
+            {
+                return null;
+            }
+
+            text.Append(replaced);
+            rest = rest[(value is null ? 1 : close + 1)..];
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>A placeholder's value, or null when the braces hold no placeholder (kept as written).</summary>
+    private static string? Placeholder(ReadOnlySpan<char> inside, string name, string stem, int index, IDictionary<string, string>? metadata)
+    {
+        if (inside.SequenceEqual("name"))
+        {
+            return name;
+        }
+
+        if (inside.SequenceEqual("stem"))
+        {
+            return stem;
+        }
+
+        if (inside.SequenceEqual("index"))
+        {
+            return (index + 1).ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (inside.StartsWith("meta:") && MetadataKey().IsMatch(inside[5..]))
+        {
+            return metadata is not null && metadata.TryGetValue(inside[5..].ToString(), out var value) ? value : string.Empty;
+        }
+
+        return null;
     }
 
     /// <summary>Whether a template reads blob metadata, so listing asks for it only then.</summary>
     public static bool UsesMetadata(string template) => template.Contains("{meta:", StringComparison.Ordinal);
 
-    // Metadata keys are C# identifiers (Azure's rule), so this cannot swallow other braces.
-    [GeneratedRegex(@"\{meta:([A-Za-z_][A-Za-z0-9_]*)\}", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
-    private static partial Regex MetaPlaceholder();
+    // Metadata keys are C# identifiers (Azure's rule).
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex MetadataKey();
 
     public static IReadOnlyList<RenderJob> Plan(string batchId, IReadOnlyList<BatchItem> items, TextStyle? batchStyle, DateTimeOffset now)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ImageJobs.Producer.Problems;
 using ImageJobs.Producer.Sources;
 using ImageJobs.Rendering;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,17 @@ public static class ManifestEndpoints
                 return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Send multipart/form-data with a 'manifest' file.");
             }
 
-            var form = await request.ReadFormAsync(cancellationToken);
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or (IOException and not BadHttpRequestException) && !cancellationToken.IsCancellationRequested)
+            {
+                // A malformed multipart body, or one past the form limits (parts, part headers, part sizes).
+                return Invalid("manifest", $"The multipart body is malformed: {ex.Message}");
+            }
+
             if (form.Files["manifest"] is not { } file || ManifestParser.FormatOf(file.FileName) is not { } format)
             {
                 return Invalid("manifest", "A 'manifest' file named *.csv or *.jsonl is required.");
@@ -40,7 +51,8 @@ public static class ManifestEndpoints
                 }
                 catch (JsonException ex)
                 {
-                    return Invalid("style", ex.Message);
+                    var path = BadRequestHandler.JsonField(ex.Path);
+                    return Invalid(path == "body" ? "style" : "style." + path, ex.Message);
                 }
             }
 
@@ -60,7 +72,7 @@ public static class ManifestEndpoints
             {
                 return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: ex.Message);
             }
-        }).DisableAntiforgery();
+        }).DisableAntiforgery().RequireRateLimiting(UploadLimits.ConcurrencyPolicy);
 
         return app;
     }

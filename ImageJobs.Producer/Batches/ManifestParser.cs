@@ -18,8 +18,12 @@ public enum ManifestFormat
 /// <summary>A manifest row gone wrong, by its line in the file (1-based, as an editor shows it).</summary>
 public sealed record ManifestError(int Line, string Message);
 
-/// <summary>The rows of a manifest as batch items, each with the line it came from, and every bad row.</summary>
-public sealed record ManifestParse(IReadOnlyList<BatchItem> Items, IReadOnlyList<int> Lines, IReadOnlyList<ManifestError> Errors);
+/// <summary>
+/// The rows of a manifest as batch items, each with the line it came from, and every bad row; for
+/// CSV, the column (1-based) of each field path (<c>source</c>, <c>text</c>, <c>style.color</c>), so a bad cell is named by line and column.
+/// </summary>
+public sealed record ManifestParse(IReadOnlyList<BatchItem> Items, IReadOnlyList<int> Lines, IReadOnlyList<ManifestError> Errors,
+    IReadOnlyDictionary<string, int>? Columns = null);
 
 /// <summary>
 /// Pure parsing of a batch manifest: CSV with a header row (<c>image</c> or <c>source</c>,
@@ -84,7 +88,7 @@ public static class ManifestParser
                     var property = field[(close + 1)..].TrimStart('.');
                     foreach (var message in messages)
                     {
-                        Add(Key(parse.Lines[index]), property.Length > 0 ? $"{Friendly(property)}: {message}" : message);
+                        Add(Key(parse.Lines[index]), property.Length > 0 ? $"{Where(property, parse.Columns)}: {message}" : message);
                     }
                 }
                 else
@@ -101,7 +105,15 @@ public static class ManifestParser
             .ToDictionary(e => e.Key, e => e.Value.ToArray());
     }
 
-    private static string Friendly(string property) => property == "source" ? "image" : property;
+    /// <summary>A row's field as a person finds it: its CSV column when it has one ("column 3 (color)"), else its name.</summary>
+    private static string Where(string property, IReadOnlyDictionary<string, int>? columns)
+    {
+        var friendly = property == "source" ? "image" : property;
+        var cell = property.StartsWith("style.", StringComparison.Ordinal) ? property["style.".Length..] : property;
+        return columns is not null && (columns.TryGetValue(cell, out var column) || columns.TryGetValue(friendly, out column))
+            ? $"column {column.ToString(CultureInfo.InvariantCulture)} ({(property == "source" ? friendly : cell)})"
+            : friendly;
+    }
 
     private static string Key(int line) => $"line {line.ToString(CultureInfo.InvariantCulture)}";
 
@@ -111,8 +123,9 @@ public static class ManifestParser
         var lines = new List<int>();
         var errors = new List<ManifestError>();
         string[]? header = null;
+        var columns = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         int imageColumn = -1, textColumn = -1, styleColumn = -1;
-        foreach (var (line, fields) in CsvRecords(content, errors))
+        foreach (var (line, fields) in Csv.Records(content, errors))
         {
             if (header is null)
             {
@@ -125,6 +138,13 @@ public static class ManifestParser
                     errors.Add(new ManifestError(line, "The header row must name an 'image' (or 'source') column and a 'text' column."));
                     break;
                 }
+
+                for (var c = header.Length - 1; c >= 0; c--)
+                {
+                    columns[header[c]] = c + 1;
+                }
+
+                columns["source"] = columns["image"] = imageColumn + 1;
 
                 continue;
             }
@@ -155,7 +175,7 @@ public static class ManifestParser
                 }
                 catch (JsonException ex)
                 {
-                    styleError = $"style: not a JSON object ({ex.Message})";
+                    styleError = $"column {styleColumn + 1} (style): not a JSON object ({ex.Message})";
                 }
             }
 
@@ -163,11 +183,11 @@ public static class ManifestParser
             {
                 if (c != imageColumn && c != textColumn && c != styleColumn && fields[c].Trim().Length > 0)
                 {
-                    SetPath(style, header[c], Scalar(fields[c].Trim()));
+                    Csv.SetPath(style, header[c], Csv.Scalar(fields[c].Trim()));
                 }
             }
 
-            var parsedStyle = styleError is null ? ReadStyle(style, out styleError) : null;
+            var parsedStyle = styleError is null ? ReadStyle(style, columns, out styleError) : null;
             if (styleError is not null)
             {
                 errors.Add(new ManifestError(line, styleError));
@@ -183,7 +203,7 @@ public static class ManifestParser
             errors.Add(new ManifestError(1, "The manifest is empty: a header row (image,text,...) is required."));
         }
 
-        return new ManifestParse(items, lines, errors);
+        return new ManifestParse(items, lines, errors, columns);
     }
 
     private static ManifestParse ParseJsonLines(string content, BatchLimits limits)
@@ -221,7 +241,7 @@ public static class ManifestParser
                 TextStyle? style = null;
                 if (styleError is null && row["style"] is { } styleNode)
                 {
-                    style = styleNode is JsonObject o ? ReadStyle(o, out styleError) : null;
+                    style = styleNode is JsonObject o ? ReadStyle(o, null, out styleError) : null;
                     styleError ??= styleNode is JsonObject ? null : "style: must be an object";
                 }
 
@@ -238,120 +258,37 @@ public static class ManifestParser
             {
                 errors.Add(new ManifestError(lineNumber, $"Not valid JSON: {ex.Message}"));
             }
+            catch (ArgumentException ex)
+            {
+                // A JSON object naming one property twice: JsonObject refuses it when first read.
+                errors.Add(new ManifestError(lineNumber, $"Not a valid row: {ex.Message}"));
+            }
         }
 
         return new ManifestParse(items, lines, errors);
     }
 
-    private static TextStyle? ReadStyle(JsonObject style, out string? error)
+    /// <summary>The row's style, or null with why not: by the CSV column of the bad value when there is one.</summary>
+    private static TextStyle? ReadStyle(JsonObject style, Dictionary<string, int>? columns, out string? error)
     {
         error = null;
-        if (style.Count == 0)
-        {
-            return null;
-        }
-
         try
         {
-            return style.Deserialize<TextStyle>(StyleJson);
+            return style.Count == 0 ? null : style.Deserialize<TextStyle>(StyleJson);
         }
         catch (JsonException ex)
         {
-            error = $"style: {ex.Message}";
+            var path = ex.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : null;
+            error = path is not null && columns is not null && (columns.TryGetValue(path, out var column) || columns.TryGetValue("style", out column))
+                ? $"column {column} ({(columns.ContainsKey(path) ? path : "style")}): {ex.Message}"
+                : $"style: {ex.Message}";
             return null;
         }
-    }
-
-    /// <summary>A CSV cell as JSON: numbers and true/false typed, everything else a string.</summary>
-    private static JsonValue Scalar(string value) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? JsonValue.Create(number)
-        : bool.TryParse(value, out var flag) ? JsonValue.Create(flag)
-        : JsonValue.Create(value);
-
-    /// <summary>"shadow.color" -> { "shadow": { "color": value } }.</summary>
-    private static void SetPath(JsonObject root, string path, JsonNode value)
-    {
-        var parts = path.Split('.');
-        var node = root;
-        for (var i = 0; i < parts.Length - 1; i++)
+        catch (ArgumentException ex)
         {
-            if (node[parts[i]] is not JsonObject child)
-            {
-                node[parts[i]] = child = new JsonObject();
-            }
-
-            node = child;
-        }
-
-        node[parts[^1]] = value;
-    }
-
-    /// <summary>RFC 4180 records with the line each starts on: quoted fields may hold commas, quotes ("") and newlines.</summary>
-    private static IEnumerable<(int Line, string[] Fields)> CsvRecords(string content, List<ManifestError> errors)
-    {
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        var line = 1;
-        var start = 1;
-        var quoted = false;
-        var i = content.Length > 0 && content[0] == '\uFEFF' ? 1 : 0;
-        for (; i < content.Length; i++)
-        {
-            var c = content[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < content.Length && content[i + 1] == '"')
-                {
-                    field.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    line += c == '\n' ? 1 : 0;
-                    field.Append(c);
-                }
-            }
-            else if (c == '"' && field.Length == 0)
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                fields.Add(field.ToString());
-                field.Clear();
-            }
-            else if (c is '\n' or '\r')
-            {
-                if (c == '\r' && i + 1 < content.Length && content[i + 1] == '\n')
-                {
-                    i++;
-                }
-
-                fields.Add(field.ToString());
-                field.Clear();
-                yield return (start, fields.ToArray());
-                fields.Clear();
-                line++;
-                start = line;
-            }
-            else
-            {
-                field.Append(c);
-            }
-        }
-
-        if (quoted)
-        {
-            errors.Add(new ManifestError(start, "A quoted field is not closed."));
-        }
-        else if (field.Length > 0 || fields.Count > 0)
-        {
-            fields.Add(field.ToString());
-            yield return (start, fields.ToArray());
+            // A style object naming one property twice.
+            error = $"style: {ex.Message}";
+            return null;
         }
     }
 }

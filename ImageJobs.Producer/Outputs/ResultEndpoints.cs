@@ -15,17 +15,17 @@ public static class ResultEndpoints
     {
         // A batch's results: names, sizes and download links (through the producer: storage stays private).
         app.MapGet("/api/batches/{batchId}/results", async (string batchId, BatchTracker tracker, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
-            !await tracker.ExistsAsync(batchId, cancellationToken)
+            !BatchEndpoints.IsBatchId(batchId) || !await tracker.ExistsAsync(batchId, cancellationToken)
                 ? BatchEndpoints.NoBatch(batchId)
                 : await SourceEndpoints.ListAsync(ResultsContainer(blobs, storage), batchId + "/", "/api/results/", cancellationToken));
 
-        app.MapGet("/api/results/{**name}", (string name, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
-            SourceEndpoints.DownloadAsync(ResultsContainer(blobs, storage), name, cancellationToken));
+        app.MapGet("/api/results/{**name}", (string name, HttpContext context, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
+            SourceEndpoints.DownloadAsync(ResultsContainer(blobs, storage), name, context, cancellationToken));
 
         // Every result of a batch in one zip, streamed as it is read: stored, not deflated (images are compressed already).
         app.MapGet("/api/batches/{batchId}/results.zip", async (string batchId, HttpContext context, BatchTracker tracker, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
         {
-            if (!await tracker.ExistsAsync(batchId, cancellationToken))
+            if (!BatchEndpoints.IsBatchId(batchId) || !await tracker.ExistsAsync(batchId, cancellationToken))
             {
                 await BatchEndpoints.NoBatch(batchId).ExecuteAsync(context);
                 return;

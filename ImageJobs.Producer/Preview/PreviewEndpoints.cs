@@ -16,18 +16,23 @@ public sealed record PreviewRequest(string? Source, string? Image, string? Text,
 
 /// <summary>
 /// <c>POST /api/preview</c>: renders one image with a style so a user can tune it before submitting
-/// 40,000. Returns the image itself; refusals are problem details with the renderer's stable code.
+/// 40,000. Returns the image itself, reduced; refusals are problem details with the renderer's
+/// stable code. At most <see cref="PreviewOptions.MaxConcurrent"/> at once (429 beyond), each
+/// stopped at its time limit or when the client goes away.
 /// </summary>
 public static class PreviewEndpoints
 {
     public static IEndpointRouteBuilder MapPreviewEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/preview", HandleAsync)
+            .RequireRateLimiting(PreviewOptions.ConcurrencyPolicy)
             .WithName("Preview")
             .Produces(StatusCodes.Status200OK, contentType: "image/jpeg", additionalContentTypes: ["image/png", "image/webp"])
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 
@@ -36,7 +41,7 @@ public static class PreviewEndpoints
         ImageRenderer renderer,
         BlobServiceClient blobs,
         IOptions<StorageOptions> storage,
-        IOptions<RenderLimits> limits,
+        IOptions<PreviewOptions> options,
         CancellationToken cancellationToken)
     {
         var errors = Validate(request);
@@ -45,49 +50,55 @@ public static class PreviewEndpoints
             return Results.ValidationProblem(errors, title: "The preview request is invalid.");
         }
 
-        ReadOnlyMemory<byte> source;
-        if (request.Image is { } base64)
-        {
-            // Base64 is 4/3 of the bytes: refuse a body that cannot decode under the limit before decoding it.
-            if ((long)base64.Length * 3 / 4 > limits.Value.MaxSourceBytes + 3)
-            {
-                return Refused(ErrorCodes.SourceTooLarge, string.Create(CultureInfo.InvariantCulture,
-                    $"The image is more than the limit of {limits.Value.MaxSourceBytes:N0} bytes."));
-            }
-
-            var bytes = new byte[base64.Length * 3 / 4];
-            if (!Convert.TryFromBase64String(base64, bytes, out var written))
-            {
-                return Results.ValidationProblem(new Dictionary<string, string[]> { ["image"] = ["must be base64"] }, title: "The preview request is invalid.");
-            }
-
-            source = bytes.AsMemory(0, written);
-        }
-        else
-        {
-            var blob = blobs.GetBlobContainerClient(storage.Value.SourcesContainer).GetBlobClient(request.Source);
-            try
-            {
-                source = await blob.DownloadSourceAsync(limits.Value.MaxSourceBytes, cancellationToken);
-            }
-            catch (JobFailedException ex)
-            {
-                return Refused(ex.Code, ex.Message);
-            }
-            catch (RequestFailedException ex) when (ex.Status == StatusCodes.Status404NotFound)
-            {
-                return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No source blob '{request.Source}'.");
-            }
-        }
-
+        var limits = options.Value;
+        // The request's token ends when the client goes away; this one also at the time limit.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(limits.Timeout);
         try
         {
-            var rendered = renderer.Render(source, request.Text!, request.Style);
+            ReadOnlyMemory<byte> source;
+            if (request.Image is { } base64)
+            {
+                // Base64 is 4/3 of the bytes: refuse a body that cannot decode under the limit before decoding it.
+                if ((long)base64.Length * 3 / 4 > limits.MaxSourceBytes + 3)
+                {
+                    return Refused(ErrorCodes.SourceTooLarge, string.Create(CultureInfo.InvariantCulture,
+                        $"The image is more than a preview's limit of {limits.MaxSourceBytes:N0} bytes."));
+                }
+
+                var bytes = new byte[base64.Length * 3 / 4];
+                if (!Convert.TryFromBase64String(base64, bytes, out var written))
+                {
+                    return Results.ValidationProblem(new Dictionary<string, string[]> { ["image"] = ["must be base64"] }, title: "The preview request is invalid.");
+                }
+
+                source = bytes.AsMemory(0, written);
+            }
+            else
+            {
+                var blob = blobs.GetBlobContainerClient(storage.Value.SourcesContainer).GetBlobClient(request.Source);
+                try
+                {
+                    source = await blob.DownloadSourceAsync(limits.MaxSourceBytes, deadline.Token);
+                }
+                catch (RequestFailedException ex) when (ex.Status == StatusCodes.Status404NotFound)
+                {
+                    return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No source blob '{request.Source}'.");
+                }
+            }
+
+            // The render runs to its next stage even when cancelled, and holds its concurrency slot until then.
+            var rendered = await Task.Run(() => renderer.RenderPreview(source, request.Text!, request.Style, limits.Limits, deadline.Token), deadline.Token);
             return Results.File(rendered.Data.ToArray(), rendered.ContentType, "preview" + rendered.Format.Extension);
         }
         catch (JobFailedException ex)
         {
             return Refused(ex.Code, ex.Message);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The preview took too long.",
+                detail: $"Stopped after {limits.Timeout}.", extensions: new Dictionary<string, object?> { ["code"] = ErrorCodes.Timeout });
         }
     }
 
@@ -98,6 +109,10 @@ public static class PreviewEndpoints
         if (string.IsNullOrEmpty(request.Source) == string.IsNullOrEmpty(request.Image))
         {
             errors["source"] = ["Give either source (a blob name) or image (base64 bytes), not both."];
+        }
+        else if (request.Source is { Length: > 0 } source && BlobNames.Problem(source) is { } problem)
+        {
+            errors["source"] = [$"The source blob name is refused: {problem}."];
         }
 
         if (request.Text is null)

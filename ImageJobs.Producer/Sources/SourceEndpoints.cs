@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using ImageJobs.Rendering.Imaging;
 using ImageJobs.Storage;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
@@ -20,7 +21,7 @@ public static class SourceEndpoints
         var sources = app.MapGroup("/api/sources");
 
         // Multipart: image files and zips of images, stored under ?prefix= (streamed, see SourceUploader).
-        sources.MapPost("/", async (HttpRequest request, string? prefix, SourceUploader uploader, IOptions<UploadLimits> limits, CancellationToken cancellationToken) =>
+        sources.MapPost("/", async (HttpRequest request, string? prefix, SourceUploader uploader, SpoolBudget budget, IOptions<UploadLimits> limits, CancellationToken cancellationToken) =>
         {
             if (SourceNames.CheckPrefix(prefix, out var normalized) is { } problem)
             {
@@ -39,15 +40,34 @@ public static class SourceEndpoints
                 size.MaxRequestBodySize = limits.Value.MaxRequestBytes;
             }
 
-            var result = await uploader.UploadAsync(boundary, request.Body, normalized, cancellationToken);
+            // A zip in the body is spooled to disk: reserve what it may take first (the body's size, or a zip's limit).
+            using var spool = budget.TryReserve(Math.Min(request.ContentLength ?? long.MaxValue, limits.Value.MaxZipBytes));
+            if (spool is null)
+            {
+                request.HttpContext.Response.Headers.RetryAfter = "1";
+                return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "The temporary disk for uploads is in use by other uploads; try again shortly.");
+            }
+
+            UploadResult result;
+            try
+            {
+                result = await uploader.UploadAsync(boundary, request.Body, normalized, spool.Bytes, cancellationToken);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or (IOException and not BadHttpRequestException) && !cancellationToken.IsCancellationRequested)
+            {
+                // A malformed multipart body (no boundary, a part without headers, an unterminated part).
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["files"] = [$"The multipart body is malformed: {ex.Message}"] },
+                    title: "The upload is malformed.");
+            }
+
             return result.Uploaded.Count == 0 && result.Rejected.Count > 0 ? Results.BadRequest(result) : Results.Ok(result);
-        }).DisableAntiforgery();
+        }).DisableAntiforgery().RequireRateLimiting(UploadLimits.ConcurrencyPolicy);
 
         sources.MapGet("/", (string? prefix, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
             ListAsync(blobs.GetBlobContainerClient(storage.Value.SourcesContainer), prefix ?? string.Empty, "/api/sources/content/", cancellationToken));
 
-        sources.MapGet("/content/{**name}", (string name, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
-            DownloadAsync(blobs.GetBlobContainerClient(storage.Value.SourcesContainer), name, cancellationToken));
+        sources.MapGet("/content/{**name}", (string name, HttpContext context, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
+            DownloadAsync(blobs.GetBlobContainerClient(storage.Value.SourcesContainer), name, context, cancellationToken));
 
         return app;
     }
@@ -68,23 +88,49 @@ public static class SourceEndpoints
         return Results.Ok(files);
     }
 
-    /// <summary>Streams a blob to the client; only plain relative names are looked up.</summary>
-    public static async Task<IResult> DownloadAsync(BlobContainerClient container, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// Streams a blob to the client; only plain relative names are looked up. It is served as the
+    /// image format its first bytes are (never as what its name or its uploader said: a "photo" of
+    /// HTML would run as script in this origin), with a file name; anything else as an attachment.
+    /// </summary>
+    public static async Task<IResult> DownloadAsync(BlobContainerClient container, string name, HttpContext context, CancellationToken cancellationToken)
     {
         if (SourceNames.CheckPath(name) is { } problem)
         {
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: problem);
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"The blob name is refused: {problem}.");
         }
 
+        BlobDownloadStreamingResult download;
         try
         {
-            var response = await container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: cancellationToken);
-            return Results.Stream(response.Value.Content, response.Value.Details.ContentType ?? SourceNames.ContentTypeOf(name),
-                enableRangeProcessing: false);
+            download = (await container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: cancellationToken)).Value;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No blob '{name}'.");
         }
+
+        var head = new byte[12];
+        var read = await download.Content.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+        var contentType = SourceImage.Sniff(head.AsSpan(0, read)) switch
+        {
+            SourceFormat.Jpeg => "image/jpeg",
+            SourceFormat.Png => "image/png",
+            SourceFormat.Webp => "image/webp",
+            SourceFormat.Gif => "image/gif",
+            SourceFormat.Bmp => "image/bmp",
+            _ => null,
+        };
+        var disposition = new ContentDispositionHeaderValue(contentType is null ? "attachment" : "inline");
+        disposition.SetHttpFileName(name[(name.LastIndexOf('/') + 1)..]);
+        context.Response.Headers.ContentDisposition = disposition.ToString();
+        // Nothing in a stored blob is a page: no script, no plugin, no form, whatever a browser makes of it.
+        context.Response.Headers.ContentSecurityPolicy = "default-src 'none'; sandbox";
+        return Results.Stream(async body =>
+        {
+            await using var content = download.Content;
+            await body.WriteAsync(head.AsMemory(0, read), cancellationToken);
+            await content.CopyToAsync(body, cancellationToken);
+        }, contentType ?? "application/octet-stream");
     }
 }

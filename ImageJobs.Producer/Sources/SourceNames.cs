@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using ImageJobs.Storage;
 
 namespace ImageJobs.Producer.Sources;
 
@@ -8,8 +9,6 @@ namespace ImageJobs.Producer.Sources;
 /// </summary>
 public static class SourceNames
 {
-    public const int MaxLength = 1024;
-
     // The image files taken, and the content type each is stored and served with.
     private static readonly (string Extension, string ContentType)[] ImageTypes =
         [(".jpg", "image/jpeg"), (".jpeg", "image/jpeg"), (".png", "image/png"), (".webp", "image/webp"), (".gif", "image/gif"), (".bmp", "image/bmp")];
@@ -18,10 +17,6 @@ public static class SourceNames
         ImageTypes.ToFrozenDictionary(t => t.Extension, t => t.ContentType, StringComparer.OrdinalIgnoreCase);
 
     public static string ContentTypeOf(string name) => ContentTypes.GetValueOrDefault(Path.GetExtension(name), "application/octet-stream");
-
-    /// <summary>Whether the text holds a character char.IsControl accepts (C0, DEL or C1).</summary>
-    public static bool HasControlCharacter(string text) =>
-        text.AsSpan().IndexOfAnyInRange('\u0000', '\u001f') >= 0 || text.AsSpan().IndexOfAnyInRange('\u007f', '\u009f') >= 0;
 
     /// <summary>A prefix: empty, or relative path segments ending with '/'.</summary>
     public static string? CheckPrefix(string? prefix, out string normalized)
@@ -37,31 +32,12 @@ public static class SourceNames
         return uploaded[(cut + 1)..];
     }
 
-    /// <summary>Why a relative path (a file name or a zip entry) cannot be a source name, or null when it can.</summary>
-    public static string? CheckPath(string path)
-    {
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            return "the name is empty";
-        }
-
-        if (path.Length > MaxLength)
-        {
-            return $"the name is longer than {MaxLength} characters";
-        }
-
-        if (HasControlCharacter(path) || path.Contains('\\') || path.Contains(':'))
-        {
-            return "the name holds a control character, '\\' or ':'";
-        }
-
-        if (path.StartsWith('/') || path.Split('/').Any(segment => segment is "" or "." or ".."))
-        {
-            return "the name is not a plain relative path (absolute, empty segment, '.' or '..')";
-        }
-
-        return null;
-    }
+    /// <summary>
+    /// Why a relative path (a file name or a zip entry) cannot be a source name, or null when it can:
+    /// the blob-name check, and no ':' (a drive letter in a zip made on Windows).
+    /// </summary>
+    public static string? CheckPath(string path) =>
+        BlobNames.Problem(path) ?? (path.Contains(':') ? "the name holds ':'" : null);
 
     /// <summary>Why a file is not taken as a source image (by its extension), or null.</summary>
     public static string? CheckImage(string path) =>

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using ImageJobs.Storage;
@@ -29,7 +30,8 @@ public sealed partial class SourceUploader(
 {
     private BlobContainerClient Sources => blobs.GetBlobContainerClient(storage.Value.SourcesContainer);
 
-    public async Task<UploadResult> UploadAsync(string boundary, Stream body, string prefix, CancellationToken cancellationToken)
+    /// <param name="spool">The temporary disk this upload may use for a zip (reserved by the caller from <see cref="SpoolBudget"/>).</param>
+    public async Task<UploadResult> UploadAsync(string boundary, Stream body, string prefix, long spool, CancellationToken cancellationToken)
     {
         var uploaded = new List<UploadedSource>();
         var rejected = new List<RejectedSource>();
@@ -50,7 +52,7 @@ public sealed partial class SourceUploader(
 
             if (fileName.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
             {
-                await UploadZipAsync(fileName, section.Body, prefix, uploaded, rejected, cancellationToken);
+                await UploadZipAsync(fileName, section.Body, prefix, spool, uploaded, rejected, cancellationToken);
                 continue;
             }
 
@@ -60,24 +62,32 @@ public sealed partial class SourceUploader(
                 continue;
             }
 
-            await StoreAsync(prefix + fileName, section.Body, section.ContentType, uploaded, rejected, cancellationToken);
+            await StoreAsync(prefix + fileName, section.Body, uploaded, rejected, cancellationToken);
         }
 
         LogUploaded(logger, uploaded.Count, rejected.Count, prefix);
         return new UploadResult(uploaded, rejected);
     }
 
-    private async Task UploadZipAsync(string zipName, Stream body, string prefix, List<UploadedSource> uploaded, List<RejectedSource> rejected, CancellationToken cancellationToken)
+    private async Task UploadZipAsync(string zipName, Stream body, string prefix, long spoolBytes, List<UploadedSource> uploaded, List<RejectedSource> rejected, CancellationToken cancellationToken)
     {
         var spool = Path.Combine(Path.GetTempPath(), $"imagejobs-upload-{Guid.NewGuid():N}.zip");
         await using var file = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         try
         {
-            await new LimitedReadStream(body, limits.Value.MaxZipBytes).CopyToAsync(file, cancellationToken);
+            await new LimitedReadStream(body, Math.Min(limits.Value.MaxZipBytes, spoolBytes)).CopyToAsync(file, cancellationToken);
         }
         catch (UploadTooLargeException ex)
         {
             rejected.Add(new RejectedSource(zipName, "the zip is " + ex.Message));
+            return;
+        }
+
+        // Counted before ZipArchive lists the entries, which it does whole, allocating for each.
+        var filesLeft = limits.Value.MaxFiles - uploaded.Count - rejected.Count;
+        if (ZipDirectory.Check(file, MaxZipRecords(filesLeft), limits.Value.MaxZipDirectoryBytes) is { } refused)
+        {
+            rejected.Add(new RejectedSource(zipName, $"the zip has {refused}"));
             return;
         }
 
@@ -106,19 +116,23 @@ public sealed partial class SourceUploader(
             foreach (var entry in entries)
             {
                 await using var content = entry.Open();
-                await StoreAsync(prefix + entry.FullName, content, null, uploaded, rejected, cancellationToken);
+                await StoreAsync(prefix + entry.FullName, content, uploaded, rejected, cancellationToken);
             }
         }
     }
 
-    private async Task StoreAsync(string name, Stream content, string? contentType, List<UploadedSource> uploaded, List<RejectedSource> rejected, CancellationToken cancellationToken)
+    /// <summary>Directory records a zip may hold: its files, and as many again for folders and zip tools' extras.</summary>
+    private static int MaxZipRecords(int filesLeft) => (int)Math.Min(int.MaxValue, 2L * Math.Max(filesLeft, 0));
+
+    private async Task StoreAsync(string name, Stream content, List<UploadedSource> uploaded, List<RejectedSource> rejected, CancellationToken cancellationToken)
     {
         var limited = new LimitedReadStream(content, limits.Value.MaxFileBytes);
         try
         {
             await Sources.GetBlobClient(name).UploadAsync(limited, new BlobUploadOptions
             {
-                HttpHeaders = new BlobHttpHeaders { ContentType = contentType ?? SourceNames.ContentTypeOf(name) },
+                // By the (checked) extension, never the part's Content-Type: that is the client's word.
+                HttpHeaders = new BlobHttpHeaders { ContentType = SourceNames.ContentTypeOf(name) },
             }, cancellationToken);
             uploaded.Add(new UploadedSource(name, limited.BytesRead));
         }
@@ -126,6 +140,11 @@ public sealed partial class SourceUploader(
         {
             // The block blob was never committed: nothing of it is left in the container.
             rejected.Add(new RejectedSource(name, "the file is " + ex.Message));
+        }
+        catch (RequestFailedException ex) when (ex.Status is >= 400 and < 500)
+        {
+            // Storage refused this blob (two uploads of one name at once make its block list invalid): this file, not the request.
+            rejected.Add(new RejectedSource(name, $"blob storage refused it ({ex.ErrorCode ?? ex.Status.ToString(System.Globalization.CultureInfo.InvariantCulture)}); try again"));
         }
     }
 

@@ -93,13 +93,7 @@ public sealed class GettingWorkInTests(LocalInfrastructure infrastructure)
         return await ServiceHosts.ReadyCountAsync(channel, JobTopology.JobsQueue);
     }
 
-    private static ByteArrayContent File(string name, byte[] bytes, string field = "files")
-    {
-        var content = new ByteArrayContent(bytes);
-        content.Headers.ContentDisposition = new ContentDispositionHeaderValue("form-data") { Name = field, FileName = name };
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        return content;
-    }
+    private static ByteArrayContent File(string name, byte[] bytes, string field = "files") => FormParts.File(name, bytes, field);
 
     private static byte[] Zip(params (string Name, byte[] Bytes)[] entries)
     {

@@ -4,7 +4,8 @@ using Microsoft.Extensions.Logging;
 namespace ImageJobs.Tests.Support;
 
 /// <summary>One log entry with the properties of its scopes and its own message template.</summary>
-public sealed record CapturedLog(string Category, string Message, IReadOnlyDictionary<string, object?> Properties);
+public sealed record CapturedLog(string Category, string Message, IReadOnlyDictionary<string, object?> Properties,
+    LogLevel Level = LogLevel.Information, Exception? Exception = null);
 
 /// <summary>A logger provider that keeps every entry with its structured properties, for assertions on logs.</summary>
 public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope
@@ -32,7 +33,7 @@ public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalS
             var properties = new Dictionary<string, object?>(StringComparer.Ordinal);
             provider._scopes.ForEachScope((scope, props) => Add(scope, props), properties);
             Add(state, properties);
-            provider.Entries.Enqueue(new CapturedLog(category, formatter(state, exception), properties));
+            provider.Entries.Enqueue(new CapturedLog(category, formatter(state, exception), properties, logLevel, exception));
         }
 
         private static void Add(object? state, Dictionary<string, object?> properties)

@@ -37,14 +37,15 @@ public class ManifestParserTests
             + ",no image,\n"            // line 3
             + "x.jpg,bad colour,blue\n" // line 4
             + "y.jpg,too,many,fields\n" // line 5
-            + "../z.jpg,x,\n";          // line 6 (fine for the parser: a blob name may hold '..')
+            + "../z.jpg,x,\n";          // line 6: a name that climbs out of the sources container
 
         var parse = ManifestParser.Parse(csv, ManifestFormat.Csv, Limits);
         var errors = ManifestParser.Validate(parse, null, Limits);
 
-        Assert.Equal(["line 3", "line 4", "line 5"], errors.Keys);
+        Assert.Equal(["line 3", "line 4", "line 5", "line 6"], errors.Keys);
         Assert.Contains("image", errors["line 3"][0], StringComparison.Ordinal);
-        Assert.StartsWith("style.color:", errors["line 4"][0], StringComparison.Ordinal);
+        Assert.StartsWith("column 3 (color):", errors["line 4"][0], StringComparison.Ordinal);
+        Assert.Contains("'..'", errors["line 6"][0], StringComparison.Ordinal);
         Assert.Contains("4 fields", errors["line 5"][0], StringComparison.Ordinal);
     }
 

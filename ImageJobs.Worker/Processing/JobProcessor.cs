@@ -33,6 +33,7 @@ public sealed class JobProcessor(
 
     public async Task<JobResult> ProcessAsync(RenderJob job, DeliveryInfo delivery, CancellationToken cancellationToken)
     {
+        CheckLocations(job);
         var stage = time.GetTimestamp();
         var source = await DownloadAsync(job.SourceBlob, cancellationToken);
         metrics.Stage(WorkerMetrics.StageDownload, time.GetElapsedTime(stage));
@@ -70,6 +71,26 @@ public sealed class JobProcessor(
         metrics.Stage(WorkerMetrics.StageUpload, time.GetElapsedTime(stage));
         metrics.BytesOut(rendered.Data.Length);
         return new JobResult(resultBlob, rendered.Data.Length);
+    }
+
+    /// <summary>
+    /// Locations in a message are not trusted: anyone who can publish to the broker could name
+    /// another container's blob ("../batches/...") or another batch's results. A source must be a
+    /// plain name in the sources container, a result a plain name under its own batch's folder.
+    /// </summary>
+    /// <exception cref="JobFailedException">Either is not.</exception>
+    public static void CheckLocations(RenderJob job)
+    {
+        if (BlobNames.Problem(job.SourceBlob) is { } problem)
+        {
+            throw new JobFailedException(ErrorCodes.InvalidSourceName, $"The job's source blob name is refused: {problem}.");
+        }
+
+        if (!BlobNames.IsUnder(job.ResultBlob, job.BatchId))
+        {
+            throw new JobFailedException(ErrorCodes.InvalidResultName,
+                "The job's result blob name is refused: it must be a plain name under its batch's folder ('{batchId}/...').");
+        }
     }
 
     private async Task<ReadOnlyMemory<byte>> DownloadAsync(string name, CancellationToken cancellationToken)

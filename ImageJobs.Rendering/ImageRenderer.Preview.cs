@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using ImageJobs.Contracts;
+using ImageJobs.Rendering.Imaging;
+using ImageJobs.Rendering.Templates;
+using NetVips;
+
+namespace ImageJobs.Rendering;
+
+/// <summary>What a preview may cost: the source's pixels (from its header), the longest side it is decoded at, and the pixels of a format decoded whole (BMP).</summary>
+public sealed record PreviewLimits(long MaxSourcePixels, int MaxEdge, long MaxDecodedPixels);
+
+/// <summary>
+/// A preview: the caption on a reduced copy of the image, for a person tuning a style. It is shown
+/// small, so the source is thumbnailed (JPEG and WebP shrink on load, others stream through a
+/// reducing decode) and turned upright after shrinking; pixel sizes in the style scale with it.
+/// Cancellation stops the libvips pipeline where it is.
+/// </summary>
+public sealed partial class ImageRenderer
+{
+    /// <exception cref="JobFailedException">The input is refused; <see cref="JobFailedException.Code"/> says why.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public RenderedImage RenderPreview(ReadOnlyMemory<byte> source, string text, TextStyle? style, PreviewLimits limits, CancellationToken cancellationToken)
+    {
+        Check(source, text, style ?? TextStyle.Default);
+        var effective = (style ?? TextStyle.Default).Over(TextStyle.Default);
+        var format = SourceImage.Sniff(source.Span) ?? throw new JobFailedException(ErrorCodes.NotAnImage, "The data is not an image; accepted: JPEG, PNG, WebP, GIF, BMP.");
+        var buffer = MemoryMarshal.TryGetArray(source, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : source.ToArray();
+        var sourceLimits = new RenderLimits { MaxPixels = limits.MaxSourcePixels };
+        using var reduced = format == SourceFormat.Bmp ? ThumbnailWhole(source, limits, sourceLimits) : Thumbnail(buffer, limits, sourceLimits);
+        cancellationToken.ThrowIfCancellationRequested();
+        using var captioned = DrawLayers(reduced.Image, Template.SingleCaption(text, Scaled(effective, reduced.Factor)), NoImages);
+        var image = captioned ?? reduced.Image;
+        using var stop = cancellationToken.Register(() => image.SetKill(true));
+        try
+        {
+            var encoded = ResultEncoder.Encode(image, ResultEncoder.Choose(effective.Output!.Format!.Value, format), EncodeSettings.For(effective.Output!, null));
+            return new RenderedImage(encoded, ResultEncoder.Choose(effective.Output!.Format!.Value, format), image.Width, image.Height);
+        }
+        catch (VipsException ex)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw SourceImage.DecodeFailure(ex);
+        }
+    }
+
+    private static Reduced Thumbnail(byte[] buffer, PreviewLimits limits, RenderLimits sourceLimits)
+    {
+        int width, height;
+        try
+        {
+            // The header only (lazy): its size is checked before a pixel is decoded.
+            using var header = Image.NewFromBuffer(buffer, "", Enums.Access.Sequential, Enums.FailOn.Error);
+            (width, height) = header.Width > 0 && header.Height > 0 && (long)header.Width * header.Height <= sourceLimits.MaxPixels
+                ? (header.Width, header.Height)
+                : throw new JobFailedException(ErrorCodes.TooManyPixels, string.Create(CultureInfo.InvariantCulture,
+                    $"The image is {header.Width}x{header.Height} pixels, more than a preview's limit of {sourceLimits.MaxPixels:N0}."));
+        }
+        catch (VipsException ex)
+        {
+            throw new JobFailedException(ErrorCodes.CorruptImage, "The image header is damaged: " + ex.Message.Split('\n')[0]);
+        }
+
+        var thumbnail = Image.ThumbnailBuffer(buffer, limits.MaxEdge, height: limits.MaxEdge, size: Enums.Size.Down, failOn: Enums.FailOn.Error);
+        return new Reduced(thumbnail, (double)Math.Max(thumbnail.Width, thumbnail.Height) / Math.Max(width, height));
+    }
+
+    /// <summary>BMP is decoded whole (libvips has no loader for it): only up to the decoded-pixel limit.</summary>
+    private static Reduced ThumbnailWhole(ReadOnlyMemory<byte> source, PreviewLimits limits, RenderLimits sourceLimits)
+    {
+        using var opened = SourceImage.Open(source, new RenderLimits { MaxPixels = Math.Min(sourceLimits.MaxPixels, limits.MaxDecodedPixels) });
+        var thumbnail = opened.Image.ThumbnailImage(limits.MaxEdge, height: limits.MaxEdge, size: Enums.Size.Down);
+        return new Reduced(thumbnail, (double)Math.Max(thumbnail.Width, thumbnail.Height) / Math.Max(opened.Image.Width, opened.Image.Height));
+    }
+
+    /// <summary>The style's pixel sizes (offsets, a pixel box) times <paramref name="factor"/>; ratios, percent and em need nothing.</summary>
+    private static TextStyle Scaled(TextStyle effective, double factor) => factor >= 1 ? effective : effective with
+    {
+        OffsetX = effective.OffsetX * factor,
+        OffsetY = effective.OffsetY * factor,
+        Box = effective.Box is { Unit: BoxUnit.Pixels } box
+            ? box with { X = box.X * factor, Y = box.Y * factor, Width = box.Width * factor, Height = box.Height * factor }
+            : effective.Box,
+    };
+
+    private sealed record Reduced(Image Image, double Factor) : IDisposable
+    {
+        public void Dispose() => Image.Dispose();
+    }
+}
