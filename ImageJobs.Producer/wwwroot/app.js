@@ -44,12 +44,14 @@ function renderBatch(b) {
   li.dataset.batch = b.batchId;
   li.dataset.percent = String(percent);
   li.dataset.inFlight = String(b.inFlight);
-  const width = (n) => `width:${(100 * n) / Math.max(1, b.total)}%`;
+  // Widths through the CSSOM: the page's Content-Security-Policy allows no style attribute.
+  const segment = (className, n) => {
+    const span = el("span", { className });
+    span.style.width = `${(100 * n) / Math.max(1, b.total)}%`;
+    return span;
+  };
   const bar = el("div", { className: "bar", title: `${percent}%` },
-    el("span", { className: "ok", style: width(b.succeeded) }),
-    el("span", { className: "bad", style: width(b.failed) }),
-    el("span", { className: "busy", style: width(b.inFlight) }),
-    el("span", { className: "retry", style: width(b.retrying) }));
+    segment("ok", b.succeeded), segment("bad", b.failed), segment("busy", b.inFlight), segment("retry", b.retrying));
   const counts = [`${b.succeeded} ok`, `${b.failed} failed`];
   if (!b.done) counts.push(`${b.inFlight} in flight`, `${b.retrying} retrying`, `${b.pending - b.inFlight - b.retrying} queued`);
   li.append(
@@ -151,29 +153,44 @@ async function upload() {
 let previewTimer = null;
 // The image previewed under a prefix, listed once per prefix (style changes reuse it; an upload forgets it).
 let previewSource = { prefix: null, first: undefined };
+// The preview in progress: a newer one aborts it, so the producer stops rendering what no one will see.
+let previewAbort = null;
 function schedulePreview() { clearTimeout(previewTimer); previewTimer = setTimeout(preview, 400); }
 async function preview() {
   if (mode() !== "prefix") return;
+  previewAbort?.abort();
+  const abort = (previewAbort = new AbortController());
   const prefix = $("prefix").value;
-  let first = previewSource.first;
-  if (previewSource.prefix !== prefix) {
-    const list = await api(`/api/sources?prefix=${encodeURIComponent(prefix)}`);
-    first = list.body?.[0];
-    // A failed listing is not remembered: the next change asks again.
-    previewSource = list.ok ? { prefix, first } : { prefix: null, first: undefined };
-  }
-  if (!first) { $("preview-caption").textContent = "no image under this prefix yet"; $("preview").removeAttribute("src"); return; }
-  const name = first.name.split("/").pop();
-  const stem = name.includes(".") ? name.slice(0, name.lastIndexOf(".")) : name;
-  const text = $("template").value.replaceAll("{name}", name).replaceAll("{stem}", stem).replaceAll("{index}", "1");
+  let first;
   try {
-    const response = await fetch("/api/preview", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text, style: style(), source: first.name }) });
+    first = previewSource.first;
+    if (previewSource.prefix !== prefix) {
+      const list = await api(`/api/sources?prefix=${encodeURIComponent(prefix)}`, { signal: abort.signal });
+      first = list.body?.[0];
+      // A failed listing is not remembered: the next change asks again.
+      previewSource = list.ok ? { prefix, first } : { prefix: null, first: undefined };
+    }
+    if (!first) { $("preview-caption").textContent = "no image under this prefix yet"; $("preview").removeAttribute("src"); return; }
+    const name = first.name.split("/").pop();
+    const stem = name.includes(".") ? name.slice(0, name.lastIndexOf(".")) : name;
+    const text = $("template").value.replaceAll("{name}", name).replaceAll("{stem}", stem).replaceAll("{index}", "1");
+    const response = await fetch("/api/preview", {
+      method: "POST", headers: { "Content-Type": "application/json" }, signal: abort.signal,
+      body: JSON.stringify({ text, style: style(), source: first.name }),
+    });
+    if (response.status === 429) {
+      // Previews are rendered a few at a time: ask again when told, unless a newer one has started.
+      const wait = Number(response.headers.get("retry-after")) || 1;
+      setTimeout(() => { if (previewAbort === abort) preview(); }, wait * 1000);
+      return;
+    }
     if (!response.ok) throw new Error(String(response.status));
     const old = $("preview").src;
     $("preview").src = URL.createObjectURL(await response.blob());
     if (old.startsWith("blob:")) URL.revokeObjectURL(old);
     $("preview-caption").textContent = `${first.name}: "${text}"`;
   } catch {
+    if (abort.signal.aborted || !first) return; // superseded by a newer preview
     // No preview endpoint (or it failed): show the source itself, so the form stays usable.
     $("preview").src = first.url;
     $("preview-caption").textContent = `${first.name} (source; live preview not available)`;

@@ -55,6 +55,17 @@ public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutp
         {
             ["Authorization"] = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("person:" + AccessKey)),
         });
+        // Before the page's own script: every Content-Security-Policy violation, and the signal of every preview request.
+        await browser.SendAsync("Page.addScriptToEvaluateOnNewDocument", new JsonObject { ["source"] = """
+            window.cspViolations = [];
+            document.addEventListener('securitypolicyviolation', e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
+            window.previewSignals = [];
+            const pageFetch = window.fetch;
+            window.fetch = function (input, init) {
+              if (String(input).includes('/api/preview')) window.previewSignals.push(init?.signal ?? null);
+              return pageFetch.apply(this, arguments);
+            };
+            """ });
         await browser.NavigateAsync(producer.Address);
         await browser.ViewportAsync(1280, 900);
         await browser.WaitForAsync("document.getElementById('status')?.textContent.includes('batches')", TimeSpan.FromSeconds(30));
@@ -68,6 +79,12 @@ public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutp
             """);
         await browser.WaitForAsync("document.getElementById('preview').complete && document.getElementById('preview').naturalWidth > 0", TimeSpan.FromSeconds(30));
         output.WriteLine("preview: " + await browser.EvaluateAsync("document.getElementById('preview-caption').textContent"));
+        // Previews asked for in quick succession: each one supersedes (aborts) the one before.
+        await browser.EvaluateAsync("window.previewsBefore = window.previewSignals.length; preview(); preview(); preview();");
+        await browser.WaitForAsync("window.previewSignals.length >= window.previewsBefore + 3", TimeSpan.FromSeconds(30));
+        Assert.True(((JsonValue)(await browser.EvaluateAsync(
+            "window.previewSignals.slice(window.previewsBefore, -1).every(s => s && s.aborted) && !window.previewSignals.at(-1).aborted"))!).GetValue<bool>(),
+            "superseded previews were not aborted");
         await browser.EvaluateAsync("document.getElementById('submit').click()");
         await browser.WaitForAsync("document.getElementById('form-message').textContent.startsWith('started')", TimeSpan.FromSeconds(30));
         var batchId = (string)(await browser.EvaluateAsync("document.getElementById('form-message').textContent.split(' ')[1]"))!;
@@ -127,6 +144,9 @@ public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutp
         await browser.EvaluateAsync("window.scrollTo(0, 0)");
         Assert.True(((JsonValue)(await browser.EvaluateAsync("document.documentElement.scrollWidth <= window.innerWidth"))!).GetValue<bool>(), "the page is wider than a phone");
         await browser.ScreenshotAsync(Path.Combine(Screenshots, "page-phone.png"));
+
+        // The whole page worked under its Content-Security-Policy: nothing was blocked.
+        Assert.Equal("[]", (await browser.EvaluateAsync("JSON.stringify(window.cspViolations)"))?.ToString());
 
         // The zip of all results, through the producer.
         await using var zipStream = await producer.Http.GetStreamAsync($"/api/batches/{batchId}/results.zip");
