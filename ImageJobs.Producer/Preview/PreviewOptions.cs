@@ -35,7 +35,7 @@ public sealed class PreviewOptions
     [Range(64, 8192)]
     public int MaxEdge { get; set; } = 1600;
 
-    /// <summary>Decoded pixels: a format that cannot be decoded reduced (PNG, GIF, BMP) is refused above this.</summary>
+    /// <summary>Pixels of a format decoded whole before it is reduced (BMP): refused above this.</summary>
     [Range(4096, 1L << 28)]
     public long MaxDecodedPixels { get; set; } = 16_000_000;
 
