@@ -1,5 +1,3 @@
-// Over 300 lines: CSV and JSON Lines rows go through one row validator with per-line errors;
-// splitting the CSV reader out (Csv.cs) is on the unlanded security branch (issue 15).
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -171,7 +169,7 @@ public static class ManifestParser
             {
                 try
                 {
-                    style = JsonNode.Parse(fields[styleColumn]) as JsonObject ?? throw new JsonException("not an object");
+                    style = ManifestJson.Parse(fields[styleColumn]) as JsonObject ?? throw new JsonException("not an object");
                 }
                 catch (JsonException ex)
                 {
@@ -228,7 +226,7 @@ public static class ManifestParser
 
             try
             {
-                if (JsonNode.Parse(text) is not JsonObject row)
+                if (ManifestJson.Parse(text) is not JsonObject row)
                 {
                     errors.Add(new ManifestError(lineNumber, "Not a JSON object."));
                     continue;

@@ -84,6 +84,28 @@ public class ManifestParserTests
         Assert.StartsWith("text:", errors["line 3"][0], StringComparison.Ordinal);
     }
 
+
+    [Fact]
+    public void Rows_nested_past_the_depth_limit_or_holding_lone_surrogates_are_errors_by_line_not_exceptions()
+    {
+        var jsonl = string.Join("\n",
+            new string('[', 3000) + new string(']', 3000),
+            string.Concat(Enumerable.Repeat("{\"style\":", 100)) + "1" + new string('}', 100),
+            """{"image":"a.jpg","text":"x","style":{"color":"\ud800"}}""",
+            """{"image":"a\udc00.jpg","text":"x"}""",
+            """{"\ud800":1}""",
+            """{"image":"ok.jpg","text":"\ud83d\ude00"}""");
+
+        var parse = ManifestParser.Parse(jsonl, ManifestFormat.JsonLines, Limits);
+
+        Assert.Equal([1, 2, 3, 4, 5], parse.Errors.Select(e => e.Line));
+        Assert.Contains("depth", parse.Errors[0].Message, StringComparison.Ordinal);
+        Assert.All(parse.Errors.Skip(2), e => Assert.Contains("not valid text", e.Message, StringComparison.Ordinal));
+        Assert.Equal("\U0001F600", Assert.Single(parse.Items).Text);
+
+        var csv = ManifestParser.Parse("image,text,style\na.jpg,x,\"{\"\"color\"\":\"\"\\ud800\"\"}\"\n", ManifestFormat.Csv, Limits);
+        Assert.Contains("column 3 (style)", Assert.Single(csv.Errors).Message, StringComparison.Ordinal);
+    }
     [Fact]
     public void An_empty_manifest_is_an_error() =>
         Assert.NotEmpty(ManifestParser.Parse("", ManifestFormat.JsonLines, Limits).Errors);
