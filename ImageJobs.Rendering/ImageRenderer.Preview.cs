@@ -31,10 +31,9 @@ public sealed partial class ImageRenderer
         cancellationToken.ThrowIfCancellationRequested();
         using var captioned = DrawLayers(reduced.Image, Template.SingleCaption(text, Scaled(effective, reduced.Factor)), NoImages);
         var image = captioned ?? reduced.Image;
-        using var stop = cancellationToken.Register(() => image.SetKill(true));
         try
         {
-            var encoded = ResultEncoder.Encode(image, ResultEncoder.Choose(effective.Output!.Format!.Value, format), EncodeSettings.For(effective.Output!, null));
+            var encoded = ResultEncoder.Encode(image, ResultEncoder.Choose(effective.Output!.Format!.Value, format), EncodeSettings.For(effective.Output!, null), cancellationToken);
             return new RenderedImage(encoded, ResultEncoder.Choose(effective.Output!.Format!.Value, format), image.Width, image.Height);
         }
         catch (VipsException ex)

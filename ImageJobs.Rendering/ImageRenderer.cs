@@ -31,34 +31,48 @@ public sealed partial class ImageRenderer : IDisposable
 
     /// <summary>One caption: a template of one text layer, the text taken literally.</summary>
     /// <exception cref="JobFailedException">The input is refused; <see cref="JobFailedException.Code"/> says why.</exception>
-    public RenderedImage Render(ReadOnlyMemory<byte> source, string text, TextStyle? style = null)
+    /// <exception cref="OperationCanceledException">Stopped: see <see cref="Draw"/>.</exception>
+    public RenderedImage Render(ReadOnlyMemory<byte> source, string text, TextStyle? style = null, CancellationToken cancellationToken = default)
     {
         // Validate what was asked for: the defaults are valid, and merging them in could only
         // invent conflicts the caller did not write (e.g. a max size below the default min).
         Check(source, text, style ?? TextStyle.Default);
-        return Draw(source, Template.SingleCaption(text, style), NoImages);
+        return Draw(source, Template.SingleCaption(text, style), NoImages, cancellationToken);
     }
 
     /// <summary>Every layer of <paramref name="template"/> drawn on the source; pictures come from <paramref name="images"/> by name, as bytes.</summary>
     /// <exception cref="JobFailedException">The input is refused; <see cref="JobFailedException.Code"/> says why.</exception>
-    public RenderedImage Render(ReadOnlyMemory<byte> source, Template template, IReadOnlyDictionary<string, ReadOnlyMemory<byte>>? images = null)
+    /// <exception cref="OperationCanceledException">Stopped: see <see cref="Draw"/>.</exception>
+    public RenderedImage Render(ReadOnlyMemory<byte> source, Template template, IReadOnlyDictionary<string, ReadOnlyMemory<byte>>? images = null,
+        CancellationToken cancellationToken = default)
     {
         CheckSource(source);
         Check(template);
-        return Draw(source, template, images ?? NoImages);
+        return Draw(source, template, images ?? NoImages, cancellationToken);
     }
 
-    private RenderedImage Draw(ReadOnlyMemory<byte> source, Template template, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> images)
+    /// <exception cref="OperationCanceledException">A render past its time limit stops: checked between stages
+    /// (open, layers), and inside libvips' decoding and encoding at their next strip.</exception>
+    private RenderedImage Draw(ReadOnlyMemory<byte> source, Template template, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> images,
+        CancellationToken cancellationToken)
     {
         var output = (template.Output ?? OutputStyle.Default).Over(OutputStyle.Default);
         using var opened = SourceImage.Open(source, _limits);
+        // The pixels are decoded inside the encode (lazily): only libvips can stop it there.
+        using var stop = cancellationToken.Register(static image => ((SourceImage)image!).Stop(), opened);
         var format = ResultEncoder.Choose(output.Format!.Value, opened.Format);
+        cancellationToken.ThrowIfCancellationRequested();
         using var drawn = DrawLayers(opened.Image, template, images);
+        cancellationToken.ThrowIfCancellationRequested();
         var settings = EncodeSettings.For(output, opened.Jpeg);
         try
         {
-            var encoded = ResultEncoder.Encode(drawn ?? opened.Image, format, settings);
+            var encoded = ResultEncoder.Encode(drawn ?? opened.Image, format, settings, cancellationToken);
             return new RenderedImage(encoded, format, opened.Image.Width, opened.Image.Height);
+        }
+        catch (VipsException ex) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The render was stopped past its time limit.", ex, cancellationToken);
         }
         catch (VipsException ex)
         {
@@ -126,7 +140,7 @@ public sealed partial class ImageRenderer : IDisposable
         workspace.Painter.Draw(canvas, caption, effectiveStyle, workspace.Shaper);
     }
 
-    /// <summary>The region <see cref="Render(ReadOnlyMemory{byte}, string, TextStyle?)"/> draws for this caption on an image of the given size (unclipped).</summary>
+    /// <summary>The region <see cref="Render(ReadOnlyMemory{byte}, string, TextStyle?, CancellationToken)"/> draws for this caption on an image of the given size (unclipped).</summary>
     public SKRect Extent(string text, TextStyle? style, int width, int height)
     {
         var effective = (style ?? TextStyle.Default).Over(TextStyle.Default);

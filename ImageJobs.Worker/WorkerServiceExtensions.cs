@@ -25,8 +25,16 @@ public static class WorkerServiceExtensions
         builder.Services.AddSingleton<ProgressReporter>();
         builder.Services.AddSingleton<JobRunner>();
 
-        // A job in hand gets this long to finish when the worker is asked to stop (SIGTERM).
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        // A SIGTERM never abandons a job in hand: the host waits for every job it holds.
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<MessagingOptions>>((host, messaging) => host.ShutdownTimeout = ShutdownTimeout(messaging.Value));
         return builder;
     }
+
+    /// <summary>
+    /// How long a stopping worker may take: each prefetched job in hand runs to its time limit and
+    /// has its end confirmed, plus the wait for prefetched deliveries and closing the channel.
+    /// infra/worker.tmpl.yaml's terminationGracePeriodSeconds must cover it (the deployment tests check).
+    /// </summary>
+    public static TimeSpan ShutdownTimeout(MessagingOptions messaging) =>
+        (messaging.Prefetch * (messaging.JobTimeout + messaging.ConfirmTimeout)) + TimeSpan.FromSeconds(15);
 }

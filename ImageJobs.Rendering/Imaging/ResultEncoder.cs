@@ -27,10 +27,14 @@ public static class ResultEncoder
         },
     };
 
-    /// <exception cref="VipsException">Decoding the source failed on the way (see <see cref="SourceImage.DecodeFailure"/>).</exception>
-    public static byte[] Encode(Image image, ImageFormat format, EncodeSettings settings)
+    /// <exception cref="VipsException">Decoding the source failed on the way (see <see cref="SourceImage.DecodeFailure"/>),
+    /// or <paramref name="cancellationToken"/> stopped the encoder.</exception>
+    public static byte[] Encode(Image image, ImageFormat format, EncodeSettings settings, CancellationToken cancellationToken = default)
     {
         using var kept = WithoutLocation(image, settings.Metadata);
+        // The image being saved carries the kill flag the encoders check (WebP's between its own
+        // passes too, long after the pixels have been read); disposed before kept.
+        using var stop = cancellationToken.Register(static image => ((Image)image!).SetKill(true), kept);
         var keep = settings.Metadata == MetadataPolicy.StripAll ? Enums.ForeignKeep.Icc : Enums.ForeignKeep.All;
         if (format == ImageFormat.Png)
         {

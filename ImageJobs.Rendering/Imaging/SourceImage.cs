@@ -26,11 +26,15 @@ public sealed class SourceImage : IDisposable
 {
     private const string Accepted = "accepted: JPEG, PNG, WebP, GIF, BMP";
 
-    private SourceImage(Image image, SourceFormat format, JpegTraits? jpeg)
+    /// <summary>The whole decoded image an upright one is turned from (EXIF rotation), or null.</summary>
+    private readonly Image? _decoded;
+
+    private SourceImage(Image image, SourceFormat format, JpegTraits? jpeg, Image? decoded = null)
     {
         Image = image;
         Format = format;
         Jpeg = jpeg;
+        _decoded = decoded;
     }
 
     /// <summary>Upright; its metadata (ICC, EXIF, XMP, IPTC) as the source had it, orientation 1.</summary>
@@ -64,10 +68,19 @@ public sealed class SourceImage : IDisposable
             if (Orientation(image) is > 1 and <= 8)
             {
                 // Turning needs pixels out of order: decode the whole (size-checked) image first.
+                // It is kept, so that Stop reaches that decode too.
                 image.Dispose();
-                using var whole = Load(buffer, Enums.Access.Random);
-                using var upright = whole.Autorot();
-                image = upright.Mutate(m => m.Set(GValue.GIntType, "orientation", 1));
+                var whole = Load(buffer, Enums.Access.Random);
+                try
+                {
+                    using var upright = whole.Autorot();
+                    return new SourceImage(upright.Mutate(m => m.Set(GValue.GIntType, "orientation", 1)), format, jpeg, whole);
+                }
+                catch
+                {
+                    whole.Dispose();
+                    throw;
+                }
             }
 
             return new SourceImage(image, format, jpeg);
@@ -99,7 +112,21 @@ public sealed class SourceImage : IDisposable
             : new JobFailedException(ErrorCodes.CorruptImage, "The image data is corrupt: " + FirstLines(message));
     }
 
-    public void Dispose() => Image.Dispose();
+    /// <summary>
+    /// Makes the decoding under way (or yet to come) fail at its next strip: libvips' kill flag,
+    /// safe from any thread. The encoder's own image is stopped by <see cref="ResultEncoder.Encode"/>.
+    /// </summary>
+    public void Stop()
+    {
+        Image.SetKill(true);
+        _decoded?.SetKill(true);
+    }
+
+    public void Dispose()
+    {
+        Image.Dispose();
+        _decoded?.Dispose();
+    }
 
     private static Image Load(byte[] buffer, Enums.Access access)
     {

@@ -55,6 +55,19 @@ public static class TestImages
     public static SKBitmap Decode(ReadOnlyMemory<byte> data) =>
         SKBitmap.Decode(data.ToArray()) ?? throw new InvalidOperationException("Not decodable.");
 
+    /// <summary>
+    /// A JPEG of Gaussian noise, made by libvips (fast at any size): slow to encode again, as a
+    /// photograph is, unlike a gradient. Orientation 1 is upright; 2-8 are EXIF rotations.
+    /// </summary>
+    public static byte[] NoiseJpeg(int width, int height, int orientation = 1)
+    {
+        using var noise = NetVips.Image.Gaussnoise(width, height, mean: 128, sigma: 40);
+        using var rgb = noise.Bandjoin(noise, noise);
+        using var bytes = rgb.Cast(NetVips.Enums.BandFormat.Uchar);
+        using var oriented = bytes.Mutate(m => m.Set(NetVips.GValue.GIntType, "orientation", orientation));
+        return oriented.JpegsaveBuffer(q: 90);
+    }
+
     /// <summary>A JPEG with an EXIF APP1 segment carrying <paramref name="orientation"/>, inserted after SOI.</summary>
     public static byte[] JpegWithOrientation(int width, int height, ushort orientation)
     {

@@ -43,7 +43,7 @@ public sealed class JobProcessor(
         stage = time.GetTimestamp();
         using (ActivitySource.StartActivity("render"))
         {
-            rendered = renderer.Render(source, job.Text, job.Style?.ToTextStyle());
+            rendered = renderer.Render(source, job.Text, job.Style?.ToTextStyle(), cancellationToken);
         }
 
         metrics.Stage(WorkerMetrics.StageRender, time.GetElapsedTime(stage));

@@ -80,11 +80,14 @@ public sealed partial class JobRunner(
         var startReported = progress.TryReportAsync(progress.Report(job, JobStatus.Started, attempt, delivery.Redelivered));
         using var running = new CancellationTokenSource();
         var heartbeat = progress.ReportStartedWhileRunningAsync(job, attempt, delivery.Redelivered, running.Token);
+        var work = Task.CompletedTask;
         try
         {
-            // WaitAsync: a job stuck where it cannot observe cancellation is still abandoned on time.
-            var result = await processor.ProcessAsync(job, new DeliveryInfo(attempt, delivery.Redelivered, ProgressReporter.WorkerName), jobCancellation.Token)
-                .WaitAsync(jobCancellation.Token);
+            // WaitAsync: a job past its limit is handed on on time, even while its work runs on to
+            // the next point where it checks for cancellation (below, it is waited for).
+            var processing = processor.ProcessAsync(job, new DeliveryInfo(attempt, delivery.Redelivered, ProgressReporter.WorkerName), jobCancellation.Token);
+            work = processing;
+            var result = await processing.WaitAsync(jobCancellation.Token);
             await startReported;
             await progress.PublishAsync(progress.Report(job, JobStatus.Succeeded, attempt, delivery.Redelivered) with { ResultBlob = result.ResultBlob, ResultBytes = result.Bytes }, CancellationToken.None);
             await delivery.AckAsync();
@@ -101,6 +104,26 @@ public sealed partial class JobRunner(
         {
             await running.CancelAsync();
             await heartbeat;
+            // At most one render per worker: the next job starts only once this one's work has
+            // stopped, not merely been given up on.
+            await WhenStoppedAsync(work);
+        }
+    }
+
+    private async Task WhenStoppedAsync(Task work)
+    {
+        if (!work.IsCompleted)
+        {
+            LogWaitingForStop(logger);
+        }
+
+        try
+        {
+            await work;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Its failure was handled already (or, stopped past its limit, does not matter).
         }
     }
 
@@ -156,6 +179,9 @@ public sealed partial class JobRunner(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} of batch {BatchId} abandoned: its channel closed, the broker has requeued it")]
     private static partial void LogAbandoned(ILogger logger, string jobId, string batchId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The job was handed on; waiting for its work to stop before the next job")]
+    private static partial void LogWaitingForStop(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job message {MessageId}: publishing its outcome failed; it goes back to the queue")]
     private static partial void LogHandOnFailed(ILogger logger, Exception exception, string? messageId);
