@@ -19,6 +19,21 @@ namespace ImageJobs.Producer;
 
 public static class ProducerServiceExtensions
 {
+    /// <summary>Everything the producer's host registers: the service defaults, then its own services (Program.cs and the tests' host alike).</summary>
+    public static WebApplicationBuilder AddProducer(this WebApplicationBuilder builder)
+    {
+        builder.AddServiceDefaults();
+        return builder.AddProducerServices();
+    }
+
+    /// <summary>Everything the producer's host serves: its endpoints, then the service defaults' health endpoints.</summary>
+    public static WebApplication MapProducer(this WebApplication app)
+    {
+        app.MapProducerEndpoints();
+        app.MapDefaultEndpoints();
+        return app;
+    }
+
     public static WebApplicationBuilder AddProducerServices(this WebApplicationBuilder builder)
     {
         builder.AddMessaging(TopologyAccess.Declare);

@@ -1,13 +1,9 @@
 using ImageJobs.Producer;
 
 var builder = WebApplication.CreateBuilder(args);
-
-builder.AddServiceDefaults();
-builder.AddProducerServices();
+builder.AddProducer();
 
 var app = builder.Build();
-
-app.MapProducerEndpoints();
-app.MapDefaultEndpoints();
+app.MapProducer();
 
 app.Run();

@@ -76,6 +76,17 @@ public sealed class AccessTests(LocalInfrastructure infrastructure)
         Assert.Equal(HttpStatusCode.OK, (await producer.Http.SendAsync(read)).StatusCode);
     }
 
+    [Fact]
+    public async Task The_test_host_runs_the_service_defaults_so_its_health_probes_answer_anonymously()
+    {
+        // With a key, as in Azure: the probes carry none.
+        await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix, new Dictionary<string, string?> { ["Access:Key"] = "a-key-of-sixteen-or-more" });
+
+        Assert.Equal(HttpStatusCode.OK, (await producer.Http.GetAsync("/alive")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await producer.Http.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await producer.Http.GetAsync("/api/batches")).StatusCode);
+    }
+
     private static async Task<HttpStatusCode> PostAsync(InProcessProducer producer, params (string Name, string Value)[] headers)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/batches") { Content = JsonContent.Create(new { items = Array.Empty<object>() }) };

@@ -32,10 +32,11 @@ public sealed record InProcessProducer(WebApplication App, HttpClient Http, stri
         }
 
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.AddProducerServices();
+        // What Program.cs registers and maps, service defaults included.
+        builder.AddProducer();
         configure?.Invoke(builder);
         var app = builder.Build();
-        app.MapProducerEndpoints();
+        app.MapProducer();
         try
         {
             await app.StartAsync();
