@@ -120,7 +120,7 @@ public static class RenderCommand
         {
             try
             {
-                var rendered = renderer.Render(Read(file.FullName, limits), text, style);
+                var rendered = renderer.Render(Read(file.FullName, limits), text, style, _);
                 // A GIF or BMP becomes a PNG named .png; should that name be another input's, the source's full name is kept in front.
                 var name = rendered.Format.NameFor(file.Name);
                 name = claimed.TryAdd(name, true) ? name : file.Name + rendered.Format.Extension;
