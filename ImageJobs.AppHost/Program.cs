@@ -8,11 +8,15 @@ var infrastructure = builder.ChooseInfrastructureMode();
 
 var messaging = builder.AddMessaging("messaging", infrastructure);
 var blobs = builder.AddBlobStorage("blobs", infrastructure);
+// Batch and job state, shared by every producer replica.
+var tables = builder.AddTableStorage("tables", infrastructure);
 
 // Each service connects to the broker as its own role's user, with only that role's permissions.
 var producer = builder.AddProject<Projects.ImageJobs_Producer>("producer")
+    .WithReplicas(builder.ProducerReplicas())
     .WithBrokerUser(messaging, BrokerRole.Producer).WaitFor(messaging)
     .WithReference(blobs).WaitFor(blobs)
+    .WithReference(tables).WaitFor(tables)
     .WithBlobContainers()
     .WithDemoBatch()
     .WithHttpHealthCheck("/health")

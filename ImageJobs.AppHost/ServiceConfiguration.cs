@@ -20,6 +20,17 @@ public static partial class ServiceConfiguration
     public const string ResultsContainer = "results";
     public const string BatchesContainer = "batches";
 
+    /// <summary>Producer replicas (default 2): they share the batch state, so any number can run, and a deploy's overlap is harmless.</summary>
+    public const string ProducerReplicasKey = "Producers:Replicas";
+
+    public static int ProducerReplicas(this IDistributedApplicationBuilder builder)
+    {
+        var replicas = builder.Configuration.GetValue(ProducerReplicasKey, 2);
+        return replicas is >= 1 and <= 20
+            ? replicas
+            : throw new InvalidOperationException($"{ProducerReplicasKey} must be between 1 and 20, not {replicas}.");
+    }
+
     public static int WorkerReplicas(this IDistributedApplicationBuilder builder)
     {
         var replicas = builder.Configuration.GetValue(WorkerReplicasKey, 3);

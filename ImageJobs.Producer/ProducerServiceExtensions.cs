@@ -38,6 +38,7 @@ public static class ProducerServiceExtensions
     {
         builder.AddMessaging(TopologyAccess.Declare);
         builder.AddBlobContainers();
+        builder.AddBatchState();
         builder.Services.AddOptions<RenderLimits>().BindConfiguration(RenderLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
         // Previews and sample images: the workers' engine, with the workers' limits.
         builder.Services.AddSingleton<FontLibrary>(_ => new FontLibrary());

@@ -1,18 +1,34 @@
+using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ImageJobs.AppHost.Infrastructure;
 
+/// <summary>One of Azurite's services: its program, port and connection-string endpoint key.</summary>
+public sealed record AzuriteService(string Program, string Service, int Port, string EndpointKey, string ProgramSetting, string PortSetting)
+{
+    /// <summary>Sources and results.</summary>
+    public static readonly AzuriteService Blob = new("azurite-blob", "blob", 10000, "BlobEndpoint", "LocalInfrastructure:Azurite", "LocalInfrastructure:AzuritePort");
+
+    /// <summary>The producers' shared batch state.</summary>
+    public static readonly AzuriteService Table = new("azurite-table", "table", 10002, "TableEndpoint", "LocalInfrastructure:AzuriteTable", "LocalInfrastructure:AzuriteTablePort");
+
+    public ReferenceExpression ConnectionString(ReferenceExpression hostAndPort) => ReferenceExpression.Create(
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Azurite.AccountKey};{EndpointKey}=http://{hostAndPort}/devstoreaccount1;");
+
+    /// <summary>The program's arguments: listen on <paramref name="host"/>:<paramref name="port"/>, keep data in <paramref name="location"/>.</summary>
+    public string[] Args(string host, int port, string location) =>
+        [$"--{Service}Host", host, $"--{Service}Port", port.ToString(CultureInfo.InvariantCulture), "--location", location, .. Azurite.ServiceArgs];
+}
+
 /// <summary>The Azurite emulator's well-known development account (public, and local only).</summary>
 public static class Azurite
 {
-    public const string EndpointName = "blob";
     public const string Image = "azure-storage/azurite";
     public const string Registry = "mcr.microsoft.com";
     // The same release as the npm package scripts/setup.sh installs for local mode.
     public const string Tag = "3.37.0";
-    public const int BlobPort = 10000;
 
     /// <summary>
     /// How every Azurite of ours runs: any SDK version, account name from the path, no usage data
@@ -22,88 +38,98 @@ public static class Azurite
     public static readonly string[] ServiceArgs = ["--skipApiVersionCheck", "--disableProductStyleUrl", "--disableTelemetry", "--silent"];
 
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-
-    public static ReferenceExpression ConnectionString(ReferenceExpression hostAndPort) => ReferenceExpression.Create(
-        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};BlobEndpoint=http://{hostAndPort}/devstoreaccount1;");
 }
 
-/// <summary>Azurite's blob service in a container.</summary>
-public sealed class AzuriteBlobResource(string name) : ContainerResource(name), IResourceWithConnectionString
+/// <summary>An Azurite service in a container.</summary>
+public sealed class AzuriteResource(string name, AzuriteService service) : ContainerResource(name), IResourceWithConnectionString
 {
-    public EndpointReference Endpoint => new(this, Azurite.EndpointName);
+    public AzuriteService Service { get; } = service;
+
+    public EndpointReference Endpoint => new(this, Service.Service);
 
     public ReferenceExpression ConnectionStringExpression =>
-        Azurite.ConnectionString(ReferenceExpression.Create($"{Endpoint.Property(EndpointProperty.HostAndPort)}"));
+        Service.ConnectionString(ReferenceExpression.Create($"{Endpoint.Property(EndpointProperty.HostAndPort)}"));
 }
 
-/// <summary>npm's azurite-blob as a local process on 127.0.0.1.</summary>
-public sealed class LocalAzuriteBlobResource(string name, string command, string workingDirectory)
+/// <summary>An npm Azurite service as a local process on 127.0.0.1.</summary>
+public sealed class LocalAzuriteResource(string name, AzuriteService service, string command, string workingDirectory)
     : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
 {
-    public EndpointReference Endpoint => new(this, Azurite.EndpointName);
+    public AzuriteService Service { get; } = service;
+
+    public EndpointReference Endpoint => new(this, Service.Service);
 
     public ReferenceExpression ConnectionStringExpression =>
-        Azurite.ConnectionString(ReferenceExpression.Create($"127.0.0.1:{Endpoint.Property(EndpointProperty.Port)}"));
+        Service.ConnectionString(ReferenceExpression.Create($"127.0.0.1:{Endpoint.Property(EndpointProperty.Port)}"));
 }
 
 public static class BlobStorageExtensions
 {
     /// <summary>
     /// Blob storage: Azurite in a container or as a local process in run mode; in publish mode a
-    /// storage account's blob endpoint (see <see cref="AddAzureBlobEndpoint"/>).
+    /// storage account's blob endpoint (see <see cref="AddAzureStorageEndpoint"/>).
     /// </summary>
     public static IResourceBuilder<IResourceWithConnectionString> AddBlobStorage(
-        this IDistributedApplicationBuilder builder, string name, InfrastructureMode mode)
+        this IDistributedApplicationBuilder builder, string name, InfrastructureMode mode) =>
+        builder.AddAzurite(name, mode, AzuriteService.Blob);
+
+    /// <summary>
+    /// Table storage, the producers' shared batch state: as <see cref="AddBlobStorage"/>, with the
+    /// account's table endpoint in publish mode (only the producers have a role on its table).
+    /// </summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddTableStorage(
+        this IDistributedApplicationBuilder builder, string name, InfrastructureMode mode) =>
+        builder.AddAzurite(name, mode, AzuriteService.Table);
+
+    private static IResourceBuilder<IResourceWithConnectionString> AddAzurite(
+        this IDistributedApplicationBuilder builder, string name, InfrastructureMode mode, AzuriteService service)
     {
         if (builder.ExecutionContext.IsPublishMode)
         {
-            return builder.AddAzureBlobEndpoint(name);
+            return builder.AddAzureStorageEndpoint(name);
         }
 
-        var healthCheckKey = $"{name}_blob";
+        var healthCheckKey = $"{name}_{service.Service}";
         IResourceWithConnectionString resource;
         if (mode.Kind == InfrastructureKind.Containers)
         {
-            var container = builder.AddResource(new AzuriteBlobResource(name))
+            resource = builder.AddResource(new AzuriteResource(name, service))
                 .WithImage(Azurite.Image, Azurite.Tag)
                 .WithImageRegistry(Azurite.Registry)
-                .WithArgs(["azurite-blob", "--blobHost", "0.0.0.0", "--blobPort", Azurite.BlobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    "--location", "/data", .. Azurite.ServiceArgs])
-                .WithEndpoint(targetPort: Azurite.BlobPort, name: Azurite.EndpointName, scheme: "http")
-                .WithHealthCheck(healthCheckKey);
-            resource = container.Resource;
+                .WithArgs([service.Program, .. service.Args("0.0.0.0", service.Port, "/data")])
+                .WithEndpoint(targetPort: service.Port, name: service.Service, scheme: "http")
+                .WithHealthCheck(healthCheckKey)
+                .Resource;
         }
         else
         {
-            var command = builder.Configuration["LocalInfrastructure:Azurite"] ?? "azurite-blob";
+            var command = builder.Configuration[service.ProgramSetting] ?? service.Program;
             var azurite = LocalProcesses.FindOnPath(command) ?? throw new InvalidOperationException(
                 $"Local infrastructure needs Azurite, and {command} is not installed. " +
                 "Install it with: npm install -g azurite@3.37.0 (or run ./scripts/setup.sh).");
             var dataDirectory = LocalProcesses.DataDirectory(builder, name);
-            var port = LocalProcesses.Port(builder, "LocalInfrastructure:AzuritePort");
-            var local = builder.AddResource(new LocalAzuriteBlobResource(name, "bash", dataDirectory))
-                .WithArgs([LocalProcesses.Script(builder, "supervise.sh"), azurite,
-                    "--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    "--location", dataDirectory, .. Azurite.ServiceArgs])
-                .WithEndpoint(port: port, name: Azurite.EndpointName, scheme: "http", isProxied: false)
+            var port = LocalProcesses.Port(builder, service.PortSetting);
+            resource = builder.AddResource(new LocalAzuriteResource(name, service, "bash", dataDirectory))
+                .WithArgs([LocalProcesses.Script(builder, "supervise.sh"), azurite, .. service.Args("127.0.0.1", port, dataDirectory)])
+                .WithEndpoint(port: port, name: service.Service, scheme: "http", isProxied: false)
                 .WithHealthCheck(healthCheckKey)
-                .ExcludeFromManifest();
-            resource = local.Resource;
+                .ExcludeFromManifest()
+                .Resource;
         }
 
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            healthCheckKey, _ => new BlobEndpointHealthCheck(resource), failureStatus: null, tags: null));
+            healthCheckKey, _ => new AzuriteHealthCheck(resource, service), failureStatus: null, tags: null));
         return builder.CreateResourceBuilder(resource);
     }
 
     /// <summary>
-    /// In Azure the connection string is the account's blob endpoint URI and nothing else: the
-    /// services then authenticate with their managed identity (DefaultAzureCredential, with
-    /// AZURE_CLIENT_ID set by the Container App templates), so no account key exists in any
+    /// In Azure the connection string is the account's blob (or table) endpoint URI and nothing
+    /// else: the services then authenticate with their managed identity (DefaultAzureCredential,
+    /// with AZURE_CLIENT_ID set by the Container App templates), so no account key exists in any
     /// setting, and the account itself has shared-key access turned off (infra/storage.bicep).
     /// The URI is not a secret, hence a plain parameter.
     /// </summary>
-    public static IResourceBuilder<IResourceWithConnectionString> AddAzureBlobEndpoint(
+    public static IResourceBuilder<IResourceWithConnectionString> AddAzureStorageEndpoint(
         this IDistributedApplicationBuilder builder, string name)
     {
         var endpoint = builder.AddParameter($"{name}-endpoint");
@@ -111,8 +137,8 @@ public static class BlobStorageExtensions
         return builder.CreateResourceBuilder<IResourceWithConnectionString>(connectionString.Resource);
     }
 
-    /// <summary>Healthy once the blob endpoint answers HTTP (any status: Azurite is up).</summary>
-    private sealed class BlobEndpointHealthCheck(IResourceWithConnectionString resource) : IHealthCheck
+    /// <summary>Healthy once the service's endpoint answers HTTP (any status: Azurite is up).</summary>
+    private sealed class AzuriteHealthCheck(IResourceWithConnectionString resource, AzuriteService service) : IHealthCheck
     {
         private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
@@ -121,13 +147,14 @@ public static class BlobStorageExtensions
             try
             {
                 var connectionString = await resource.ConnectionStringExpression.GetValueAsync(cancellationToken) ?? string.Empty;
-                var endpoint = connectionString.Split(';').Single(part => part.StartsWith("BlobEndpoint=", StringComparison.Ordinal))["BlobEndpoint=".Length..];
+                var key = service.EndpointKey + "=";
+                var endpoint = connectionString.Split(';').Single(part => part.StartsWith(key, StringComparison.Ordinal))[key.Length..];
                 using var response = await Http.GetAsync(new Uri(endpoint + "?comp=list"), cancellationToken);
                 return HealthCheckResult.Healthy();
             }
             catch (Exception ex)
             {
-                return HealthCheckResult.Unhealthy("The blob endpoint does not answer yet.", ex);
+                return HealthCheckResult.Unhealthy($"The {service.Service} endpoint does not answer yet.", ex);
             }
         }
     }

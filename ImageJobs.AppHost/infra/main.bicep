@@ -86,3 +86,6 @@ output AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN string = resources.output
 output STORAGE_ACCOUNT_NAME string = resources.outputs.STORAGE_ACCOUNT_NAME
 // The AppHost's `blobs-endpoint` parameter: the services' ConnectionStrings__blobs.
 output BLOBS_ENDPOINT string = resources.outputs.BLOBS_ENDPOINT
+// The AppHost's `tables-endpoint` parameter: the producer's ConnectionStrings__tables, and its table.
+output TABLES_ENDPOINT string = resources.outputs.TABLES_ENDPOINT
+output BATCH_TABLE string = resources.outputs.BATCH_TABLE

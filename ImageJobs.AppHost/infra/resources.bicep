@@ -15,7 +15,7 @@ var acrPullRole = '7f951dda-4ed3-4680-a7ca-43fe172d538d'
 // One identity per need, so each app holds only what it uses (DefaultAzureCredential picks an
 // app's own through the AZURE_CLIENT_ID its template sets):
 //   pull     - every app's image pulls from the registry (AcrPull), nothing else;
-//   producer - blob access to the containers the producer uses (storage.bicep);
+//   producer - blob access to the containers the producer uses, row access to its batch table (storage.bicep);
 //   worker   - read the sources, write the results (storage.bicep).
 resource pullIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: 'mi-pull-${resourceToken}'
@@ -123,3 +123,5 @@ output AZURE_CONTAINER_APPS_ENVIRONMENT_ID string = containerAppEnvironment.id
 output AZURE_CONTAINER_APPS_ENVIRONMENT_DEFAULT_DOMAIN string = containerAppEnvironment.properties.defaultDomain
 output STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output BLOBS_ENDPOINT string = storage.outputs.blobEndpoint
+output TABLES_ENDPOINT string = storage.outputs.tableEndpoint
+output BATCH_TABLE string = storage.outputs.batchTable

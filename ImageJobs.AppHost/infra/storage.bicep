@@ -1,4 +1,5 @@
-// The blob store of sources, results and batch definitions. Reached only with Entra ID tokens
+// The blob store of sources and results, and the table of batch state every producer replica
+// shares (ImageJobs.Producer/Batches/BatchStore.cs). Reached only with Entra ID tokens
 // (managed identity for the apps, `az login` for people): shared-key access is off, so no
 // account key or SAS can be used even if one leaked.
 @description('Azure region.')
@@ -28,6 +29,10 @@ var containerNames = [
   'batches'
 ]
 var blobDataContributorRole = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+var tableDataContributorRole = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+
+// The producers' batch state (BatchState__Table); the workers have no access to it.
+var batchTableName = 'batches'
 var roles = {
   'Storage Blob Data Reader': '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
   'Storage Blob Data Contributor': blobDataContributorRole
@@ -102,6 +107,27 @@ resource containerRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   }
 ]
 
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource batchTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: batchTableName
+}
+
+// The producer reads and writes rows of its one table; no other table, and nothing on the account.
+resource producerTableAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(account.id, batchTableName, producerPrincipalId, tableDataContributorRole)
+  scope: batchTable
+  properties: {
+    principalId: producerPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', tableDataContributorRole)
+  }
+}
+
 // So the person who ran `azd up` can upload sources with `az storage blob upload --auth-mode login`.
 resource userBlobAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(userPrincipalId)) {
   name: guid(account.id, userPrincipalId, blobDataContributorRole)
@@ -114,3 +140,5 @@ resource userBlobAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = i
 
 output name string = account.name
 output blobEndpoint string = account.properties.primaryEndpoints.blob
+output tableEndpoint string = account.properties.primaryEndpoints.table
+output batchTable string = batchTable.name

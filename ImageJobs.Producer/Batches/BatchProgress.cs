@@ -33,60 +33,74 @@ public sealed record BatchStatus(
 /// <summary>The counts of a batch still running, for the progress gauges: disjoint, they add up to the total.</summary>
 public sealed record ActiveBatch(string BatchId, int Succeeded, int Failed, int Queued, int Retrying, int InFlight);
 
+/// <summary>Jobs by state, or a change to them; a batch's counts are the sum of its writers' changes.</summary>
+public readonly record struct BatchCounts(int Succeeded, int Failed, int Retrying, int InFlight)
+{
+    public static BatchCounts operator +(BatchCounts a, BatchCounts b) =>
+        new(a.Succeeded + b.Succeeded, a.Failed + b.Failed, a.Retrying + b.Retrying, a.InFlight + b.InFlight);
+
+    public bool IsZero => this == default;
+
+    /// <summary>What is wrong with these as a batch of <paramref name="total"/> jobs' counts (null: nothing).</summary>
+    public string? Inconsistency(int total) =>
+        Succeeded < 0 || Failed < 0 || Retrying < 0 || InFlight < 0 || Succeeded + Failed + Retrying + InFlight > total
+            ? $"its counts ({Succeeded} succeeded, {Failed} failed, {Retrying} retrying, {InFlight} in flight) do not fit its {total} jobs"
+            : null;
+}
+
+/// <summary>A job whose state a group of reports changed: as stored before, and as it is to be stored.</summary>
+public sealed record JobChange(string JobId, JobOutcome? Before, JobOutcome After);
+
 /// <summary>
-/// Pure progress arithmetic of one batch. Each job's state is the latest report that supersedes
-/// the one before (see <see cref="Supersedes"/>), keyed by job id, so a duplicate (a redelivered
-/// job reported twice) is counted once and a report that arrives late changes nothing.
+/// Pure progress arithmetic over some of a batch's jobs: their stored states are made known
+/// (<see cref="Know"/>), reports are applied, and what changed comes out with the change in the
+/// counts. Each job's state is the latest report that supersedes the one before (see
+/// <see cref="Supersedes"/>), keyed by job id, so a duplicate (a redelivered job reported twice)
+/// is counted once and a report that arrives late changes nothing.
 /// </summary>
-public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int total)
+public sealed class BatchProgress(string batchId, int total)
 {
     private readonly Dictionary<string, JobOutcome> _outcomes = new(StringComparer.Ordinal);
-    private readonly ThroughputWindow _throughput = new(TimeSpan.FromMinutes(1));
-    private DateTimeOffset? _heardAt;
+
+    // The stored state of each changed job before its first change (null: none was stored).
+    private readonly Dictionary<string, JobOutcome?> _before = new(StringComparer.Ordinal);
 
     public string BatchId { get; } = batchId;
 
     public int Total { get; } = total;
 
-    public int Succeeded { get; private set; }
+    public int Succeeded => Counts.Succeeded;
 
-    public int Failed { get; private set; }
+    public int Failed => Counts.Failed;
 
-    public int Retrying { get; private set; }
+    public int Retrying => Counts.Retrying;
 
-    public int InFlight { get; private set; }
+    public int InFlight => Counts.InFlight;
 
-    public bool Done => Succeeded + Failed >= Total;
-
-    /// <summary>What of this batch's stored state could not be read (null: all of it was).</summary>
-    public string? Damage { get; set; }
+    /// <summary>The change in the counts since the known states.</summary>
+    public BatchCounts Counts { get; private set; }
 
     /// <summary>Whether <paramref name="jobId"/> is one of this batch's jobs.</summary>
     public bool Contains(string jobId) => JobPlanner.TryReadIndex(BatchId, jobId) is { } index && index < Total;
 
-    public int Pending => Math.Max(0, Total - Succeeded - Failed);
+    /// <summary>A job's stored state: the base that reports apply to, neither counted nor a change.</summary>
+    public void Know(JobOutcome stored) => _outcomes[stored.JobId] = stored;
 
-    /// <summary>When anything was last heard of this batch: a report, or its start or load.</summary>
-    public DateTimeOffset LastHeardAt => _heardAt ?? createdAt;
+    /// <summary>The job's state as known or applied so far (null: nothing of it).</summary>
+    public JobOutcome? StateOf(string jobId) => _outcomes.GetValueOrDefault(jobId);
 
-    public void Heard(DateTimeOffset at)
-    {
-        if (at > LastHeardAt)
-        {
-            _heardAt = at;
-        }
-    }
-
-    /// <summary>Unfinished, and nothing heard of it for <paramref name="quietFor"/>.</summary>
-    public bool IsQuiet(DateTimeOffset now, TimeSpan quietFor) => !Done && now - LastHeardAt >= quietFor;
-
-    /// <summary>The ids of the jobs not yet ended (job ids are the batch id and the job's index).</summary>
+    /// <summary>The ids of the jobs not yet ended, of those known or applied (job ids are the batch id and the job's index).</summary>
     public IReadOnlyList<string> UnendedJobIds() => Enumerable.Range(0, Total)
         .Select(index => JobPlanner.JobId(BatchId, index))
         .Where(jobId => _outcomes.GetValueOrDefault(jobId)?.Status is not (JobStatus.Succeeded or JobStatus.Failed))
         .ToList();
 
-    public ActiveBatch Counts() => new(BatchId, Succeeded, Failed, Math.Max(0, Pending - Retrying - InFlight), Retrying, InFlight);
+    /// <summary>The jobs whose state changed, in job order.</summary>
+    public IReadOnlyList<JobChange> Changes() => _before
+        .Select(change => new JobChange(change.Key, change.Value, _outcomes[change.Key]))
+        .Where(change => change.Before != change.After)
+        .OrderBy(change => change.JobId, StringComparer.Ordinal)
+        .ToList();
 
     /// <summary>Returns true when the report changed the job's state.</summary>
     public bool Apply(JobOutcome outcome)
@@ -102,14 +116,9 @@ public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int 
             return false;
         }
 
-        Count(previous?.Status, -1);
-        Count(outcome.Status, +1);
+        _before.TryAdd(outcome.JobId, previous);
+        Counts += Change(previous?.Status, outcome.Status);
         _outcomes[outcome.JobId] = outcome;
-        if (outcome.Status is JobStatus.Succeeded or JobStatus.Failed)
-        {
-            _throughput.Add(outcome.CompletedAt);
-        }
-
         return true;
     }
 
@@ -133,50 +142,22 @@ public sealed class BatchProgress(string batchId, DateTimeOffset createdAt, int 
 
     private static int Stage(JobOutcome progress) => (2 * progress.Attempt) + (progress.Status == JobStatus.Retrying ? 1 : 0);
 
-    private void Count(JobStatus? status, int delta)
-    {
-        switch (status)
-        {
-            case JobStatus.Succeeded:
-                Succeeded += delta;
-                break;
-            case JobStatus.Failed:
-                Failed += delta;
-                break;
-            case JobStatus.Retrying:
-                Retrying += delta;
-                break;
-            case JobStatus.Started:
-                InFlight += delta;
-                break;
-        }
-    }
+    /// <summary>What a job's move from <paramref name="before"/> to <paramref name="after"/> does to the counts.</summary>
+    public static BatchCounts Change(JobStatus? before, JobStatus after) => Of(after, +1) + Of(before, -1);
 
-    /// <summary>The first <paramref name="limit"/> failed jobs with their reasons, in job order.</summary>
-    public IReadOnlyList<JobFailure> Failures(int limit = int.MaxValue) =>
+    private static BatchCounts Of(JobStatus? status, int delta) => status switch
+    {
+        JobStatus.Succeeded => new(delta, 0, 0, 0),
+        JobStatus.Failed => new(0, delta, 0, 0),
+        JobStatus.Retrying => new(0, 0, delta, 0),
+        JobStatus.Started => new(0, 0, 0, delta),
+        _ => default,
+    };
+
+    /// <summary>The failed jobs with their reasons, in job order.</summary>
+    public IReadOnlyList<JobFailure> Failures() =>
         _outcomes.Values.Where(o => o.Status == JobStatus.Failed)
             .OrderBy(o => o.JobId, StringComparer.Ordinal)
-            .Take(limit)
             .Select(o => new JobFailure(o.JobId, o.ErrorCode, o.Error))
             .ToList();
-
-    /// <summary>The batch as a client sees it at <paramref name="now"/> (null: no rate or ETA).</summary>
-    public BatchStatus Snapshot(DateTimeOffset? now = null, int maxFailures = 100)
-    {
-        var perSecond = now is { } at && !Done ? Math.Round(_throughput.PerSecond(at, createdAt), 2) : 0;
-        return new(
-            BatchId,
-            createdAt,
-            Total,
-            Succeeded,
-            Failed,
-            Pending,
-            Retrying,
-            InFlight,
-            Done,
-            Failures(maxFailures),
-            perSecond,
-            now is null ? null : ThroughputWindow.EtaSeconds(Pending, perSecond),
-            Damage);
-    }
 }

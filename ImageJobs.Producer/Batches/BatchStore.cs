@@ -1,22 +1,19 @@
+// Over 300 lines: the store's row layout and its one write path (read, plan, conditional
+// transaction, retry) are one idea; apart, the keys each part relies on would be out of sight.
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Azure;
-using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
-using Azure.Storage.Blobs.Specialized;
+using Azure.Data.Tables;
 using ImageJobs.Contracts;
-using ImageJobs.Storage;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Producer.Batches;
 
 /// <summary>
-/// A batch as stored: enough to rebuild its progress after a restart. <see cref="RequestHash"/>
-/// tells a repeated submission (same idempotency key, same request) from a conflicting one; it is
-/// null for a batch submitted without a key.
+/// A batch as stored. <see cref="RequestHash"/> tells a repeated submission (same idempotency key,
+/// same request) from a conflicting one; it is null for a batch submitted without a key.
 /// </summary>
 public sealed record BatchDefinition(string BatchId, DateTimeOffset CreatedAt, int Total, bool Published, string? RequestHash);
 
@@ -27,171 +24,394 @@ public sealed class DamagedBatchException(string batchId, string damage, Excepti
     public string Damage { get; } = damage;
 }
 
-/// <summary>A batch's outcome log as read: the valid ends, and how many lines could not be used.</summary>
-public sealed record OutcomeLog(IReadOnlyList<JobOutcome> Outcomes, int UnreadableLines);
-
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
-[JsonSerializable(typeof(BatchDefinition))]
-internal sealed partial class BatchJson : JsonSerializerContext;
+/// <summary>
+/// What every writer of a batch stored: the summed counts, each writer's recent ends, when one last
+/// wrote, and how many ends were reported again for a job already ended that way (redeliveries).
+/// </summary>
+public sealed record StoredCounts(BatchCounts Counts, IReadOnlyList<EndRate> Rates, DateTimeOffset? LastWrittenAt, int RepeatedEnds);
 
 /// <summary>
-/// Keeps batches in blob storage: <c>{batchId}/batch.json</c> and an append-only log of
-/// outcomes, replayed to rebuild progress: <c>{batchId}/outcomes.jsonl</c>, continued in
-/// <c>outcomes.1.jsonl</c>, <c>outcomes.2.jsonl</c>... as each fills up.
+/// Keeps batch and job state in one table that every producer replica shares (Azure Table Storage,
+/// Azurite locally). Definitions are rows of partition <c>batches</c>; each batch's own partition
+/// holds a row per job (<c>j.{index}</c>, its latest state), a row per failed job (<c>f.{index}</c>,
+/// so its first failures read without a scan) and a counts row per writer (<c>c.{writer}</c>).
+/// A group of reports is applied as entity-group transactions: each job row changes only if it is
+/// as read (ETag), and the writer's counts change with it, atomically. So a report counts once
+/// whichever replica gets it and however often it comes, a status read sums a few counts rows,
+/// and no writer waits for another (each writes its own counts row).
 /// </summary>
-public sealed class BatchStore(BlobServiceClient blobs, IOptions<StorageOptions> storage)
+public sealed class BatchStore(TableServiceClient tables, IOptions<BatchStateOptions> options, TimeProvider time)
 {
-    // The segment each batch appends to: found by listing once, then followed as segments fill.
-    private readonly ConcurrentDictionary<string, int> _segments = new(StringComparer.Ordinal);
+    private const string DefinitionsPartition = "batches";
 
-    private BlobContainerClient Container => blobs.GetBlobContainerClient(storage.Value.BatchesContainer);
+    // A transaction holds at most 100 operations: one or two per job (its row, its failure row) and the counts.
+    private const int MaxOperations = 100;
+    private const int MaxAttempts = 10;
 
-    private static string OutcomeLog(string batchId, int segment) =>
-        segment == 0 ? $"{batchId}/outcomes.jsonl" : string.Create(CultureInfo.InvariantCulture, $"{batchId}/outcomes.{segment}.jsonl");
+    // Jobs this close together are read with one range query; farther apart, one by one.
+    private const int RangeGap = 32;
 
-    public async Task SaveAsync(BatchDefinition batch, CancellationToken cancellationToken)
+    // One writer per process: a restarted producer adds a counts row; the old one still counts.
+    private readonly string _writer = Guid.NewGuid().ToString("N")[..16];
+
+    // This writer's counts row per batch, as last written (or read back after a conflict).
+    private readonly ConcurrentDictionary<string, WriterCounts> _own = new(StringComparer.Ordinal);
+
+    private sealed record WriterCounts(BatchCounts Counts, EndRate Rate, int RepeatedEnds, ETag? ETag);
+
+    private TableClient Table => tables.GetTableClient(options.Value.Table);
+
+    /// <summary>
+    /// Creates the table when it is missing. In Azure it exists (infra/storage.bicep) and the
+    /// producer may only use its rows, not create tables: it is read first, and created only if absent.
+    /// </summary>
+    public async Task CreateAsync(CancellationToken cancellationToken)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(batch, BatchJson.Default.BatchDefinition);
-        await Container.GetBlobClient($"{batch.BatchId}/batch.json").UploadAsync(BinaryData.FromBytes(json), overwrite: true, cancellationToken);
+        try
+        {
+            await using var page = Table.QueryAsync<TableEntity>(e => e.PartitionKey == DefinitionsPartition, maxPerPage: 1, cancellationToken: cancellationToken)
+                .AsPages().GetAsyncEnumerator(cancellationToken);
+            await page.MoveNextAsync();
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            await Table.CreateIfNotExistsAsync(cancellationToken);
+        }
     }
+
+    /// <summary>Ids our own code makes (dates, hex, hyphens); anything else names no stored batch and is never used as a key.</summary>
+    public static bool IsBatchId(string? batchId) =>
+        batchId is { Length: > 0 and <= 100 } && batchId.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
+
+    public async Task SaveAsync(BatchDefinition batch, CancellationToken cancellationToken) =>
+        await Table.UpsertEntityAsync(new TableEntity(DefinitionsPartition, batch.BatchId)
+        {
+            ["CreatedAt"] = batch.CreatedAt,
+            ["Total"] = batch.Total,
+            ["Published"] = batch.Published,
+            ["RequestHash"] = batch.RequestHash,
+        }, TableUpdateMode.Replace, cancellationToken);
 
     /// <summary>The batch's record; null when there is none. Throws <see cref="DamagedBatchException"/> when it cannot be read.</summary>
     public async Task<BatchDefinition?> LoadAsync(string batchId, CancellationToken cancellationToken)
     {
-        BinaryData content;
-        try
-        {
-            content = (await Container.GetBlobClient($"{batchId}/batch.json").DownloadContentAsync(cancellationToken)).Value.Content;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
+        if (!IsBatchId(batchId))
         {
             return null;
         }
 
-        BatchDefinition? batch;
-        try
-        {
-            batch = content.ToObjectFromJson(BatchJson.Default.BatchDefinition);
-        }
-        catch (JsonException ex)
-        {
-            throw new DamagedBatchException(batchId, $"its record (batch.json) is not valid JSON: {ex.Message}", ex);
-        }
-
-        return batch switch
-        {
-            null => throw new DamagedBatchException(batchId, "its record (batch.json) is JSON null"),
-            _ when batch.BatchId != batchId => throw new DamagedBatchException(batchId, $"its record names another batch ('{batch.BatchId}')"),
-            { Total: < 0 } or { CreatedAt.Ticks: 0 } => throw new DamagedBatchException(batchId, "its record lacks a total or a creation time"),
-            _ => batch,
-        };
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(DefinitionsPartition, batchId, cancellationToken: cancellationToken);
+        return row.HasValue ? ReadDefinition(row.Value!) : null;
     }
 
-    public async IAsyncEnumerable<string> ListIdsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Every stored batch: its record, or why it cannot be read.</summary>
+    public async IAsyncEnumerable<(string BatchId, BatchDefinition? Batch, string? Damage)> ListAsync(
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var item in Container.GetBlobsByHierarchyAsync(new GetBlobsByHierarchyOptions { Delimiter = "/" }, cancellationToken))
+        await foreach (var row in Table.QueryAsync<TableEntity>(e => e.PartitionKey == DefinitionsPartition, cancellationToken: cancellationToken))
         {
-            if (item.IsPrefix)
-            {
-                yield return item.Prefix.TrimEnd('/');
-            }
-        }
-    }
-
-    /// <summary>Appends outcomes to the batch's log in one block. Not to be called concurrently for one batch.</summary>
-    public async Task AppendOutcomesAsync(string batchId, IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        foreach (var outcome in outcomes)
-        {
-            JsonSerializer.Serialize(buffer, outcome, JobJson.Default.JobOutcome);
-            buffer.WriteByte((byte)'\n');
-        }
-
-        if (!_segments.TryGetValue(batchId, out var segment))
-        {
-            segment = Math.Max(0, (await ListOutcomeLogsAsync(batchId, cancellationToken)).Count - 1);
-        }
-
-        var created = false;
-        while (true)
-        {
-            var log = Container.GetAppendBlobClient(OutcomeLog(batchId, segment));
-            buffer.Position = 0;
+            BatchDefinition? batch = null;
+            string? damage = null;
             try
             {
-                var appended = await log.AppendBlockAsync(buffer, cancellationToken: cancellationToken);
-                _segments[batchId] = appended.Value.BlobCommittedBlockCount >= storage.Value.MaxBlocksPerOutcomeLog ? segment + 1 : segment;
-                return;
+                batch = ReadDefinition(row);
             }
-            catch (RequestFailedException ex) when (ex.ErrorCode == "BlobNotFound" && !created)
+            catch (DamagedBatchException ex)
             {
-                // The first append to this segment: create it (one request per segment, not per append).
-                await log.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
-                created = true;
+                damage = ex.Damage;
             }
-            catch (RequestFailedException ex) when (ex.ErrorCode == "BlockCountExceedsLimit")
-            {
-                // Filled by appends this instance did not count: go on in the next segment.
-                segment++;
-                created = false;
-            }
+
+            yield return (row.RowKey, batch, damage);
         }
     }
 
-    public async Task<IReadOnlyList<JobOutcome>> ReadOutcomesAsync(string batchId, CancellationToken cancellationToken) =>
-        (await ReadLogAsync(batchId, cancellationToken)).Outcomes;
-
-    /// <summary>The batch's logged ends; a line that is not a valid end of this batch is counted, not used.</summary>
-    public async Task<OutcomeLog> ReadLogAsync(string batchId, CancellationToken cancellationToken)
+    private static BatchDefinition ReadDefinition(TableEntity row)
     {
-        var outcomes = new List<JobOutcome>();
-        var unreadable = 0;
-        foreach (var name in await ListOutcomeLogsAsync(batchId, cancellationToken))
+        try
         {
-            var response = await Container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: cancellationToken);
-            using var reader = new StreamReader(response.Value.Content, Encoding.UTF8);
-            while (await reader.ReadLineAsync(cancellationToken) is { } line)
-            {
-                if (line.Length == 0)
-                {
-                    continue;
-                }
-
-                if (OutcomeReader.Read(Encoding.UTF8.GetBytes(line), fromLog: true).Outcome is { } outcome && outcome.BatchId == batchId)
-                {
-                    outcomes.Add(outcome);
-                }
-                else
-                {
-                    unreadable++;
-                }
-            }
+            var createdAt = row.GetDateTimeOffset("CreatedAt");
+            var total = row.GetInt32("Total");
+            return createdAt is null || total is not >= 0 || !IsBatchId(row.RowKey)
+                ? throw new DamagedBatchException(row.RowKey, "its record lacks a total or a creation time")
+                : new BatchDefinition(row.RowKey, createdAt.Value, total.Value, row.GetBoolean("Published") ?? false, row.GetString("RequestHash"));
         }
-
-        return new OutcomeLog(outcomes, unreadable);
+        catch (InvalidOperationException ex)
+        {
+            throw new DamagedBatchException(row.RowKey, $"its record has a field of the wrong type: {ex.Message}", ex);
+        }
     }
 
-    /// <summary>The batch's outcome log segments, in the order they were written.</summary>
-    private async Task<IReadOnlyList<string>> ListOutcomeLogsAsync(string batchId, CancellationToken cancellationToken)
+    /// <summary>The batch's counts: the sum of its writers' rows. Throws <see cref="DamagedBatchException"/> when one cannot be read.</summary>
+    public async Task<StoredCounts> ReadCountsAsync(string batchId, CancellationToken cancellationToken)
     {
-        var prefix = $"{batchId}/outcomes.";
-        var segments = new SortedDictionary<int, string>();
-        await foreach (var item in Container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
+        var counts = default(BatchCounts);
+        var rates = new List<EndRate>();
+        DateTimeOffset? last = null;
+        var repeated = 0;
+        await foreach (var row in Range(batchId, "c.", "c/", cancellationToken))
         {
-            // "jsonl" is the first segment; "{n}.jsonl" the ones after it.
-            var rest = item.Name[prefix.Length..];
-            if (rest == "jsonl")
+            var (rowCounts, rate, rowRepeated, writtenAt) = ReadWriterCounts(batchId, row);
+            counts += rowCounts;
+            rates.Add(rate);
+            repeated += rowRepeated;
+            last = writtenAt > last || last is null ? writtenAt : last;
+        }
+
+        return new StoredCounts(counts, rates, last, repeated);
+    }
+
+    private static (BatchCounts Counts, EndRate Rate, int RepeatedEnds, DateTimeOffset WrittenAt) ReadWriterCounts(string batchId, TableEntity row)
+    {
+        try
+        {
+            return (new BatchCounts(row.GetInt32("Succeeded") ?? 0, row.GetInt32("Failed") ?? 0, row.GetInt32("Retrying") ?? 0, row.GetInt32("InFlight") ?? 0),
+                EndRate.Parse(row.GetString("Rate")), row.GetInt32("RepeatedEnds") ?? 0, row.GetDateTimeOffset("WrittenAt") ?? DateTimeOffset.MinValue);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new DamagedBatchException(batchId, $"its counts row {row.RowKey} has a field of the wrong type: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The first <paramref name="limit"/> failed jobs, in job order.</summary>
+    public async Task<IReadOnlyList<JobFailure>> ReadFailuresAsync(string batchId, int limit, CancellationToken cancellationToken)
+    {
+        var failures = new List<JobFailure>();
+        if (limit <= 0)
+        {
+            return failures;
+        }
+
+        await foreach (var row in Range(batchId, "f.", "f/", cancellationToken))
+        {
+            if (ReadOutcome(batchId, row) is { Status: JobStatus.Failed } failed)
             {
-                segments[0] = item.Name;
-            }
-            else if (rest.EndsWith(".jsonl", StringComparison.Ordinal)
-                && int.TryParse(rest[..^".jsonl".Length], NumberStyles.None, CultureInfo.InvariantCulture, out var segment))
-            {
-                segments[segment] = item.Name;
+                failures.Add(new JobFailure(failed.JobId, failed.ErrorCode, failed.Error));
+                if (failures.Count == limit)
+                {
+                    break;
+                }
             }
         }
 
-        return [.. segments.Values];
+        return failures;
     }
+
+    /// <summary>Every stored job state of the batch (a scan: for the rare judgement of a quiet batch, not for polls).</summary>
+    public async Task<IReadOnlyList<JobOutcome>> ReadJobsAsync(string batchId, CancellationToken cancellationToken)
+    {
+        var jobs = new List<JobOutcome>();
+        await foreach (var row in Range(batchId, "j.", "j/", cancellationToken))
+        {
+            if (ReadOutcome(batchId, row) is { } outcome)
+            {
+                jobs.Add(outcome);
+            }
+        }
+
+        return jobs;
+    }
+
+    /// <summary>
+    /// Applies reports of one batch, all checked to be its jobs, and returns how many changed a
+    /// job. Idempotent: a report that changes nothing stored changes no job. Throws when the store
+    /// cannot be written; what was stored stays stored, and applying again is safe.
+    /// </summary>
+    public async Task<int> ApplyAsync(BatchDefinition batch, IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        // Jobs whose change is stored by an earlier transaction of this call: seen again after a
+        // conflict, they are no repeat.
+        var committed = new HashSet<string>(StringComparer.Ordinal);
+        for (var attempt = 1; ; attempt++)
+        {
+            var stored = await ReadRowsAsync(batch.BatchId, outcomes, cancellationToken);
+            var progress = new BatchProgress(batch.BatchId, batch.Total);
+            foreach (var (outcome, _) in stored.Values)
+            {
+                if (outcome is not null)
+                {
+                    progress.Know(outcome);
+                }
+            }
+
+            var repeated = 0;
+            foreach (var outcome in outcomes)
+            {
+                var before = progress.StateOf(outcome.JobId);
+                if (!progress.Apply(outcome) && !outcome.IsProgress && before?.Status == outcome.Status && !committed.Contains(outcome.JobId))
+                {
+                    repeated++;
+                }
+            }
+
+            // Nothing to change still writes this writer's row: a report that changes nothing (a
+            // running job's heartbeat) says the batch is alive, to every replica's lost-job sweep.
+            var changes = progress.Changes();
+            if (changes.Count == 0 && committed.Count > 0)
+            {
+                return committed.Count;
+            }
+
+            try
+            {
+                foreach (var part in Transactions(changes))
+                {
+                    await SubmitAsync(batch.BatchId, part, stored, repeated, cancellationToken);
+                    repeated = 0;
+                    committed.UnionWith(part.Select(change => change.JobId));
+                }
+
+                return committed.Count;
+            }
+            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
+            {
+                // Another replica changed one of these jobs, or this writer's row moved on (an
+                // earlier attempt that timed out was stored after all): read again and re-plan.
+                _own.TryRemove(batch.BatchId, out _);
+            }
+        }
+    }
+
+    /// <summary>The changes cut into transactions of at most 100 operations, the writer's counts row in each.</summary>
+    private static IEnumerable<List<JobChange>> Transactions(IReadOnlyList<JobChange> changes)
+    {
+        var part = new List<JobChange>();
+        var operations = 1;
+        foreach (var change in changes)
+        {
+            var needs = change.Before?.Status == JobStatus.Failed || change.After.Status == JobStatus.Failed ? 2 : 1;
+            if (operations + needs > MaxOperations)
+            {
+                yield return part;
+                (part, operations) = ([], 1);
+            }
+
+            part.Add(change);
+            operations += needs;
+        }
+
+        yield return part;
+    }
+
+    /// <summary>One transaction: the jobs' rows, each only if as read, and this writer's counts with their change.</summary>
+    private async Task SubmitAsync(string batchId, List<JobChange> part, Dictionary<string, (JobOutcome? Outcome, ETag ETag)> stored,
+        int repeated, CancellationToken cancellationToken)
+    {
+        var own = _own.TryGetValue(batchId, out var cached) ? cached : await ReadOwnAsync(batchId, cancellationToken);
+        var now = time.GetUtcNow();
+        var rate = EndRate.Parse(own.Rate.ToString());
+        rate.Add(part.Count(c => c.After.Status is JobStatus.Succeeded or JobStatus.Failed), now);
+        var counts = part.Aggregate(own.Counts, (sum, change) => sum + BatchProgress.Change(change.Before?.Status, change.After.Status));
+        var actions = new List<TableTransactionAction>(MaxOperations);
+        foreach (var change in part)
+        {
+            AddJobActions(actions, batchId, change, stored.TryGetValue(change.JobId, out var row) ? row.ETag : null);
+        }
+
+        var countsRow = new TableEntity(batchId, "c." + _writer)
+        {
+            ["Succeeded"] = counts.Succeeded,
+            ["Failed"] = counts.Failed,
+            ["Retrying"] = counts.Retrying,
+            ["InFlight"] = counts.InFlight,
+            ["Rate"] = rate.ToString(),
+            ["RepeatedEnds"] = own.RepeatedEnds + repeated,
+            ["WrittenAt"] = now,
+        };
+        actions.Add(own.ETag is { } etag
+            ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, countsRow, etag)
+            : new TableTransactionAction(TableTransactionActionType.Add, countsRow));
+        var responses = (await Table.SubmitTransactionAsync(actions, cancellationToken)).Value;
+        var written = responses.Count == actions.Count ? responses[^1].Headers.ETag : null;
+        _own[batchId] = written is null ? await ReadOwnAsync(batchId, cancellationToken) : new WriterCounts(counts, rate, own.RepeatedEnds + repeated, written);
+    }
+
+    /// <summary>The job's row as it now is, guarded by the ETag read; its failure row exists exactly while it is failed.</summary>
+    private static void AddJobActions(List<TableTransactionAction> actions, string batchId, JobChange change, ETag? etag)
+    {
+        var index = JobPlanner.TryReadIndex(batchId, change.JobId)!.Value;
+        var json = JsonSerializer.Serialize(change.After, JobJson.Default.JobOutcome);
+        var jobRow = new TableEntity(batchId, JobKey("j.", index)) { ["Outcome"] = json };
+        actions.Add(etag is { } known
+            ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, jobRow, known)
+            : new TableTransactionAction(TableTransactionActionType.Add, jobRow));
+
+        var wasFailed = change.Before?.Status == JobStatus.Failed;
+        var isFailed = change.After.Status == JobStatus.Failed;
+        var failureRow = new TableEntity(batchId, JobKey("f.", index)) { ["Outcome"] = json };
+        if (isFailed)
+        {
+            actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, failureRow));
+        }
+        else if (wasFailed)
+        {
+            actions.Add(new TableTransactionAction(TableTransactionActionType.Delete, failureRow, ETag.All));
+        }
+    }
+
+    /// <summary>The stored rows of the jobs <paramref name="outcomes"/> name: a range query per run of jobs that lie close together.</summary>
+    private async Task<Dictionary<string, (JobOutcome? Outcome, ETag ETag)>> ReadRowsAsync(
+        string batchId, IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
+    {
+        var wanted = outcomes.Select(o => JobPlanner.TryReadIndex(batchId, o.JobId)!.Value).Distinct().Order().ToList();
+        var rows = new Dictionary<string, (JobOutcome?, ETag)>(StringComparer.Ordinal);
+        for (var first = 0; first < wanted.Count;)
+        {
+            var last = first;
+            while (last + 1 < wanted.Count && wanted[last + 1] - wanted[last] <= RangeGap)
+            {
+                last++;
+            }
+
+            if (first == last)
+            {
+                var row = await Table.GetEntityIfExistsAsync<TableEntity>(batchId, JobKey("j.", wanted[first]), cancellationToken: cancellationToken);
+                if (row.HasValue)
+                {
+                    rows[JobPlanner.JobId(batchId, wanted[first])] = (ReadOutcome(batchId, row.Value!), row.Value!.ETag);
+                }
+            }
+            else
+            {
+                await foreach (var row in Range(batchId, JobKey("j.", wanted[first]), JobKey("j.", wanted[last] + 1), cancellationToken))
+                {
+                    if (int.TryParse(row.RowKey.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+                    {
+                        rows[JobPlanner.JobId(batchId, index)] = (ReadOutcome(batchId, row), row.ETag);
+                    }
+                }
+            }
+
+            first = last + 1;
+        }
+
+        return rows;
+    }
+
+    private async Task<WriterCounts> ReadOwnAsync(string batchId, CancellationToken cancellationToken)
+    {
+        var row = await Table.GetEntityIfExistsAsync<TableEntity>(batchId, "c." + _writer, cancellationToken: cancellationToken);
+        if (!row.HasValue)
+        {
+            return new WriterCounts(default, new EndRate(), 0, null);
+        }
+
+        var (counts, rate, repeated, _) = ReadWriterCounts(batchId, row.Value!);
+        return new WriterCounts(counts, rate, repeated, row.Value!.ETag);
+    }
+
+    /// <summary>A stored job state; null when the row does not read as one of this batch's (it is then overwritten as if absent).</summary>
+    private static JobOutcome? ReadOutcome(string batchId, TableEntity row) =>
+        row.GetString("Outcome") is { } json
+        && OutcomeReader.Read(System.Text.Encoding.UTF8.GetBytes(json), fromLog: true).Outcome is { } outcome
+        && outcome.BatchId == batchId
+            ? outcome
+            : null;
+
+    private AsyncPageable<TableEntity> Range(string batchId, string from, string before, CancellationToken cancellationToken) =>
+        Table.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {batchId} and RowKey ge {from} and RowKey lt {before}"),
+            maxPerPage: 1000, cancellationToken: cancellationToken);
+
+    private static string JobKey(string kind, int index) => kind + index.ToString("D6", CultureInfo.InvariantCulture);
 }

@@ -82,15 +82,13 @@ public sealed partial class BatchSubmitter(
             now = earlier.CreatedAt;
         }
 
-        // A batch whose publishing was cut short: its outcomes so far are in its log.
-        var resumed = earlier is not null;
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["BatchId"] = batchId });
         var items = request.Items ?? await ExpandPrefixAsync(request.Prefix ?? string.Empty, request.Template!, cancellationToken);
         activity?.SetTag("imagejobs.batch_id", batchId);
         activity?.SetTag("imagejobs.jobs", items.Count);
 
         var jobs = JobPlanner.Plan(batchId, items, request.Style, now);
-        await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: false, requestHash), resumed, cancellationToken);
+        await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: false, requestHash), cancellationToken);
 
         // Accepted: from here publishing completes even if the client goes away.
         await runs.RunAsync(batchId, async stoppingToken =>
@@ -99,7 +97,7 @@ public sealed partial class BatchSubmitter(
             await publisher.PublishAsync(JobTopology.JobsQueue, jobs,
                 static job => new OutgoingMessage(job.JobId, JsonSerializer.SerializeToUtf8Bytes(job, JobJson.Default.RenderJob)), stoppingToken);
             metrics.Published(jobs.Count);
-            await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: true, requestHash), resumed, stoppingToken);
+            await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: true, requestHash), stoppingToken);
             LogPublished(logger, batchId, jobs.Count, stopwatch.ElapsedMilliseconds);
         }).WaitAsync(cancellationToken);
 

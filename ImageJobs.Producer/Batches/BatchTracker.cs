@@ -1,5 +1,4 @@
-// Over 300 lines: the tracker's gate guards every path into its state, and splitting those paths
-// over files would hide which of them hold it.
+using System.Collections.Concurrent;
 using ImageJobs.Contracts;
 
 namespace ImageJobs.Producer.Batches;
@@ -11,374 +10,262 @@ public sealed record RefusedOutcome(JobOutcome Outcome, string Reason);
 public sealed record QuietBatch(string BatchId, IReadOnlyList<string> UnendedJobIds);
 
 /// <summary>
-/// The producer's view of every batch: progress in memory, rebuilt from <see cref="BatchStore"/>
-/// on first use, so counts survive a restart. A finished batch is kept as its status only (the
-/// per-job state of a 40,000-job batch is megabytes, and finished batches pile up) once every end
-/// counted for it is stored; it is read back from its log when something needs more: all its
-/// failures, a requeue, a late report. A batch whose record cannot be read is shown as damaged;
-/// the others are not affected.
+/// The producer's view of every batch, read from and written to <see cref="BatchStore"/>, which
+/// every replica shares: nothing of a batch's progress lives only in this process, so any replica
+/// answers for any batch, and one that dies takes nothing with it. It holds no lock: what it keeps
+/// in memory is what never changes (a batch's total and creation time) and the gauges' last reading.
 /// </summary>
-public sealed class BatchTracker(BatchStore store, TimeProvider time) : IDisposable
+public sealed class BatchTracker(BatchStore store, TimeProvider time)
 {
-    // Loads and applies must not interleave, or an outcome could be missed.
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private const int FailuresShown = 100;
 
-    // Appends to one batch's log must not interleave; they touch no state in memory, so status
-    // reads do not wait behind blob writes.
-    private readonly SemaphoreSlim _appendGate = new(1, 1);
-    private readonly Dictionary<string, BatchProgress> _batches = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, BatchStatus> _finished = new(StringComparer.Ordinal);
+    // A batch's total and creation time never change once stored.
+    private readonly ConcurrentDictionary<string, BatchDefinition> _definitions = new(StringComparer.Ordinal);
 
-    // Ends counted on arrival and not stored yet, per batch: its log lacks them, so it must not be
-    // read back in their place.
-    private readonly Dictionary<string, int> _unstored = new(StringComparer.Ordinal);
+    // What happened while this process was not running is not known: quiet is counted from its start at the earliest.
+    private readonly DateTimeOffset _startedAt = time.GetUtcNow();
 
-    // Read by metric callbacks, which must not wait for the gate: replaced whole after each change.
-    private volatile IReadOnlyList<ActiveBatch> _active = [];
+    // Read by metric callbacks, which must do no I/O: the counts of each unfinished batch as last read.
+    private readonly ConcurrentDictionary<string, ActiveBatch> _active = new(StringComparer.Ordinal);
 
-    /// <summary>The counts of every unfinished batch known in memory, as of the last change.</summary>
-    public IReadOnlyList<ActiveBatch> ActiveBatches() => _active;
+    // When each batch's counts were last read for the gauges after storing its reports.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _observedAt = new(StringComparer.Ordinal);
+    private static readonly TimeSpan ObserveEvery = TimeSpan.FromSeconds(1);
 
-    private void RefreshActive() =>
-        _active = _batches.Values.Where(p => !p.Done).Select(p => p.Counts()).ToList();
+    /// <summary>The counts of every unfinished batch, as last read here.</summary>
+    public IReadOnlyList<ActiveBatch> ActiveBatches() => [.. _active.Values];
 
-    private void Keep(BatchProgress progress)
-    {
-        _batches[progress.BatchId] = progress;
-        _finished.Remove(progress.BatchId);
-    }
-
-    /// <summary>Keeps the finished batches whose counted ends are all stored as their status only.</summary>
-    private void KeepFinishedAsStatus()
-    {
-        foreach (var progress in _batches.Values.Where(p => p.Done && !_unstored.ContainsKey(p.BatchId)).ToList())
-        {
-            _finished[progress.BatchId] = progress.Snapshot(time.GetUtcNow());
-            _batches.Remove(progress.BatchId);
-        }
-    }
-
-    /// <param name="resumed">A batch whose publishing was cut short, submitted again: what is stored of it counts.</param>
-    public async Task StartAsync(BatchDefinition batch, bool resumed, CancellationToken cancellationToken)
+    public async Task StartAsync(BatchDefinition batch, CancellationToken cancellationToken)
     {
         await store.SaveAsync(batch, cancellationToken);
-        await _gate.WaitAsync(cancellationToken);
-        try
+        _definitions[batch.BatchId] = batch;
+        if (!_active.ContainsKey(batch.BatchId))
         {
-            var progress = (resumed ? await LoadAsync(batch.BatchId, cancellationToken) : _batches.GetValueOrDefault(batch.BatchId))
-                ?? new BatchProgress(batch.BatchId, batch.CreatedAt, batch.Total);
-            progress.Heard(time.GetUtcNow());
-            Keep(progress);
-            RefreshActive();
-        }
-        finally
-        {
-            _gate.Release();
+            Observe(batch, default);
         }
     }
 
-    public Task<BatchStatus?> GetAsync(string batchId, CancellationToken cancellationToken) =>
-        ReadAsync(batchId, static status => status, progress => progress.Snapshot(time.GetUtcNow()), static damaged => damaged, cancellationToken);
-
-    /// <summary>Whether the batch exists (damaged or not), without building its status.</summary>
-    public async Task<bool> ExistsAsync(string batchId, CancellationToken cancellationToken) =>
-        await ReadAsync(batchId, static status => status.BatchId, static progress => progress.BatchId, static damaged => damaged.BatchId, cancellationToken) is not null;
-
-    /// <summary>Every failure: of a finished batch, read back in full (its status holds the first 100).</summary>
-    public Task<IReadOnlyList<JobFailure>?> GetFailuresAsync(string batchId, CancellationToken cancellationToken) =>
-        ReadAsync(batchId, finished: null, static progress => progress.Failures(), static _ => [], cancellationToken);
-
-    /// <summary>
-    /// Reads a batch: a finished one from its kept status when <paramref name="finished"/> can
-    /// answer from it, a damaged one from what <paramref name="damaged"/> makes of its damage,
-    /// anything else from its full progress (loaded if need be).
-    /// </summary>
-    private async Task<T?> ReadAsync<T>(string batchId, Func<BatchStatus, T?>? finished, Func<BatchProgress, T?> full,
-        Func<BatchStatus, T?> damaged, CancellationToken cancellationToken)
-        where T : class
+    /// <summary>The batch's status with its first failures; null when there is no such batch.</summary>
+    public async Task<BatchStatus?> GetAsync(string batchId, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
         try
         {
-            KeepFinishedAsStatus();
-            if (finished is not null && _finished.TryGetValue(batchId, out var status))
-            {
-                return finished(status);
-            }
-
-            return await LoadAsync(batchId, cancellationToken) is { } progress ? full(progress) : null;
+            return await DefinitionAsync(batchId, cancellationToken) is { } batch
+                ? await StatusAsync(batch, FailuresShown, cancellationToken)
+                : null;
         }
         catch (DamagedBatchException ex)
         {
-            return damaged(BatchStatus.Damaged(batchId, ex.Damage));
-        }
-        finally
-        {
-            _gate.Release();
+            return BatchStatus.Damaged(batchId, ex.Damage);
         }
     }
 
+    /// <summary>Whether the batch exists (damaged or not).</summary>
+    public async Task<bool> ExistsAsync(string batchId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await DefinitionAsync(batchId, cancellationToken) is not null;
+        }
+        catch (DamagedBatchException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>Every failure of the batch; null when there is no such batch.</summary>
+    public async Task<IReadOnlyList<JobFailure>?> GetFailuresAsync(string batchId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await DefinitionAsync(batchId, cancellationToken) is { } batch
+                ? await store.ReadFailuresAsync(batch.BatchId, int.MaxValue, cancellationToken)
+                : null;
+        }
+        catch (DamagedBatchException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Every batch with its counts (no failures), newest first.</summary>
     public async Task<IReadOnlyList<BatchStatus>> ListAsync(CancellationToken cancellationToken)
     {
         var statuses = new List<BatchStatus>();
-        await foreach (var id in store.ListIdsAsync(cancellationToken))
+        await foreach (var (batchId, batch, damage) in store.ListAsync(cancellationToken))
         {
-            // The list shows counts only: no failures are gathered for it.
-            if (await ReadAsync(id, static finished => finished with { Failures = [] },
-                progress => progress.Snapshot(time.GetUtcNow(), maxFailures: 0), static damaged => damaged, cancellationToken) is { } status)
+            if (batch is null)
             {
-                statuses.Add(status);
+                statuses.Add(BatchStatus.Damaged(batchId, damage!));
+                continue;
+            }
+
+            _definitions.TryAdd(batchId, batch);
+            try
+            {
+                statuses.Add(await StatusAsync(batch, 0, cancellationToken));
+            }
+            catch (DamagedBatchException ex)
+            {
+                statuses.Add(BatchStatus.Damaged(batchId, ex.Damage));
             }
         }
 
         return statuses.OrderByDescending(s => s.CreatedAt).ToList();
     }
 
-    /// <summary>
-    /// The unfinished batches nothing was heard of for <paramref name="quietFor"/>, with their
-    /// unended jobs: of those in memory, or (<paramref name="everyStored"/>) of every stored batch,
-    /// loading those not read since a restart.
-    /// </summary>
-    public async Task<IReadOnlyList<QuietBatch>> FindQuietAsync(TimeSpan quietFor, bool everyStored, CancellationToken cancellationToken)
+    /// <summary>The unfinished batches nothing was heard of for <paramref name="quietFor"/>, with their unended jobs.</summary>
+    public async Task<IReadOnlyList<QuietBatch>> FindQuietAsync(TimeSpan quietFor, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
         var quiet = new List<QuietBatch>();
-        if (everyStored)
+        var now = time.GetUtcNow();
+        await foreach (var (batchId, batch, _) in store.ListAsync(cancellationToken))
         {
-            await foreach (var id in store.ListIdsAsync(cancellationToken))
+            if (batch is null)
             {
-                await ExistsAsync(id, cancellationToken);
+                continue;
             }
-        }
 
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            KeepFinishedAsStatus();
-            foreach (var progress in _batches.Values.Where(p => p.IsQuiet(now, quietFor)))
+            StoredCounts counts;
+            try
             {
-                quiet.Add(new QuietBatch(progress.BatchId, progress.UnendedJobIds()));
+                counts = await store.ReadCountsAsync(batchId, cancellationToken);
             }
-        }
-        finally
-        {
-            _gate.Release();
+            catch (DamagedBatchException)
+            {
+                continue;
+            }
+
+            Observe(batch, counts.Counts);
+            var heardAt = new[] { batch.CreatedAt, _startedAt, counts.LastWrittenAt ?? DateTimeOffset.MinValue }.Max();
+            if (counts.Counts.Succeeded + counts.Counts.Failed < batch.Total && now - heardAt >= quietFor)
+            {
+                var progress = new BatchProgress(batchId, batch.Total);
+                foreach (var job in await store.ReadJobsAsync(batchId, cancellationToken))
+                {
+                    progress.Know(job);
+                }
+
+                quiet.Add(new QuietBatch(batchId, progress.UnendedJobIds()));
+            }
         }
 
         return quiet;
     }
 
-    /// <summary>Stores the ends among <paramref name="outcomes"/>, then counts every report. Throws if storing fails.</summary>
-    public async Task RecordAsync(IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
-    {
-        await AppendAsync(EndsByBatch(outcomes), cancellationToken);
-        await CountAsync(outcomes, stored: true, cancellationToken);
-    }
-
     /// <summary>
-    /// Counts reports at once, so progress is live. Progress (started, retrying) is never stored:
-    /// after a restart it is rebuilt as workers report. Ends counted here must be stored with
-    /// <see cref="StoreAsync"/> before their messages are acked; until then a restart redelivers
-    /// them, and they are counted again, once.
+    /// Stores every report that can be counted, once per job whichever replica gets it; throws if
+    /// storing fails (the caller must then not ack, and may record the same reports again).
     /// </summary>
-    /// <returns>The reports that cannot be counted, with why: they must not be stored, and must be kept somewhere else.</returns>
-    public Task<IReadOnlyList<RefusedOutcome>> CountAsync(IEnumerable<JobOutcome> outcomes, CancellationToken cancellationToken) =>
-        CountAsync(outcomes, stored: false, cancellationToken);
-
-    private async Task<IReadOnlyList<RefusedOutcome>> CountAsync(IEnumerable<JobOutcome> outcomes, bool stored, CancellationToken cancellationToken)
+    /// <returns>The reports that cannot be counted, with why: they must be kept somewhere else.</returns>
+    public async Task<IReadOnlyList<RefusedOutcome>> RecordAsync(IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
     {
         var refused = new List<RefusedOutcome>();
-        await _gate.WaitAsync(cancellationToken);
-        try
+        foreach (var group in outcomes.GroupBy(o => o.BatchId, StringComparer.Ordinal))
         {
-            foreach (var group in outcomes.GroupBy(o => o.BatchId, StringComparer.Ordinal))
+            BatchDefinition? batch;
+            try
             {
-                // Progress never reopens an ended job: a finished batch need not be read back for it.
-                if (_finished.ContainsKey(group.Key) && group.All(o => o.IsProgress))
-                {
-                    continue;
-                }
+                batch = await DefinitionAsync(group.Key, cancellationToken);
+            }
+            catch (DamagedBatchException ex)
+            {
+                refused.AddRange(group.Select(o => new RefusedOutcome(o, $"batch {group.Key} is damaged: {ex.Damage}")));
+                continue;
+            }
 
-                // Loaded first, so a batch not read since a restart starts from what is stored.
-                BatchProgress? progress;
-                try
-                {
-                    progress = await LoadAsync(group.Key, cancellationToken);
-                }
-                catch (DamagedBatchException ex)
-                {
-                    refused.AddRange(group.Select(o => new RefusedOutcome(o, $"batch {group.Key} is damaged: {ex.Damage}")));
-                    continue;
-                }
+            if (batch is null)
+            {
+                refused.AddRange(group.Select(o => new RefusedOutcome(o, $"no batch {group.Key} is stored")));
+                continue;
+            }
 
-                if (progress is null)
+            var progress = new BatchProgress(batch.BatchId, batch.Total);
+            var counted = new List<JobOutcome>();
+            foreach (var outcome in group)
+            {
+                if (progress.Contains(outcome.JobId))
                 {
-                    refused.AddRange(group.Select(o => new RefusedOutcome(o, $"no batch {group.Key} is stored")));
-                    continue;
+                    counted.Add(outcome);
                 }
-
-                progress.Heard(time.GetUtcNow());
-                var changed = false;
-                var ends = 0;
-                foreach (var outcome in group)
+                else
                 {
-                    if (!progress.Contains(outcome.JobId))
-                    {
-                        refused.Add(new RefusedOutcome(outcome, $"batch {group.Key} has {progress.Total} jobs; {outcome.JobId} is none of them"));
-                        continue;
-                    }
-
-                    changed |= progress.Apply(outcome);
-                    ends += outcome.IsProgress ? 0 : 1;
-                }
-
-                // A finished batch read back for a report that changed nothing stays a status.
-                if (changed)
-                {
-                    Keep(progress);
-                }
-
-                if (!stored && ends > 0)
-                {
-                    _unstored[group.Key] = _unstored.GetValueOrDefault(group.Key) + ends;
+                    refused.Add(new RefusedOutcome(outcome, $"batch {group.Key} has {batch.Total} jobs; {outcome.JobId} is none of them"));
                 }
             }
 
-            RefreshActive();
-        }
-        finally
-        {
-            _gate.Release();
+            if (counted.Count > 0)
+            {
+                await store.ApplyAsync(batch, counted, cancellationToken);
+                await ObserveAsync(batch, cancellationToken);
+            }
         }
 
         return refused;
     }
 
-    /// <summary>
-    /// Stores the ends among <paramref name="outcomes"/>, counted before with <see cref="CountAsync(IEnumerable{JobOutcome}, CancellationToken)"/>.
-    /// Throws if storing fails: the caller must not ack.
-    /// </summary>
-    public async Task StoreAsync(IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
+    private async Task<BatchDefinition?> DefinitionAsync(string batchId, CancellationToken cancellationToken)
     {
-        var ends = EndsByBatch(outcomes);
-        await AppendAsync(ends, cancellationToken);
-        await _gate.WaitAsync(cancellationToken);
+        if (_definitions.TryGetValue(batchId, out var known))
+        {
+            return known;
+        }
+
+        var batch = await store.LoadAsync(batchId, cancellationToken);
+        if (batch is not null)
+        {
+            _definitions.TryAdd(batchId, batch);
+        }
+
+        return batch;
+    }
+
+    private async Task<BatchStatus> StatusAsync(BatchDefinition batch, int maxFailures, CancellationToken cancellationToken)
+    {
+        var stored = await store.ReadCountsAsync(batch.BatchId, cancellationToken);
+        var counts = stored.Counts;
+        var failures = counts.Failed > 0 ? await store.ReadFailuresAsync(batch.BatchId, maxFailures, cancellationToken) : [];
+        Observe(batch, counts);
+        var now = time.GetUtcNow();
+        var (succeeded, failed) = (Math.Max(0, counts.Succeeded), Math.Max(0, counts.Failed));
+        var pending = Math.Max(0, batch.Total - succeeded - failed);
+        var done = pending == 0;
+        var perSecond = done ? 0 : EndRate.PerSecond(stored.Rates, now, batch.CreatedAt);
+        return new BatchStatus(batch.BatchId, batch.CreatedAt, batch.Total, succeeded, failed, pending,
+            Math.Max(0, counts.Retrying), Math.Max(0, counts.InFlight), done, failures, perSecond,
+            EndRate.EtaSeconds(pending, perSecond), counts.Inconsistency(batch.Total));
+    }
+
+    /// <summary>Reads the batch's counts for the gauges, at most every <see cref="ObserveEvery"/>.</summary>
+    private async Task ObserveAsync(BatchDefinition batch, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_observedAt.TryGetValue(batch.BatchId, out var at) && now - at < ObserveEvery)
+        {
+            return;
+        }
+
+        _observedAt[batch.BatchId] = now;
         try
         {
-            foreach (var (batchId, stored) in ends)
-            {
-                if (_unstored.TryGetValue(batchId, out var unstored))
-                {
-                    if (unstored > stored.Count)
-                    {
-                        _unstored[batchId] = unstored - stored.Count;
-                    }
-                    else
-                    {
-                        _unstored.Remove(batchId);
-                    }
-                }
-            }
+            Observe(batch, (await store.ReadCountsAsync(batch.BatchId, cancellationToken)).Counts);
         }
-        finally
+        catch (DamagedBatchException)
         {
-            _gate.Release();
+            _active.TryRemove(batch.BatchId, out _);
         }
     }
 
-    /// <summary>
-    /// Forgets how many ends were counted and not stored: the consumer calls it as it starts again,
-    /// when all of those are back in its queue, to be counted (and stored) again. Their batches stay
-    /// held in full until then: their logs still lack those ends.
-    /// </summary>
-    public async Task ForgetUnstoredAsync(CancellationToken cancellationToken)
+    private void Observe(BatchDefinition batch, BatchCounts counts)
     {
-        await _gate.WaitAsync(cancellationToken);
-        try
+        var pending = batch.Total - counts.Succeeded - counts.Failed;
+        if (pending <= 0)
         {
-            foreach (var batchId in _unstored.Keys.ToList())
-            {
-                _unstored[batchId] = 0;
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
-    /// <summary>The ends among <paramref name="outcomes"/> (only ends are stored), by batch.</summary>
-    private static Dictionary<string, List<JobOutcome>> EndsByBatch(IReadOnlyList<JobOutcome> outcomes) =>
-        outcomes.Where(o => !o.IsProgress).GroupBy(o => o.BatchId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
-
-    /// <summary>Appends each batch's ends to its log.</summary>
-    private async Task AppendAsync(Dictionary<string, List<JobOutcome>> ends, CancellationToken cancellationToken)
-    {
-        await _appendGate.WaitAsync(cancellationToken);
-        try
-        {
-            foreach (var (batchId, outcomes) in ends)
-            {
-                await store.AppendOutcomesAsync(batchId, outcomes, cancellationToken);
-            }
-        }
-        finally
-        {
-            _appendGate.Release();
-        }
-    }
-
-    private async Task<BatchProgress?> LoadAsync(string batchId, CancellationToken cancellationToken)
-    {
-        if (_batches.TryGetValue(batchId, out var cached))
-        {
-            return cached;
+            _active.TryRemove(batch.BatchId, out _);
+            return;
         }
 
-        if (await store.LoadAsync(batchId, cancellationToken) is not { } definition)
-        {
-            return null;
-        }
-
-        var progress = new BatchProgress(definition.BatchId, definition.CreatedAt, definition.Total);
-        var log = await store.ReadLogAsync(batchId, cancellationToken);
-        var outside = 0;
-        foreach (var outcome in log.Outcomes)
-        {
-            if (progress.Contains(outcome.JobId))
-            {
-                progress.Apply(outcome);
-            }
-            else
-            {
-                outside++;
-            }
-        }
-
-        if (log.UnreadableLines + outside > 0)
-        {
-            progress.Damage = $"{log.UnreadableLines + outside} lines of its outcome log are not ends of its jobs and were skipped";
-        }
-
-        // What happened while no producer ran is not known: quiet is counted from now.
-        progress.Heard(time.GetUtcNow());
-
-        // Finished, and nothing of it counted here: its status is all there is to keep (the caller
-        // keeps it in full if it changes it).
-        if (progress.Done)
-        {
-            _finished[batchId] = progress.Snapshot(time.GetUtcNow());
-            return progress;
-        }
-
-        Keep(progress);
-        RefreshActive();
-        return progress;
-    }
-
-    public void Dispose()
-    {
-        _gate.Dispose();
-        _appendGate.Dispose();
+        _active[batch.BatchId] = new ActiveBatch(batch.BatchId, counts.Succeeded, counts.Failed,
+            Math.Max(0, pending - counts.Retrying - counts.InFlight), counts.Retrying, counts.InFlight);
     }
 }

@@ -52,21 +52,17 @@ public sealed partial class LostJobSweeper(
     private static readonly string[] QueuesThatCanEndJobs =
         [JobTopology.JobsQueue, .. JobTopology.RetryDelays.Select(JobTopology.RetryQueue), JobTopology.OutcomesQueue, JobTopology.DeadLetterEventsQueue];
 
-    // Per record: a batch of 100,000 lost jobs in one append would pass Azure's 100 MiB block limit.
+    // Per record: bounds what one call holds in memory and writes before the next.
     private const int RecordGroup = 1_000;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Every stored batch once (a batch lost while no producer ran is read by nothing else),
-        // then only those in memory: every batch started or reported since is there.
-        var everyStored = true;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await Task.Delay(options.Value.CheckEvery, time, stoppingToken);
-                await SweepAsync(everyStored, stoppingToken);
-                everyStored = false;
+                await SweepAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -80,10 +76,10 @@ public sealed partial class LostJobSweeper(
         }
     }
 
-    private async Task SweepAsync(bool everyStored, CancellationToken cancellationToken)
+    private async Task SweepAsync(CancellationToken cancellationToken)
     {
         var quietFor = options.Value.QuietFor;
-        var quiet = await tracker.FindQuietAsync(quietFor, everyStored, cancellationToken);
+        var quiet = await tracker.FindQuietAsync(quietFor, cancellationToken);
         if (quiet.Count == 0 || (await queues.SampleAsync(QueuesThatCanEndJobs, cancellationToken)).Any(q => q.Messages > 0))
         {
             return;

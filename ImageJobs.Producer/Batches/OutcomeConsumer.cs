@@ -12,8 +12,9 @@ namespace ImageJobs.Producer.Batches;
 /// <summary>
 /// Follows every batch: consumes what workers report (started, retrying, succeeded) and the
 /// failures the dead-letter exchange sees (dead-lettered by a worker with its reason, or by the
-/// broker over the delivery limit), counts each at once, stores the ends in groups, and acks a
-/// group only once it is stored, so no outcome is lost across a producer restart. Every message is
+/// broker over the delivery limit), stores them in groups in the store every replica shares, and
+/// acks a group only once it is stored, so no outcome is lost when a producer dies. Any number of
+/// replicas may consume side by side: the store counts each job's report once. Every message is
 /// checked in full as it is read; one that cannot be counted is parked with its reason
 /// (<see cref="MessageParker"/>) and acked with its group, so it never stops the others.
 /// </summary>
@@ -55,8 +56,6 @@ public sealed partial class OutcomeConsumer(
 
     private async Task ConsumeAsync(CancellationToken stoppingToken)
     {
-        // Whatever an earlier channel counted and did not store is back in the queues.
-        await tracker.ForgetUnstoredAsync(stoppingToken);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
         await JobTopology.DeclareAsync(channel, options.Value, stoppingToken);
         await channel.BasicQosAsync(0, Prefetch, global: false, stoppingToken);
@@ -81,7 +80,6 @@ public sealed partial class OutcomeConsumer(
             window.CancelAfter(GroupWindow);
             while (group.Count + parked.Count < MaxGroup && await WaitInWindowAsync(deliveries.Reader, window.Token, stoppingToken))
             {
-                var counted = group.Count;
                 while (group.Count + parked.Count < MaxGroup && deliveries.Reader.TryRead(out var delivery))
                 {
                     lastTag = Math.Max(lastTag, delivery.Tag);
@@ -95,14 +93,6 @@ public sealed partial class OutcomeConsumer(
                         parked.Add(message);
                     }
                 }
-
-                // Counted as they come, so progress is live; stored, then acked, as a group.
-                foreach (var refused in await tracker.CountAsync(group.Skip(counted).ToList(), stoppingToken))
-                {
-                    group.Remove(refused.Outcome);
-                    parked.Add(new ParkedMessage(JobTopology.OutcomesQueue, refused.Outcome.JobId,
-                        JsonSerializer.SerializeToUtf8Bytes(refused.Outcome, JobJson.Default.JobOutcome), refused.Reason));
-                }
             }
 
             if (lastTag == 0)
@@ -110,7 +100,12 @@ public sealed partial class OutcomeConsumer(
                 continue;
             }
 
-            await StoreAsync(channel, group, stoppingToken);
+            foreach (var refused in await RecordAsync(channel, group, stoppingToken))
+            {
+                parked.Add(new ParkedMessage(JobTopology.OutcomesQueue, refused.Outcome.JobId,
+                    JsonSerializer.SerializeToUtf8Bytes(refused.Outcome, JobJson.Default.JobOutcome), refused.Reason));
+            }
+
             await parker.ParkAsync(parked, stoppingToken);
             await channel.BasicAckAsync(lastTag, multiple: true, stoppingToken);
         }
@@ -120,16 +115,15 @@ public sealed partial class OutcomeConsumer(
     /// Stores the group, trying again while the store is away: giving the channel up instead would
     /// hand every unacked outcome back to the broker (a delivery each, toward its limit) to count again.
     /// </summary>
-    private async Task StoreAsync(IChannel channel, List<JobOutcome> group, CancellationToken stoppingToken)
+    private async Task<IReadOnlyList<RefusedOutcome>> RecordAsync(IChannel channel, List<JobOutcome> group, CancellationToken stoppingToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await tracker.StoreAsync(group, stoppingToken);
-                return;
+                return await tracker.RecordAsync(group, stoppingToken);
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && channel.IsOpen && ex is not DamagedBatchException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested && channel.IsOpen)
             {
                 LogStoreFailed(logger, ex, group.Count, attempt);
                 await Task.Delay(StoreRetryDelay * Math.Min(attempt, 10), stoppingToken);

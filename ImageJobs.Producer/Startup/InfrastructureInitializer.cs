@@ -1,5 +1,6 @@
 using Azure.Storage.Blobs;
 using ImageJobs.Messaging;
+using ImageJobs.Producer.Batches;
 using ImageJobs.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -8,11 +9,12 @@ using RabbitMQ.Client;
 namespace ImageJobs.Producer.Startup;
 
 /// <summary>
-/// Creates the blob containers and the queue topology before the producer reports healthy,
+/// Creates the blob containers, the batch table and the queue topology before the producer reports healthy,
 /// so workers (which wait for the producer) find them in place.
 /// </summary>
 public sealed partial class InfrastructureInitializer(
     BlobServiceClient blobs,
+    BatchStore batches,
     IConnection connection,
     IOptions<StorageOptions> storage,
     IOptions<MessagingOptions> messaging,
@@ -24,7 +26,7 @@ public sealed partial class InfrastructureInitializer(
     public Task Ready => _ready.Task;
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Ready.IsCompletedSuccessfully ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("Containers and queues are not created yet."));
+        Task.FromResult(Ready.IsCompletedSuccessfully ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("Containers, the batch table and queues are not created yet."));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -37,6 +39,7 @@ public sealed partial class InfrastructureInitializer(
                     await blobs.GetBlobContainerClient(name).CreateIfNotExistsAsync(cancellationToken: stoppingToken);
                 }
 
+                await batches.CreateAsync(stoppingToken);
                 await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
                 await JobTopology.DeclareAsync(channel, messaging.Value, stoppingToken);
                 _ready.TrySetResult();
@@ -51,9 +54,9 @@ public sealed partial class InfrastructureInitializer(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Blob containers and queues are in place")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Blob containers, the batch table and queues are in place")]
     private static partial void LogReady(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Creating blob containers and queues failed (attempt {Attempt}); trying again")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Creating blob containers, the batch table and queues failed (attempt {Attempt}); trying again")]
     private static partial void LogNotReady(ILogger logger, Exception exception, int attempt);
 }

@@ -48,13 +48,16 @@ public sealed class AppModelTests
         Assert.Contains(messaging.Annotations.OfType<ContainerMountAnnotation>(), m => m.Target == "/imagejobs" && m.IsReadOnly);
         AssertBrokerUserPasswords(rabbitEnvironment);
 
-        var blobs = Assert.IsType<AzuriteBlobResource>(resources.Single(r => r.Name == "blobs"));
+        var blobs = Assert.IsType<AzuriteResource>(resources.Single(r => r.Name == "blobs"));
         var azuriteImage = blobs.Annotations.OfType<ContainerImageAnnotation>().Single();
         Assert.Equal(("mcr.microsoft.com", "azure-storage/azurite"), (azuriteImage.Registry, azuriteImage.Image));
         Assert.Equal(10000, blobs.Annotations.OfType<EndpointAnnotation>().Single().TargetPort);
         var (azuriteArgs, _) = await ConfigurationAsync(blobs);
         Assert.Contains("--skipApiVersionCheck", azuriteArgs);
         Assert.Contains("--disableTelemetry", azuriteArgs);
+        var tables = Assert.IsType<AzuriteResource>(resources.Single(r => r.Name == "tables"));
+        Assert.Equal(10002, tables.Annotations.OfType<EndpointAnnotation>().Single().TargetPort);
+        Assert.Equal("azurite-table", (await ConfigurationAsync(tables)).Item1[0]);
 
         // Aspire's own per-project rebuilders are executables too; none of ours may be.
         Assert.DoesNotContain(resources, r => r is ExecutableResource and not IResourceWithParent { Parent: ProjectResource });
@@ -76,9 +79,14 @@ public sealed class AppModelTests
         Assert.StartsWith(data.Path, environment["IMAGEJOBS_RABBITMQ_DATA"], StringComparison.Ordinal);
         Assert.All(messaging.Annotations.OfType<EndpointAnnotation>(), e => Assert.False(e.IsProxied));
 
-        var blobs = Assert.IsType<LocalAzuriteBlobResource>(resources.Single(r => r.Name == "blobs"));
+        var blobs = Assert.IsType<LocalAzuriteResource>(resources.Single(r => r.Name == "blobs"));
         var (args, _) = await ConfigurationAsync(blobs);
         Assert.Equal("127.0.0.1", args[args.ToList().IndexOf("--blobHost") + 1]);
+        var tables = Assert.IsType<LocalAzuriteResource>(resources.Single(r => r.Name == "tables"));
+        var (tableArgs, _) = await ConfigurationAsync(tables);
+        Assert.Equal("127.0.0.1", tableArgs[tableArgs.ToList().IndexOf("--tableHost") + 1]);
+        Assert.StartsWith(data.Path, tableArgs[tableArgs.ToList().IndexOf("--location") + 1], StringComparison.Ordinal);
+        Assert.All(tables.Annotations.OfType<EndpointAnnotation>(), e => Assert.False(e.IsProxied));
 
         Assert.DoesNotContain(resources, r => r is ContainerResource);
         AssertServices(resources);
@@ -87,6 +95,7 @@ public sealed class AppModelTests
     [Theory]
     [InlineData("LocalInfrastructure:RabbitMQServer=/nonexistent/rabbitmq-server", "apt-get install -y rabbitmq-server")]
     [InlineData("LocalInfrastructure:Azurite=/nonexistent/azurite-blob", "npm install -g azurite")]
+    [InlineData("LocalInfrastructure:AzuriteTable=/nonexistent/azurite-table", "npm install -g azurite")]
     public async Task Local_mode_fails_at_once_saying_how_to_install_what_is_missing(string missing, string advice)
     {
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => BuildAsync("Infrastructure:Mode=LocalProcesses", missing));
@@ -97,9 +106,10 @@ public sealed class AppModelTests
     [Fact]
     public async Task The_replica_count_comes_from_one_setting()
     {
-        var builder = await BuildAsync("Infrastructure:Mode=Containers", "Workers:Replicas=7");
+        var builder = await BuildAsync("Infrastructure:Mode=Containers", "Workers:Replicas=7", "Producers:Replicas=3");
 
         Assert.Equal(7, builder.Resources.Single(r => r.Name == "worker").Annotations.OfType<ReplicaAnnotation>().Single().Replicas);
+        Assert.Equal(3, builder.Resources.Single(r => r.Name == "producer").Annotations.OfType<ReplicaAnnotation>().Single().Replicas);
     }
 
     [Fact]
@@ -134,6 +144,7 @@ public sealed class AppModelTests
         Assert.DoesNotContain("executable.v0", resources.Values);
         Assert.Equal("container.v0", resources["messaging"]);
         Assert.Equal("value.v0", resources["blobs"]); // the blob endpoint URI; see ImageJobs.Tests/Deployment
+        Assert.Equal("value.v0", resources["tables"]); // the table endpoint URI, reached with the producer's identity
         Assert.Equal("project.v0", resources["producer"]);
         Assert.Equal("project.v0", resources["worker"]);
         var password = manifest.RootElement.GetProperty("resources").GetProperty("messaging-password");
@@ -178,6 +189,10 @@ public sealed class AppModelTests
         var producer = Assert.IsType<ProjectResource>(resources.Single(r => r.Name == "producer"));
         var worker = Assert.IsType<ProjectResource>(resources.Single(r => r.Name == "worker"));
         Assert.Equal(3, worker.Annotations.OfType<ReplicaAnnotation>().Single().Replicas);
+        // Two producers by default: they share the batch state in the table service.
+        Assert.Equal(2, producer.Annotations.OfType<ReplicaAnnotation>().Single().Replicas);
+        Assert.Contains("tables", producer.Annotations.OfType<WaitAnnotation>().Select(w => w.Resource.Name));
+        Assert.DoesNotContain("tables", worker.Annotations.OfType<ResourceRelationshipAnnotation>().Select(r => r.Resource.Name));
 
         foreach (var service in new[] { producer, worker })
         {

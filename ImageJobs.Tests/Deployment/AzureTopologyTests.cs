@@ -115,6 +115,19 @@ public sealed class AzureTopologyTests : IAsyncLifetime, IDisposable
         Assert.DoesNotContain("listKeys", File.ReadAllText(Path.Combine(DeploymentFiles.InfraDirectory, "storage.bicep")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Batch_state_is_a_table_endpoint_only_the_producers_reach_and_at_least_two_of_them_run()
+    {
+        Assert.Equal("{tables-endpoint.value}", Resources.GetProperty("tables").GetProperty("connectionString").GetString());
+        var producer = DeploymentFiles.LoadTemplate("producer");
+        Assert.Equal("env.TABLES_ENDPOINT", producer.Environment()["ConnectionStrings__tables"].Value);
+        Assert.Equal("env.BATCH_TABLE", producer.Environment()["BatchState__Table"].Value);
+        Assert.False(DeploymentFiles.LoadTemplate("worker").Environment().ContainsKey("ConnectionStrings__tables"));
+        var scale = producer.At("properties", "template", "scale");
+        Assert.True(scale.At("minReplicas").Integer() >= 2);
+        Assert.True(scale.At("maxReplicas").Integer() >= scale.At("minReplicas").Integer());
+    }
+
     [Theory]
     [InlineData("producer")]
     [InlineData("worker")]

@@ -9,6 +9,7 @@ namespace ImageJobs.Tests.Deployment;
 public sealed class BicepTests
 {
     private const string BlobDataContributorRole = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
+    private const string TableDataContributorRole = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3";
 
     public static TheoryData<string> BicepFiles()
     {
@@ -93,8 +94,15 @@ public sealed class BicepTests
         var perContainer = Assert.Single(assignments, a => a.TryGetProperty("copy", out _));
         Assert.Contains("blobServices/containers", perContainer.GetProperty("scope").GetString(), StringComparison.Ordinal);
         Assert.Equal("[length(variables('containerAccess'))]", perContainer.GetProperty("copy").GetProperty("count").GetString());
+        // The producer's batch state: row access to its one table, nothing more; the workers have none.
+        var table = Assert.Single(assignments, a => a.GetProperty("scope").GetString()!.Contains("tableServices/tables", StringComparison.Ordinal));
+        Assert.Equal(TableDataContributorRole, template.RootElement.GetProperty("variables").GetProperty("tableDataContributorRole").GetString());
+        Assert.Contains("tableDataContributorRole", table.GetProperty("properties").GetProperty("roleDefinitionId").GetString(), StringComparison.Ordinal);
+        Assert.Contains("producerPrincipalId", table.GetProperty("properties").GetProperty("principalId").GetString(), StringComparison.Ordinal);
+        Assert.Contains("tableEndpoint", template.RootElement.GetProperty("outputs").EnumerateObject().Select(o => o.Name));
+
         // The only account-wide assignment is the deploying user's, for uploading sources.
-        var accountWide = Assert.Single(assignments, a => !a.TryGetProperty("copy", out _));
+        var accountWide = Assert.Single(assignments, a => !a.TryGetProperty("copy", out _) && !a.GetProperty("scope").GetString()!.Contains("tableServices/tables", StringComparison.Ordinal));
         Assert.Contains("userPrincipalId", accountWide.GetProperty("properties").GetProperty("principalId").GetString(), StringComparison.Ordinal);
     }
 }

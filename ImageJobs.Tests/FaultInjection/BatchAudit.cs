@@ -4,15 +4,14 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using ImageJobs.Contracts;
 using ImageJobs.Producer.Batches;
-using ImageJobs.Storage;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Tests.FaultInjection;
 
 /// <summary>
 /// What became of every job of a batch, in the fields RabbitMQ's Jepsen test reports:
-/// lost (submitted, but neither succeeded nor dead-lettered), duplicated (completed more than
-/// once: counted once, but done twice), unexpected (results or failures nobody asked for),
+/// lost (submitted, but neither succeeded nor dead-lettered), duplicated (an end reported again for
+/// a job already ended so: counted once, but done twice), unexpected (results or failures nobody asked for),
 /// dead-lettered, redelivered, and the longest stall between two completions.
 /// </summary>
 public sealed record BatchAudit(
@@ -45,11 +44,10 @@ public sealed record BatchAudit(
         var failures = (await system.Http.GetFromJsonAsync<List<JobFailure>>($"/api/batches/{batch.BatchId}/failures"))!
             .ToDictionary(f => f.JobId, f => f.ErrorCode, StringComparer.Ordinal);
 
-        var log = new BatchStore(system.Blobs, Options.Create(new StorageOptions()));
-        var outcomes = await log.ReadOutcomesAsync(batch.BatchId, CancellationToken.None);
-        var completions = outcomes.Where(o => o.Status == JobStatus.Succeeded).ToList();
-        var duplicated = completions.GroupBy(o => o.JobId).Count(g => g.Count() > 1);
-        var times = completions.Select(o => o.CompletedAt).Order().ToList();
+        var store = new BatchStore(system.Tables, Options.Create(new BatchStateOptions()), TimeProvider.System);
+        var duplicated = (await store.ReadCountsAsync(batch.BatchId, CancellationToken.None)).RepeatedEnds;
+        var times = (await store.ReadJobsAsync(batch.BatchId, CancellationToken.None))
+            .Where(o => o.Status == JobStatus.Succeeded).Select(o => o.CompletedAt).Order().ToList();
         var longestStall = times.Zip(times.Skip(1), (a, b) => b - a).DefaultIfEmpty(TimeSpan.Zero).Max();
 
         return new BatchAudit(

@@ -20,10 +20,11 @@ namespace ImageJobs.Tests.FaultInjection;
 /// Faults injected into the running system while a batch runs; after each, every job must have
 /// succeeded or been dead-lettered with a reason: lost = 0 and unexpected = 0, always.
 /// IMAGEJOBS_FAULT_JOBS sets the batch size (default 240; the soak script runs thousands).
+/// The producers' scenarios are in FaultScenarioTests.Producers.cs.
 /// </summary>
 [Trait("Category", "Faults")]
 [Collection(AppHostGroup.Name)]
-public sealed class FaultScenarioTests(RunningSystem system, ITestOutputHelper output) : IClassFixture<RunningSystem>
+public sealed partial class FaultScenarioTests(RunningSystem system, ITestOutputHelper output) : IClassFixture<RunningSystem>
 {
     private static readonly int Jobs = int.TryParse(Environment.GetEnvironmentVariable("IMAGEJOBS_FAULT_JOBS"), CultureInfo.InvariantCulture, out var jobs) ? jobs : 240;
     private static readonly TimeSpan BatchTimeout = TimeSpan.FromMinutes(6);
@@ -88,47 +89,6 @@ public sealed class FaultScenarioTests(RunningSystem system, ITestOutputHelper o
         await system.ExecuteAsync("blobs", KnownResourceCommands.StartCommand);
 
         var audit = await FinishAsync("blob store down 20 s", batch, clock);
-        Assert.Equal(0, audit.DeadLettered);
-    }
-
-    [Fact]
-    public async Task The_producer_killed_mid_publish_then_the_batch_resubmitted_with_its_idempotency_key()
-    {
-        const string prefix = "producer-kill/";
-        var sources = system.Blobs.GetBlobContainerClient("sources");
-        await Parallel.ForAsync(0, 20, async (i, ct) =>
-            await sources.UploadBlobAsync($"{prefix}{i:D4}.jpg", BinaryData.FromBytes(TestImages.Jpeg(i, 320, 180)), ct));
-        var total = Math.Max(Jobs * 5, 1_000);
-        var request = new SubmitBatchRequest
-        {
-            Items = Enumerable.Range(0, total).Select(i => new BatchItem($"{prefix}{i % 20:D4}.jpg", $"#{i}")).ToList(),
-        };
-        var key = "producer-kill-" + Guid.NewGuid().ToString("N")[..8];
-        var clock = Stopwatch.StartNew();
-
-        // Kill the producer with SIGKILL while it publishes the batch: once jobs are in the queue.
-        await using var connection = await new ConnectionFactory { Uri = new Uri((await system.App.GetConnectionStringAsync("messaging"))!) }.CreateConnectionAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        var submission = system.SubmitAsync(request, key);
-        var publishing = Stopwatch.StartNew();
-        uint queued;
-        while ((queued = (await channel.QueueDeclarePassiveAsync(JobTopology.JobsQueue)).MessageCount) == 0 && publishing.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            await Task.Delay(2);
-        }
-
-        var producer = Assert.Single(system.ProducerPids());
-        Processes.Signal(producer, Processes.SigKill);
-        var interrupted = await Record.ExceptionAsync(() => submission);
-        output.WriteLine($"SIGKILL producer {producer} with {queued} of {total} jobs queued; its answer: {interrupted?.GetType().Name ?? "accepted before the kill"}");
-        await system.RestoreProducerAsync(TimeSpan.FromMinutes(2));
-        await system.WaitForProducerAsync(TimeSpan.FromMinutes(2));
-
-        // The same key and request: the batch is completed, not duplicated.
-        var batch = await system.SubmitAsync(request, key);
-        Assert.Equal(JobPlanner.BatchIdForKey(key), batch.BatchId);
-        Assert.Equal(total, batch.Total);
-        var audit = await FinishAsync("producer SIGKILL mid-publish", batch, clock);
         Assert.Equal(0, audit.DeadLettered);
     }
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Tests.Support;
@@ -19,6 +20,9 @@ namespace ImageJobs.Tests.FaultInjection;
 public sealed class RunningSystem : IAsyncLifetime, IDisposable
 {
     public const int Workers = 3;
+
+    /// <summary>The AppHost's default: two producers sharing the batch state.</summary>
+    public const int Producers = 2;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     private readonly ScratchDirectory _data = new("imagejobs-faults");
@@ -31,6 +35,9 @@ public sealed class RunningSystem : IAsyncLifetime, IDisposable
     public HttpClient Http { get; private set; } = null!;
 
     public BlobServiceClient Blobs { get; private set; } = null!;
+
+    /// <summary>The producers' shared batch state.</summary>
+    public TableServiceClient Tables { get; private set; } = null!;
 
     /// <summary>Something only this system's service processes carry in their environment.</summary>
     private string ServiceMarker { get; set; } = string.Empty;
@@ -47,6 +54,7 @@ public sealed class RunningSystem : IAsyncLifetime, IDisposable
 
         var blobConnectionString = await _app.GetConnectionStringAsync("blobs");
         Blobs = new BlobServiceClient(blobConnectionString);
+        Tables = new TableServiceClient(await _app.GetConnectionStringAsync("tables"));
         ServiceMarker = LocalAppHost.ServiceMarker(blobConnectionString!);
         Http = _app.CreateHttpClient("producer");
         await WaitForWorkersAsync(Workers, TimeSpan.FromMinutes(2));
@@ -96,7 +104,14 @@ public sealed class RunningSystem : IAsyncLifetime, IDisposable
     /// </summary>
     public Task RestoreWorkersAsync(TimeSpan timeout) => RestoreAsync("worker", WorkerPids, Workers, timeout);
 
-    public Task RestoreProducerAsync(TimeSpan timeout) => RestoreAsync("producer", ProducerPids, 1, timeout);
+    public Task RestoreProducerAsync(TimeSpan timeout) => RestoreAsync("producer", ProducerPids, Producers, timeout);
+
+    /// <summary>Each running producer replica and its own address (not the proxy's, which picks one).</summary>
+    public IReadOnlyList<(int Pid, Uri Address)> ProducerAddresses() => ProducerPids()
+        .Select(pid => (pid, Processes.EnvironmentOf(pid).GetValueOrDefault("ASPNETCORE_URLS")))
+        .Where(p => p.Item2 is not null)
+        .Select(p => (p.pid, new Uri(p.Item2!.Split(';')[0].Replace("localhost", "127.0.0.1", StringComparison.Ordinal))))
+        .ToList();
 
     private async Task RestoreAsync(string name, Func<IReadOnlyList<int>> running, int count, TimeSpan timeout)
     {

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Azure.Storage.Blobs.Specialized;
+using Azure.Data.Tables;
 using ImageJobs.Contracts;
 using ImageJobs.Messaging;
 using ImageJobs.Producer.Batches;
@@ -15,7 +15,7 @@ using RabbitMQ.Client;
 
 namespace ImageJobs.Tests.Integration;
 
-/// <summary>Messages and stored records nobody should trust, against a real RabbitMQ and Azurite.</summary>
+/// <summary>Messages and stored records nobody should trust, against a real RabbitMQ and Azurite (blobs and tables).</summary>
 [Trait("Category", "Integration")]
 [Collection(LocalInfrastructureGroup.Name)]
 public sealed class InvalidMessageTests(LocalInfrastructure infrastructure)
@@ -57,34 +57,35 @@ public sealed class InvalidMessageTests(LocalInfrastructure infrastructure)
     }
 
     [Fact]
-    public async Task A_corrupt_batch_record_or_log_line_damages_only_its_own_batch()
+    public async Task A_corrupt_batch_record_or_counts_row_damages_only_its_own_batch()
     {
         await ServiceHosts.ResetQueuesAsync(infrastructure);
         await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix);
         var healthy = await SubmitAsync(producer.Http, count: 2);
         var brokenRecord = await SubmitAsync(producer.Http, count: 2);
-        var brokenLine = await SubmitAsync(producer.Http, count: 2);
-        await PublishAsync(JobTopology.OutcomesQueue, "ok", Succeeded(brokenLine.BatchId, 0));
-        var store = producer.App.Services.GetRequiredService<BatchStore>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while ((await store.ReadOutcomesAsync(brokenLine.BatchId, CancellationToken.None)).Count == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
-
+        var brokenCounts = await SubmitAsync(producer.Http, count: 2);
+        await PublishAsync(JobTopology.OutcomesQueue, "ok", Succeeded(brokenCounts.BatchId, 0));
+        await BatchPolling.WaitForAsync(producer.Http, brokenCounts.BatchId, s => s.Succeeded == 1);
         await producer.App.StopAsync();
 
-        // Damaged behind the producer's back, as a bad disk or a hand edit would.
-        var batches = infrastructure.Blobs().GetBlobContainerClient($"batches-{_suffix}");
-        await batches.GetBlobClient($"{brokenRecord.BatchId}/batch.json").UploadAsync(BinaryData.FromString("{\"batchId\": tru"), overwrite: true);
-        await batches.GetAppendBlobClient($"{brokenLine.BatchId}/outcomes.jsonl").AppendBlockAsync(new MemoryStream(Encoding.UTF8.GetBytes("{\"schemaVersion\":1}\nnot json\n")));
+        // Damaged behind the producer's back, as a bad hand edit would.
+        var table = infrastructure.Tables().GetTableClient(LocalInfrastructure.TableName(_suffix));
+        await table.UpsertEntityAsync(new TableEntity("batches", brokenRecord.BatchId) { ["CreatedAt"] = "yesterday", ["Total"] = 2 });
+        await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == brokenCounts.BatchId))
+        {
+            if (row.RowKey.StartsWith("c.", StringComparison.Ordinal))
+            {
+                row["InFlight"] = "{";
+                await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
+            }
+        }
 
         await using var restarted = await InProcessProducer.StartAsync(infrastructure, _suffix);
         var list = (await restarted.Http.GetFromJsonAsync<List<BatchStatus>>("/api/batches"))!;
         Assert.Null(Assert.Single(list, b => b.BatchId == healthy.BatchId).Damage);
-        Assert.Contains("batch.json", Assert.Single(list, b => b.BatchId == brokenRecord.BatchId).Damage, StringComparison.Ordinal);
-        var line = (await restarted.Http.GetFromJsonAsync<BatchStatus>($"/api/batches/{brokenLine.BatchId}"))!;
-        Assert.Equal((1, "2 lines of its outcome log are not ends of its jobs and were skipped"), (line.Succeeded, line.Damage));
+        Assert.Contains("its record has a field of the wrong type", Assert.Single(list, b => b.BatchId == brokenRecord.BatchId).Damage, StringComparison.Ordinal);
+        var counts = (await restarted.Http.GetFromJsonAsync<BatchStatus>($"/api/batches/{brokenCounts.BatchId}"))!;
+        Assert.Contains("its counts row", counts.Damage, StringComparison.Ordinal);
 
         // A report of the damaged batch is parked; the others are still counted.
         await PublishAsync(JobTopology.OutcomesQueue, "damaged", Succeeded(brokenRecord.BatchId, 0));

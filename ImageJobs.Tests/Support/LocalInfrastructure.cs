@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using ImageJobs.AppHost.Infrastructure;
 using RabbitMQ.Client;
@@ -6,7 +7,7 @@ using RabbitMQ.Client;
 namespace ImageJobs.Tests.Support;
 
 /// <summary>
-/// A real RabbitMQ and a real Azurite for integration tests, started as local processes with
+/// A real RabbitMQ and a real Azurite (blobs and tables) for integration tests, started as local processes with
 /// the AppHost's own scripts (so those are exercised too), on free loopback ports.
 /// </summary>
 public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
@@ -20,6 +21,9 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
 
     public string BlobConnectionString { get; private set; } = string.Empty;
 
+    /// <summary>Azurite's table service: the producers' shared batch state.</summary>
+    public string TableConnectionString { get; private set; } = string.Empty;
+
     /// <summary>A marker every process of this fixture carries (its data folder).</summary>
     public string Marker => _data.Path;
 
@@ -27,9 +31,11 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
     {
         var amqpPort = Processes.FreePort();
         var blobPort = Processes.FreePort();
+        var tablePort = Processes.FreePort();
         var password = Guid.NewGuid().ToString("N");
         RabbitMQConnectionString = $"amqp://imagejobs:{password}@127.0.0.1:{amqpPort}";
         BlobConnectionString = AzuriteConnectionString(blobPort);
+        TableConnectionString = AzuriteTableConnectionString(tablePort);
 
         var rabbit = new ProcessStartInfo("bash", [Path.Combine(Repository.AppHostScripts, "supervise.sh"), Path.Combine(Repository.AppHostScripts, "rabbitmq.sh")]);
         rabbit.Environment["RABBITMQ_NODE_PORT"] = amqpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -48,6 +54,7 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
         _processes.Add(Start(rabbit));
 
         _processes.Add(StartAzurite(blobPort, Path.Combine(_data.Path, "azurite")));
+        _processes.Add(StartAzurite(AzuriteService.Table, tablePort, Path.Combine(_data.Path, "azurite-table")));
 
         await WaitUntilAsync(async () =>
         {
@@ -55,6 +62,7 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
             return connection.IsOpen;
         }, "RabbitMQ");
         await WaitForBlobServiceAsync(BlobConnectionString);
+        await WaitForTableServiceAsync(TableConnectionString);
     }
 
     /// <summary>What a service needs to run against this infrastructure, with blob containers of its own.</summary>
@@ -65,22 +73,39 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
         ["Storage:SourcesContainer"] = $"sources-{containerSuffix}",
         ["Storage:ResultsContainer"] = $"results-{containerSuffix}",
         ["Storage:BatchesContainer"] = $"batches-{containerSuffix}",
+        ["ConnectionStrings:tables"] = TableConnectionString,
+        ["BatchState:Table"] = TableName(containerSuffix),
     };
 
-    public static string AzuriteConnectionString(int port) =>
-        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Azurite.AccountKey};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
+    /// <summary>A batch table of a test's own (table names are letters and digits only).</summary>
+    public static string TableName(string suffix) => "batches" + new string(suffix.Where(char.IsAsciiLetterOrDigit).ToArray());
 
-    /// <summary>An Azurite of its own (for outage tests); stop it with SIGTERM.</summary>
-    public static Process StartAzurite(int port, string dataDirectory) =>
-        Start(new ProcessStartInfo("bash", [Path.Combine(Repository.AppHostScripts, "supervise.sh"), "azurite-blob",
-            "--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--location", dataDirectory, .. Azurite.ServiceArgs]));
+    public TableServiceClient Tables() => new(TableConnectionString);
+
+    public static string AzuriteConnectionString(int port) => EmulatorConnectionString(AzuriteService.Blob, port);
+
+    public static string AzuriteTableConnectionString(int port) => EmulatorConnectionString(AzuriteService.Table, port);
+
+    private static string EmulatorConnectionString(AzuriteService service, int port) =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Azurite.AccountKey};{service.EndpointKey}=http://127.0.0.1:{port}/devstoreaccount1;";
+
+    /// <summary>An Azurite blob service of its own (for outage tests); stop it with SIGTERM.</summary>
+    public static Process StartAzurite(int port, string dataDirectory) => StartAzurite(AzuriteService.Blob, port, dataDirectory);
+
+    private static Process StartAzurite(AzuriteService service, int port, string dataDirectory) =>
+        Start(new ProcessStartInfo("bash", [Path.Combine(Repository.AppHostScripts, "supervise.sh"), service.Program, .. service.Args("127.0.0.1", port, dataDirectory)]));
 
     public static Task WaitForBlobServiceAsync(string connectionString) => WaitUntilAsync(async () =>
     {
         await new BlobServiceClient(connectionString).GetPropertiesAsync();
         return true;
     }, "Azurite");
+
+    private static Task WaitForTableServiceAsync(string connectionString) => WaitUntilAsync(async () =>
+    {
+        await new TableServiceClient(connectionString).GetPropertiesAsync();
+        return true;
+    }, "Azurite tables");
 
     public Task<IConnection> ConnectAsync() =>
         new ConnectionFactory { Uri = new Uri(RabbitMQConnectionString) }.CreateConnectionAsync();

@@ -23,6 +23,14 @@ public static partial class Processes
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>A running process's environment (empty when it is gone or not ours to read).</summary>
+    public static IReadOnlyDictionary<string, string> EnvironmentOf(int pid) =>
+        ReadRaw($"/proc/{pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Select(entry => entry.Split('=', 2))
+            .Where(pair => pair.Length == 2)
+            .GroupBy(pair => pair[0], StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First()[1], StringComparer.Ordinal);
+
     /// <summary>Running processes whose command line or environment contains <paramref name="marker"/>.</summary>
     public static IReadOnlyList<(int Pid, string CommandLine)> FindByMarker(string marker)
     {
@@ -65,15 +73,17 @@ public static partial class Processes
         }
     }
 
-    private static string Read(string path)
+    private static string ReadRaw(string path)
     {
         try
         {
-            return File.ReadAllText(path).Replace('\0', ' ');
+            return File.ReadAllText(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return string.Empty;
         }
     }
+
+    private static string Read(string path) => ReadRaw(path).Replace('\0', ' ');
 }

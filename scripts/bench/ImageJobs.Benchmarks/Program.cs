@@ -3,9 +3,11 @@ using ImageJobs.Benchmarks;
 // ImageJobs.Benchmarks [count=200] [--width 1920] [--height 1080] [--dir DIR]: the renderer against its baselines (RenderBenchmark)
 // ImageJobs.Benchmarks pipeline ...: the whole pipeline (PipelineBenchmark)
 // ImageJobs.Benchmarks layout [count=40000] [--rounds 3]: caption layout alone (LayoutBenchmark)
+// ImageJobs.Benchmarks state [jobs=40000]: the producers' shared batch state (StateBenchmark)
 return args switch
 {
     ["pipeline", .. var pipelineArgs] => await PipelineBenchmark.RunAsync(pipelineArgs),
     ["layout", .. var layoutArgs] => LayoutBenchmark.Run(layoutArgs),
+    ["state", .. var stateArgs] => await StateBenchmark.RunAsync(stateArgs),
     _ => await RenderBenchmark.RunAsync(args),
 };

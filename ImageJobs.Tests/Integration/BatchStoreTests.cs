@@ -1,0 +1,157 @@
+using Azure.Data.Tables;
+using ImageJobs.Contracts;
+using ImageJobs.Producer.Batches;
+using ImageJobs.Tests.Support;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ImageJobs.Tests.Integration;
+
+/// <summary>
+/// The batch state every producer replica shares, against a real Azurite table service: two
+/// trackers with stores of their own stand for two replicas, on a clock the test moves.
+/// </summary>
+[Trait("Category", "Integration")]
+[Collection(LocalInfrastructureGroup.Name)]
+public sealed class BatchStoreTests(LocalInfrastructure infrastructure) : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
+    private readonly string _batchId = "tracked-" + Guid.NewGuid().ToString("N")[..8];
+    private IOptions<BatchStateOptions> _options = null!;
+
+    public async Task InitializeAsync()
+    {
+        _options = Options.Create(new BatchStateOptions { Table = LocalInfrastructure.TableName(_batchId) });
+        await NewStore().CreateAsync(CancellationToken.None);
+    }
+
+    public Task DisposeAsync() => infrastructure.Tables().DeleteTableAsync(_options.Value.Table);
+
+    [Fact]
+    public async Task Reports_split_between_two_replicas_count_once_each_and_read_the_same_through_either()
+    {
+        var (a, b) = (new BatchTracker(NewStore(), _time), new BatchTracker(NewStore(), _time));
+        await a.StartAsync(Definition(total: 4), CancellationToken.None);
+
+        // Each job started at one replica and ended at the other; job 3's end comes twice (a redelivery) and once late to A.
+        await a.RecordAsync([Report(0, JobStatus.Started), Report(1, JobStatus.Started), Report(2, JobStatus.Started)], CancellationToken.None);
+        await b.RecordAsync([Report(0, JobStatus.Succeeded), Report(1, JobStatus.Failed), Report(3, JobStatus.Succeeded), Report(3, JobStatus.Succeeded)], CancellationToken.None);
+        await a.RecordAsync([Report(3, JobStatus.Started), Report(3, JobStatus.Succeeded), Report(2, JobStatus.Retrying)], CancellationToken.None);
+
+        foreach (var replica in new[] { a, b })
+        {
+            var status = (await replica.GetAsync(_batchId, CancellationToken.None))!;
+            Assert.Equal((4, 2, 1, 1, 1, 0, false), (status.Total, status.Succeeded, status.Failed, status.Pending, status.Retrying, status.InFlight, status.Done));
+            Assert.Equal(JobId(1), Assert.Single(status.Failures).JobId);
+            Assert.Null(status.Damage);
+        }
+
+        Assert.Equal(2, (await NewStore().ReadCountsAsync(_batchId, CancellationToken.None)).RepeatedEnds);
+
+        // A requeue at one replica, the new end at the other: the batch finishes, with no failure left.
+        await a.RecordAsync([Report(1, JobStatus.Requeued)], CancellationToken.None);
+        Assert.Equal(0, (await b.GetAsync(_batchId, CancellationToken.None))!.Failed);
+        await b.RecordAsync([Report(1, JobStatus.Succeeded), Report(2, JobStatus.Succeeded)], CancellationToken.None);
+        var done = (await a.GetAsync(_batchId, CancellationToken.None))!;
+        Assert.Equal((4, 0, 0, 0, 0, true), (done.Succeeded, done.Failed, done.Pending, done.Retrying, done.InFlight, done.Done));
+        Assert.Empty((await b.GetFailuresAsync(_batchId, CancellationToken.None))!);
+
+        // A replica started afterwards (a restart, a deploy) reads the same, with nothing rebuilt.
+        var restarted = new BatchTracker(NewStore(), _time);
+        var listed = Assert.Single(await restarted.ListAsync(CancellationToken.None), s => s.BatchId == _batchId);
+        Assert.Equal((4, true), (listed.Succeeded, listed.Done));
+    }
+
+    [Fact]
+    public async Task The_same_reports_stored_by_two_replicas_at_once_count_once()
+    {
+        const int total = 300;
+        var (a, b) = (new BatchTracker(NewStore(), _time), new BatchTracker(NewStore(), _time));
+        await a.StartAsync(Definition(total), CancellationToken.None);
+        var reports = Enumerable.Range(0, total).SelectMany(i => new[] { Report(i, JobStatus.Started), Report(i, i % 10 == 0 ? JobStatus.Failed : JobStatus.Succeeded) }).ToList();
+
+        // Both race over every job, in groups, as two consumers after a redelivery storm would.
+        await Task.WhenAll(
+            Task.Run(async () => { foreach (var group in reports.Chunk(60)) { await a.RecordAsync(group, CancellationToken.None); } }),
+            Task.Run(async () => { foreach (var group in reports.AsEnumerable().Reverse().Chunk(45)) { await b.RecordAsync(group.Reverse().ToList(), CancellationToken.None); } }));
+
+        var status = (await a.GetAsync(_batchId, CancellationToken.None))!;
+        Assert.Equal((270, 30, 0, 0, true), (status.Succeeded, status.Failed, status.InFlight, status.Retrying, status.Done));
+        Assert.Equal(30, (await b.GetFailuresAsync(_batchId, CancellationToken.None))!.Count);
+    }
+
+    [Fact]
+    public async Task Reports_the_batch_cannot_have_are_refused_with_why_and_store_nothing()
+    {
+        var tracker = new BatchTracker(NewStore(), _time);
+        await tracker.StartAsync(Definition(total: 2), CancellationToken.None);
+
+        var refused = await tracker.RecordAsync([Report(5, JobStatus.Succeeded), Report(0, JobStatus.Succeeded) with { BatchId = "no-such-batch", JobId = "no-such-batch-000000" }, Report(1, JobStatus.Succeeded)], CancellationToken.None);
+
+        Assert.Equal(["batch " + _batchId + " has 2 jobs; " + JobId(5) + " is none of them", "no batch no-such-batch is stored"], refused.Select(r => r.Reason));
+        Assert.Equal(1, (await tracker.GetAsync(_batchId, CancellationToken.None))!.Succeeded);
+        Assert.Null(await tracker.GetAsync("../" + _batchId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_damaged_record_or_counts_row_damages_only_its_own_batch()
+    {
+        var tracker = new BatchTracker(NewStore(), _time);
+        await tracker.StartAsync(Definition(total: 2), CancellationToken.None);
+        var (record, counts) = (_batchId + "-record", _batchId + "-counts");
+        await tracker.StartAsync(Definition(total: 2) with { BatchId = counts }, CancellationToken.None);
+        await tracker.RecordAsync([Report(0, JobStatus.Succeeded) with { BatchId = counts, JobId = JobPlanner.JobId(counts, 0) }], CancellationToken.None);
+
+        // Written behind the producers' backs, as a bad hand edit would.
+        var table = infrastructure.Tables().GetTableClient(_options.Value.Table);
+        await table.UpsertEntityAsync(new TableEntity("batches", record) { ["CreatedAt"] = "yesterday", ["Total"] = 2 });
+        await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == counts))
+        {
+            if (row.RowKey.StartsWith("c.", StringComparison.Ordinal))
+            {
+                row["Succeeded"] = "many";
+                await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace);
+            }
+        }
+
+        var fresh = new BatchTracker(NewStore(), _time);
+        var list = await fresh.ListAsync(CancellationToken.None);
+        Assert.Null(Assert.Single(list, s => s.BatchId == _batchId).Damage);
+        Assert.Contains("wrong type", Assert.Single(list, s => s.BatchId == record).Damage, StringComparison.Ordinal);
+        Assert.Contains("counts row", Assert.Single(list, s => s.BatchId == counts).Damage, StringComparison.Ordinal);
+        Assert.Contains("is damaged", Assert.Single(await fresh.RecordAsync([Report(0, JobStatus.Succeeded) with { BatchId = record, JobId = JobPlanner.JobId(record, 0) }], CancellationToken.None)).Reason, StringComparison.Ordinal);
+        Assert.Empty(await fresh.RecordAsync([Report(1, JobStatus.Succeeded)], CancellationToken.None));
+        Assert.Equal(1, (await fresh.GetAsync(_batchId, CancellationToken.None))!.Succeeded);
+    }
+
+    [Fact]
+    public async Task A_batch_no_replica_heard_of_for_the_quiet_period_names_its_unended_jobs()
+    {
+        var quietFor = TimeSpan.FromMinutes(10);
+        var tracker = new BatchTracker(NewStore(), _time);
+        await tracker.StartAsync(Definition(total: 3), CancellationToken.None);
+        await tracker.RecordAsync([Report(0, JobStatus.Succeeded), Report(1, JobStatus.Started)], CancellationToken.None);
+
+        _time.Advance(TimeSpan.FromMinutes(9));
+        Assert.DoesNotContain(await tracker.FindQuietAsync(quietFor, CancellationToken.None), q => q.BatchId == _batchId);
+        Assert.Equal(new ActiveBatch(_batchId, 1, 0, 1, 0, 1), Assert.Single(tracker.ActiveBatches(), b => b.BatchId == _batchId));
+
+        // Another replica hears of it: the quiet period starts again, for every replica.
+        await new BatchTracker(NewStore(), _time).RecordAsync([Report(1, JobStatus.Retrying)], CancellationToken.None);
+        _time.Advance(TimeSpan.FromMinutes(9));
+        Assert.DoesNotContain(await tracker.FindQuietAsync(quietFor, CancellationToken.None), q => q.BatchId == _batchId);
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var quiet = Assert.Single(await tracker.FindQuietAsync(quietFor, CancellationToken.None), q => q.BatchId == _batchId);
+        Assert.Equal([JobId(1), JobId(2)], quiet.UnendedJobIds);
+    }
+
+    private BatchStore NewStore() => new(infrastructure.Tables(), _options, _time);
+
+    private BatchDefinition Definition(int total) => new(_batchId, _time.GetUtcNow(), total, Published: true, RequestHash: null);
+
+    private string JobId(int index) => JobPlanner.JobId(_batchId, index);
+
+    private JobOutcome Report(int index, JobStatus status) => new(JobOutcome.CurrentSchemaVersion, JobId(index), _batchId, status,
+        status == JobStatus.Succeeded ? $"{_batchId}/{index}.jpg" : null, null, status == JobStatus.Failed ? "image.corrupt" : null, null, 1, false, "test", _time.GetUtcNow());
+}
