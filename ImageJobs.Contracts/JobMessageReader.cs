@@ -26,10 +26,10 @@ public static class JobMessageReader
             throw new JobFailedException(ErrorCodes.MalformedMessage, "The job message is empty (null).");
         }
 
-        if (job.SchemaVersion != RenderJob.CurrentSchemaVersion)
+        if (job.SchemaVersion is < RenderJob.CaptionSchemaVersion or > RenderJob.CurrentSchemaVersion)
         {
             throw new JobFailedException(ErrorCodes.UnsupportedSchema,
-                $"Job schema version {job.SchemaVersion} is not supported (this worker reads version {RenderJob.CurrentSchemaVersion}).");
+                $"Job schema version {job.SchemaVersion} is not supported (this worker reads versions {RenderJob.CaptionSchemaVersion} to {RenderJob.CurrentSchemaVersion}).");
         }
 
         var missing = new List<string>();
@@ -37,7 +37,27 @@ public static class JobMessageReader
         if (string.IsNullOrWhiteSpace(job.BatchId)) missing.Add("batchId");
         if (string.IsNullOrWhiteSpace(job.SourceBlob)) missing.Add("sourceBlob");
         if (string.IsNullOrWhiteSpace(job.ResultBlob)) missing.Add("resultBlob");
-        if (job.Text is null) missing.Add("text");
+        // Version 2 holds a template or, like version 1, a caption (never both); version 1 only a caption.
+        if (job.SchemaVersion == RenderJob.CaptionSchemaVersion && job.Text is null) missing.Add("text");
+        if (job.SchemaVersion == RenderJob.TemplateSchemaVersion && job.Text is null && job.Template?.Layers is null) missing.Add("text or template.layers");
+        if (job.SchemaVersion == RenderJob.TemplateSchemaVersion && job.Text is not null && job.Template is not null)
+        {
+            throw new JobFailedException(ErrorCodes.MalformedMessage, "The job message holds both a text and a template; a job draws one or the other.");
+        }
+
+        if (job.SchemaVersion == RenderJob.CaptionSchemaVersion && job.Template is not null)
+        {
+            throw new JobFailedException(ErrorCodes.MalformedMessage, "A version 1 job message cannot hold a template.");
+        }
+
+        if (job.Template?.Layers is { } layers)
+        {
+            for (var i = 0; i < layers.Count; i++)
+            {
+                if (layers[i] is null || string.IsNullOrEmpty(layers[i].Kind)) missing.Add($"template.layers[{i}].kind");
+            }
+        }
+
         if (missing.Count > 0)
         {
             throw new JobFailedException(ErrorCodes.MalformedMessage, $"The job message lacks required fields: {string.Join(", ", missing)}.");

@@ -14,10 +14,10 @@ public static class JobStyleMapping
         style.FontSizeRatio, style.MinFontSizeRatio, style.AutoFit, style.FontFamily?.ToString(), style.Bold,
         style.Color, style.OutlineColor, style.OutlineRatio, style.Opacity, style.LineSpacing,
         style.Align?.ToString(), style.Anchor?.ToString(), style.OffsetX, style.OffsetY, style.Overflow?.ToString(),
-        style.Box is { } box ? new JobTextBox(box.Unit?.ToString(), box.X, box.Y, box.Width, box.Height) : null,
+        style.Box.ToContract(),
         style.Shadow is { } shadow ? new JobShadow(shadow.Color, shadow.OffsetX, shadow.OffsetY, shadow.Blur) : null,
         style.Background is { } background ? new JobBackground(background.Color, background.Padding, background.CornerRadius) : null,
-        style.Output is { } output ? new JobOutput(output.Format?.ToString(), output.Quality, output.Metadata?.ToString()) : null,
+        style.Output.ToContract(),
         style.MaxLines,
         style.LetterSpacing);
 
@@ -58,8 +58,18 @@ public static class JobStyleMapping
     private static T? Parse<T>(string? name, string field)
         where T : struct, Enum =>
         name is null ? null
-        : Enum.TryParse<T>(name, ignoreCase: false, out var value) && Enum.IsDefined(value) && !char.IsAsciiDigit(name[0]) ? value
-        : throw new JobFailedException(ErrorCodes.InvalidStyle, $"The style's {field} '{Truncate(name)}' is not one of: {string.Join(", ", Enum.GetNames<T>())}.");
+        : TryParse<T>(name) ?? throw new JobFailedException(ErrorCodes.InvalidStyle, $"The style's {field} '{Truncate(name)}' is not one of: {string.Join(", ", Enum.GetNames<T>())}.");
 
-    private static string Truncate(string name) => name.Length > 40 ? name[..40] + "..." : name;
+    /// <summary>The enum value with exactly this name (no numbers, no other case), or null.</summary>
+    internal static T? TryParse<T>(string name)
+        where T : struct, Enum =>
+        name.Length > 0 && Enum.TryParse<T>(name, ignoreCase: false, out var value) && Enum.IsDefined(value) && !char.IsAsciiDigit(name[0]) ? value : null;
+
+    internal static JobTextBox? ToContract(this TextBoxStyle? box) =>
+        box is null ? null : new JobTextBox(box.Unit?.ToString(), box.X, box.Y, box.Width, box.Height);
+
+    internal static JobOutput? ToContract(this OutputStyle? output) =>
+        output is null ? null : new JobOutput(output.Format?.ToString(), output.Quality, output.Metadata?.ToString());
+
+    internal static string Truncate(string name) => name.Length > 40 ? name[..40] + "..." : name;
 }

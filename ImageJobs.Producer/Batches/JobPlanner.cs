@@ -144,7 +144,7 @@ public static partial class JobPlanner
             var item = items[i];
             var source = item.Source!;
             var style = item.Style is null ? batchStyle : batchStyle is null ? item.Style : item.Style.Over(batchStyle);
-            jobs[i] = new RenderJob(RenderJob.CurrentSchemaVersion, JobId(batchId, i), batchId, i, source, item.Text!, ResultBlob(batchId, i, source), style?.ToContract(), now);
+            jobs[i] = new RenderJob(RenderJob.CaptionSchemaVersion, JobId(batchId, i), batchId, i, source, item.Text!, ResultBlob(batchId, i, source), style?.ToContract(), now);
         }
 
         return jobs;

@@ -246,7 +246,7 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
     }
 
     private static RenderJob Job(string batchId, int index, string source) =>
-        new(RenderJob.CurrentSchemaVersion, $"{batchId}-{index:D6}", batchId, index, source, $"Caption {index}", $"{batchId}/{index:D6}-{source}", null, DateTimeOffset.UtcNow);
+        new(RenderJob.CaptionSchemaVersion, $"{batchId}-{index:D6}", batchId, index, source, $"Caption {index}", $"{batchId}/{index:D6}-{source}", null, DateTimeOffset.UtcNow);
 
     private static OutgoingMessage Message(RenderJob job) => new(job.JobId, JsonSerializer.SerializeToUtf8Bytes(job, JobJson.Default.RenderJob));
 

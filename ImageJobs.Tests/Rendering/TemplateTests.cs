@@ -1,4 +1,5 @@
 using ImageJobs.Contracts;
+using ImageJobs.Contracts.Templates;
 using ImageJobs.Rendering;
 using ImageJobs.Rendering.Templates;
 
@@ -143,5 +144,33 @@ public class TemplateTests(RendererFixture fixture) : IClassFixture<RendererFixt
 
         var expected = plain.Bounds.Width + (7 * 0.2f * plain.Size);
         Assert.Equal(expected, spaced.Bounds.Width, 0.5f);
+    }
+
+    [Fact]
+    public void A_template_survives_the_wire_and_draws_the_same_bytes()
+    {
+        var source = TestImages.Gradient(320, 200);
+        var template = TemplateGoldenTests.FiveLayers() with { Output = Png };
+
+        var wire = System.Text.Json.JsonSerializer.Serialize(template.ToContract("tag", 3), JobJson.Default.JobTemplate);
+        var back = System.Text.Json.JsonSerializer.Deserialize(wire, JobJson.Default.JobTemplate)!.ToTemplate();
+
+        Assert.Equal(
+            fixture.Renderer.Render(source, template, TemplateGoldenTests.Images).Data.ToArray(),
+            fixture.Renderer.Render(source, back, TemplateGoldenTests.Images).Data.ToArray());
+    }
+
+    [Theory]
+    [InlineData("circle", null, "layers[0].kind 'circle'")]
+    [InlineData("image", "Fill", "layers[0].fit 'Fill'")]
+    [InlineData("text", "Comic", "layers[0].style: The style's fontFamily 'Comic'")]
+    public void An_unknown_name_on_the_wire_is_refused_by_path(string kind, string? name, string expected)
+    {
+        var layer = new JobLayer(kind, "x", Fit: kind == "image" ? name : null, Style: kind == "text" ? new Contracts.Styles.JobStyle(FontFamily: name) : null);
+
+        var ex = Assert.Throws<JobFailedException>(() => new JobTemplate([layer]).ToTemplate());
+
+        Assert.Equal(ErrorCodes.InvalidTemplate, ex.Code);
+        Assert.Contains(expected, ex.Message);
     }
 }

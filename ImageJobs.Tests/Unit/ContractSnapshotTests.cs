@@ -18,6 +18,7 @@ public class ContractSnapshotTests
     public static TheoryData<string, string> Snapshots => new()
     {
         { "render-job.v1.json", nameof(RenderJob) },
+        { "render-job.v2.json", nameof(RenderJob) },
         { "job-outcome.v1.json", nameof(JobOutcome) },
     };
 
@@ -53,14 +54,44 @@ public class ContractSnapshotTests
     [Fact]
     public void The_version_each_example_names_is_the_current_one()
     {
-        Assert.Equal(RenderJob.CurrentSchemaVersion, Load("render-job.v1.json")["schemaVersion"]!.GetValue<int>());
+        Assert.Equal(RenderJob.CaptionSchemaVersion, Load("render-job.v1.json")["schemaVersion"]!.GetValue<int>());
+        Assert.Equal(RenderJob.CurrentSchemaVersion, Load("render-job.v2.json")["schemaVersion"]!.GetValue<int>());
         Assert.Equal(JobOutcome.CurrentSchemaVersion, Load("job-outcome.v1.json")["schemaVersion"]!.GetValue<int>());
     }
 
+    [Fact]
+    public void A_version_1_example_has_no_template_and_version_2_no_caption()
+    {
+        var v1 = JobMessageReader.Read(System.Text.Encoding.UTF8.GetBytes(Load("render-job.v1.json").ToJsonString()));
+        var v2 = JobMessageReader.Read(System.Text.Encoding.UTF8.GetBytes(Load("render-job.v2.json").ToJsonString()));
+
+        Assert.Null(v1.Template);
+        Assert.Null(v2.Text);
+        Assert.Null(v2.Style);
+        Assert.Equal(5, v2.Template!.Layers.Count);
+    }
+
+    /// <summary>
+    /// Fields of the type absent from the example. Only version 1 has a caption and only version 2 a
+    /// template, so each example is checked for its own; in a list (layers of several kinds) every
+    /// field must appear in at least one element.
+    /// </summary>
     private static IEnumerable<string> MissingFields(JsonTypeInfo typeInfo, JsonNode? node, string path)
     {
+        var version = node?["schemaVersion"]?.GetValue<int>();
+        var notInVersion = version switch
+        {
+            RenderJob.CaptionSchemaVersion => "template",
+            RenderJob.TemplateSchemaVersion => "text style",
+            _ => "",
+        };
         foreach (var property in typeInfo.Properties.Where(p => p.AttributeProvider?.IsDefined(typeof(JsonIgnoreAttribute), inherit: true) != true))
         {
+            if (notInVersion.Split(' ').Contains(property.Name))
+            {
+                continue;
+            }
+
             var value = node?[property.Name];
             if (value is null)
             {
@@ -68,10 +99,22 @@ public class ContractSnapshotTests
                 continue;
             }
 
-            var nested = JobJson.Default.GetTypeInfo(Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType);
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            var nested = JobJson.Default.GetTypeInfo(type);
             if (nested?.Kind == JsonTypeInfoKind.Object)
             {
                 foreach (var inner in MissingFields(nested, value, path + property.Name + "."))
+                {
+                    yield return inner;
+                }
+            }
+            else if (nested?.Kind == JsonTypeInfoKind.Enumerable && type.IsGenericType
+                     && JobJson.Default.GetTypeInfo(type.GetGenericArguments()[0]) is { Kind: JsonTypeInfoKind.Object } element)
+            {
+                var missingEverywhere = value.AsArray()
+                    .Select(item => MissingFields(element, item, path + property.Name + "[].").ToHashSet())
+                    .Aggregate((a, b) => [.. a.Intersect(b)]);
+                foreach (var inner in missingEverywhere)
                 {
                     yield return inner;
                 }

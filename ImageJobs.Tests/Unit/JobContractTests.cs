@@ -9,7 +9,7 @@ namespace ImageJobs.Tests.Unit;
 [Trait("Category", "Unit")]
 public class JobContractTests
 {
-    private static readonly RenderJob Job = new(RenderJob.CurrentSchemaVersion, "b1-000007", "b1", 7, "in/cat.jpg", "Hello", "b1/000007-cat.jpg",
+    private static readonly RenderJob Job = new(RenderJob.CaptionSchemaVersion, "b1-000007", "b1", 7, "in/cat.jpg", "Hello", "b1/000007-cat.jpg",
         null, new DateTimeOffset(2026, 11, 27, 8, 0, 0, TimeSpan.Zero));
 
     [Fact]
@@ -48,7 +48,12 @@ public class JobContractTests
     [InlineData("not json", ErrorCodes.MalformedMessage)]
     [InlineData("null", ErrorCodes.MalformedMessage)]
     [InlineData("[1,2]", ErrorCodes.MalformedMessage)]
-    [InlineData("""{"schemaVersion":2,"jobId":"j","batchId":"b","sourceBlob":"s","text":"t","resultBlob":"r"}""", ErrorCodes.UnsupportedSchema)]
+    [InlineData("""{"schemaVersion":3,"jobId":"j","batchId":"b","sourceBlob":"s","text":"t","resultBlob":"r"}""", ErrorCodes.UnsupportedSchema)]
+    [InlineData("""{"schemaVersion":0,"jobId":"j","batchId":"b","sourceBlob":"s","text":"t","resultBlob":"r"}""", ErrorCodes.UnsupportedSchema)]
+    [InlineData("""{"schemaVersion":2,"jobId":"j","batchId":"b","sourceBlob":"s","resultBlob":"r"}""", ErrorCodes.MalformedMessage)]
+    [InlineData("""{"schemaVersion":2,"jobId":"j","batchId":"b","sourceBlob":"s","text":"t","resultBlob":"r","template":{"layers":[]}}""", ErrorCodes.MalformedMessage)]
+    [InlineData("""{"schemaVersion":1,"jobId":"j","batchId":"b","sourceBlob":"s","text":"t","resultBlob":"r","template":{"layers":[]}}""", ErrorCodes.MalformedMessage)]
+    [InlineData("""{"schemaVersion":2,"jobId":"j","batchId":"b","sourceBlob":"s","resultBlob":"r","template":{"layers":[{"name":"x"}]}}""", ErrorCodes.MalformedMessage)]
     [InlineData("""{"schemaVersion":1,"jobId":"j","batchId":"b","text":"t"}""", ErrorCodes.MalformedMessage)]
     public void Reader_refuses_bad_messages_with_a_code(string body, string code)
     {
@@ -56,6 +61,15 @@ public class JobContractTests
 
         Assert.Equal(code, error.Code);
         Assert.True(ErrorCodes.Find(error.Code)!.Permanent);
+    }
+
+    [Fact]
+    public void A_version_2_job_with_a_text_is_read_as_a_caption()
+    {
+        var job = JobMessageReader.Read("""{"schemaVersion":2,"jobId":"j","batchId":"b","sourceBlob":"s","text":"t","resultBlob":"r"}"""u8);
+
+        Assert.Equal("t", job.Text);
+        Assert.Null(job.Template);
     }
 
     [Fact]

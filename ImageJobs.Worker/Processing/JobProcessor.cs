@@ -5,6 +5,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using ImageJobs.Contracts;
 using ImageJobs.Rendering;
+using ImageJobs.Rendering.Templates;
 using ImageJobs.Storage;
 using ImageJobs.Worker.Telemetry;
 using Microsoft.Extensions.Options;
@@ -39,11 +40,22 @@ public sealed class JobProcessor(
         metrics.Stage(WorkerMetrics.StageDownload, time.GetElapsedTime(stage));
         metrics.BytesIn(source.Length);
 
+        // A version-2 job's template is checked before its pictures are fetched: a bad one costs no I/O.
+        var template = job.Template?.ToTemplate();
+        if (template is not null)
+        {
+            renderer.Check(template);
+        }
+
+        var pictures = template is null ? null : await DownloadPicturesAsync(template, cancellationToken);
         RenderedImage rendered;
         stage = time.GetTimestamp();
         using (ActivitySource.StartActivity("render"))
         {
-            rendered = renderer.Render(source, job.Text, job.Style?.ToTextStyle(), cancellationToken);
+            // A version-1 job is a template of one text layer (ImageRenderer.Render with a caption).
+            rendered = template is null
+                ? renderer.Render(source, job.Text!, job.Style?.ToTextStyle(), cancellationToken)
+                : renderer.Render(source, template, pictures, cancellationToken);
         }
 
         metrics.Stage(WorkerMetrics.StageRender, time.GetElapsedTime(stage));
@@ -105,5 +117,33 @@ public sealed class JobProcessor(
         {
             throw new JobFailedException(ErrorCodes.SourceNotFound, $"The source blob '{name}' does not exist.", ex);
         }
+    }
+
+    /// <summary>
+    /// The pictures the template's visible image layers name, from the sources container, each by
+    /// the bounded download; together they may not exceed one source's byte limit.
+    /// </summary>
+    private async Task<Dictionary<string, ReadOnlyMemory<byte>>> DownloadPicturesAsync(Template template, CancellationToken cancellationToken)
+    {
+        var pictures = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
+        var budget = limits.Value.MaxSourceBytes;
+        var names = template.Layers.OfType<ImageLayer>().Where(l => l.Visible && (l.Opacity ?? 1) > 0).Select(l => l.ImageName).Distinct(StringComparer.Ordinal);
+        using var activity = names.Any() ? ActivitySource.StartActivity("download pictures") : null;
+        var container = blobs.GetBlobContainerClient(storage.Value.SourcesContainer);
+        foreach (var name in names)
+        {
+            try
+            {
+                var bytes = await container.GetBlobClient(name).DownloadSourceAsync(budget, cancellationToken);
+                budget -= bytes.Length;
+                pictures[name] = bytes;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                throw new JobFailedException(ErrorCodes.TemplateImageMissing, $"The picture '{name}' that an image layer names does not exist in the sources container.", ex);
+            }
+        }
+
+        return pictures;
     }
 }

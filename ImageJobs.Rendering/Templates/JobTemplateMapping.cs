@@ -1,0 +1,118 @@
+using ImageJobs.Contracts;
+using ImageJobs.Contracts.Styles;
+using ImageJobs.Contracts.Templates;
+
+namespace ImageJobs.Rendering.Templates;
+
+/// <summary>
+/// The one place where the wire's <see cref="JobTemplate"/> meets the renderer's <see cref="Template"/>.
+/// A kind or name the renderer does not know is refused with <see cref="ErrorCodes.InvalidTemplate"/>
+/// naming its path (<c>layers[2].fit</c>); values are checked later, by <see cref="Template.Validate"/>.
+/// </summary>
+public static class JobTemplateMapping
+{
+    public const string Text = "text", Image = "image", Qr = "qr", Barcode = "barcode", Shape = "shape";
+
+    public static JobTemplate ToContract(this Template template, string? name = null, int? version = null) =>
+        new([.. template.Layers.Select(ToContract)], template.Output.ToContract(), name, version);
+
+    /// <exception cref="JobFailedException"><see cref="ErrorCodes.InvalidTemplate"/>: an unknown kind or enum name.</exception>
+    public static Template ToTemplate(this JobTemplate template)
+    {
+        var layers = new Layer[template.Layers.Count];
+        for (var i = 0; i < layers.Length; i++)
+        {
+            layers[i] = ToLayer(template.Layers[i], $"layers[{i}]");
+        }
+
+        return new Template { Layers = layers, Output = Output(template.Output) };
+    }
+
+    private static JobLayer ToContract(Layer layer)
+    {
+        var common = new JobLayer(Kind(layer), layer.Name, layer.Box.ToContract(), layer.Anchor?.ToString(), layer.Opacity, layer.Visible ? null : false);
+        return layer switch
+        {
+            TextLayer text => common with { Text = text.Text, Markup = text.Markup ? null : false, Style = text.Style?.ToContract() },
+            ImageLayer image => common with { ImageName = image.ImageName, Fit = image.Fit?.ToString(), CornerRadius = image.CornerRadius },
+            QrLayer qr => common with { Value = qr.Value, ErrorCorrection = qr.ErrorCorrection?.ToString(), Color = qr.Color, Background = qr.Background, QuietZone = qr.QuietZone },
+            BarcodeLayer bar => common with { Value = bar.Value, Symbology = bar.Symbology?.ToString(), Color = bar.Color, Background = bar.Background, QuietZone = bar.QuietZone },
+            ShapeLayer shape => common with { Shape = shape.Shape?.ToString(), Fill = shape.Fill, Stroke = shape.Stroke, StrokeWidth = shape.StrokeWidth, CornerRadius = shape.CornerRadius },
+            _ => throw new ArgumentException($"Layer '{layer.Name}' is of no known kind.", nameof(layer)),
+        };
+    }
+
+    private static string Kind(Layer layer) => layer switch
+    {
+        TextLayer => Text,
+        ImageLayer => Image,
+        QrLayer => Qr,
+        BarcodeLayer => Barcode,
+        _ => Shape,
+    };
+
+    private static Layer ToLayer(JobLayer wire, string path)
+    {
+        Layer layer = wire.Kind switch
+        {
+            Text => new TextLayer { Text = wire.Text ?? "", Markup = wire.Markup ?? true, Style = LayerStyle(wire.Style, path) },
+            Image => new ImageLayer { ImageName = wire.ImageName ?? "", Fit = Parse<ImageFit>(wire.Fit, path, "fit"), CornerRadius = wire.CornerRadius },
+            Qr => new QrLayer
+            {
+                Value = wire.Value ?? "",
+                ErrorCorrection = Parse<QrErrorCorrection>(wire.ErrorCorrection, path, "errorCorrection"),
+                Color = wire.Color,
+                Background = wire.Background,
+                QuietZone = wire.QuietZone,
+            },
+            Barcode => new BarcodeLayer
+            {
+                Value = wire.Value ?? "",
+                Symbology = Parse<BarcodeSymbology>(wire.Symbology, path, "symbology"),
+                Color = wire.Color,
+                Background = wire.Background,
+                QuietZone = wire.QuietZone,
+            },
+            Shape => new ShapeLayer
+            {
+                Shape = Parse<ShapeKind>(wire.Shape, path, "shape"),
+                Fill = wire.Fill,
+                Stroke = wire.Stroke,
+                StrokeWidth = wire.StrokeWidth,
+                CornerRadius = wire.CornerRadius,
+            },
+            _ => throw Invalid(path, "kind", wire.Kind ?? "", $"{Text}, {Image}, {Qr}, {Barcode}, {Shape}"),
+        };
+        return layer with
+        {
+            Name = wire.Name ?? "",
+            Box = wire.Box is { } box
+                ? new TextBoxStyle { Unit = Parse<BoxUnit>(box.Unit, path, "box.unit"), X = box.X, Y = box.Y, Width = box.Width, Height = box.Height }
+                : null,
+            Anchor = Parse<Anchor>(wire.Anchor, path, "anchor"),
+            Opacity = wire.Opacity,
+            Visible = wire.Visible ?? true,
+        };
+    }
+
+    private static TextStyle? LayerStyle(JobStyle? style, string path)
+    {
+        try
+        {
+            return style?.ToTextStyle();
+        }
+        catch (JobFailedException ex) when (ex.Code == ErrorCodes.InvalidStyle)
+        {
+            throw new JobFailedException(ErrorCodes.InvalidTemplate, $"{path}.style: {ex.Message}", ex);
+        }
+    }
+
+    private static OutputStyle? Output(JobOutput? output) => output is null ? null : LayerStyle(new JobStyle(Output: output), "template")!.Output;
+
+    private static T? Parse<T>(string? name, string path, string field)
+        where T : struct, Enum =>
+        name is null ? null : JobStyleMapping.TryParse<T>(name) ?? throw Invalid(path, field, name, string.Join(", ", Enum.GetNames<T>()));
+
+    private static JobFailedException Invalid(string path, string field, string name, string known) =>
+        new(ErrorCodes.InvalidTemplate, $"{path}.{field} '{JobStyleMapping.Truncate(name)}' is not one of: {known}.");
+}
