@@ -77,8 +77,10 @@ public static class JobMessageReader
                 ? new JobIds(StringProperty(document.RootElement, "jobId"), StringProperty(document.RootElement, "batchId"))
                 : default;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string or name that is no text (a lone surrogate escape),
+            // found only when read. A message from the broker may hold anything.
             return default;
         }
     }

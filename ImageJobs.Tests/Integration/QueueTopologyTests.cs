@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using ImageJobs.Messaging;
@@ -143,19 +144,24 @@ public sealed class QueueTopologyTests(LocalInfrastructure infrastructure)
                 Encoding.UTF8.GetBytes($$"""{"jobId":"{{jobId}}","batchId":"{{batchId}}"}"""));
         }
 
+        // Anyone who can publish may leave a dead letter whose id is no text: it names no job, and is kept.
+        await channel.BasicPublishAsync(string.Empty, JobTopology.DeadLetterQueue, mandatory: true, new BasicProperties { MessageId = "not-text", Headers = new Dictionary<string, object?> { [FailureHeaders.ErrorCode] = "image.corrupt" } },
+            Encoding.UTF8.GetBytes($$"""{"jobId":"\ud800","batchId":"{{batch.BatchId}}"}"""));
+
         // Unconfirmed publishes: wait until the broker counts them all, as a requeue reads what it counts.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (await ServiceHosts.ReadyCountAsync(channel, JobTopology.DeadLetterQueue) < dead.Length && DateTime.UtcNow < deadline)
+        while (await ServiceHosts.ReadyCountAsync(channel, JobTopology.DeadLetterQueue) < dead.Length + 1 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }
 
         using var requeue = await producer.Http.PostAsJsonAsync($"/api/batches/{batch.BatchId}/requeue", new RequeueRequest(null));
+        Assert.Equal(HttpStatusCode.OK, requeue.StatusCode);
         Assert.Equal(new RequeueResult(2, 1), await requeue.Content.ReadFromJsonAsync<RequeueResult>());
 
         Assert.Equal(2u, await ServiceHosts.ReadyCountAsync(channel, JobTopology.JobsQueue));
-        var kept = new[] { await GetAsync(channel, JobTopology.DeadLetterQueue), await GetAsync(channel, JobTopology.DeadLetterQueue) };
-        Assert.Equal([JobPlanner.JobId("other-batch", 0), JobPlanner.JobId("other-batch", 1)], kept.Select(m => m.BasicProperties.MessageId));
+        var kept = new[] { await GetAsync(channel, JobTopology.DeadLetterQueue), await GetAsync(channel, JobTopology.DeadLetterQueue), await GetAsync(channel, JobTopology.DeadLetterQueue) };
+        Assert.Equal([JobPlanner.JobId("other-batch", 0), JobPlanner.JobId("other-batch", 1), "not-text"], kept.Select(m => m.BasicProperties.MessageId));
         Assert.All(kept, m =>
         {
             // Never redelivered: moved as new messages, their reason with them.

@@ -89,4 +89,11 @@ public class JobContractTests
         Assert.Equal(new JobMessageReader.JobIds("j1", "b1"), ids);
         Assert.Equal(default, JobMessageReader.TryReadIds("garbage"u8));
     }
+
+    [Theory]
+    [InlineData("""{"jobId":"\ud800","batchId":"b1"}""")]
+    [InlineData("""{"jobId":"j1","batchId":"b\udc00"}""")]
+    [InlineData("""{"job\ud800Id":"j1","batchId":"b1"}""")]
+    public void A_message_whose_ids_are_not_text_has_no_ids(string body) =>
+        Assert.Equal(default, JobMessageReader.TryReadIds(System.Text.Encoding.UTF8.GetBytes(body)));
 }
