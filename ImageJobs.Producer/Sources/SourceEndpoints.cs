@@ -63,8 +63,11 @@ public static class SourceEndpoints
             return result.Uploaded.Count == 0 && result.Rejected.Count > 0 ? Results.BadRequest(result) : Results.Ok(result);
         }).DisableAntiforgery().RequireRateLimiting(UploadLimits.ConcurrencyPolicy);
 
+        // The same check as a batch's prefix: a name from outside, however it is used, is a plain relative one.
         sources.MapGet("/", (string? prefix, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
-            ListAsync(blobs.GetBlobContainerClient(storage.Value.SourcesContainer), prefix ?? string.Empty, "/api/sources/content/", cancellationToken));
+            BlobNames.PrefixProblem(prefix) is { } problem
+                ? Task.FromResult(Results.ValidationProblem(new Dictionary<string, string[]> { ["prefix"] = [$"The prefix is refused: {problem}."] }))
+                : ListAsync(blobs.GetBlobContainerClient(storage.Value.SourcesContainer), prefix ?? string.Empty, "/api/sources/content/", cancellationToken));
 
         sources.MapGet("/content/{**name}", (string name, HttpContext context, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
             DownloadAsync(blobs.GetBlobContainerClient(storage.Value.SourcesContainer), name, context, cancellationToken));

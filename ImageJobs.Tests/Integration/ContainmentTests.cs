@@ -52,6 +52,14 @@ public sealed class ContainmentTests(LocalInfrastructure infrastructure)
         Assert.StartsWith("column 1 (image): ", row, StringComparison.Ordinal);
         Assert.Contains("'..'", row, StringComparison.Ordinal);
 
+        // A listing's prefix is a name from outside too: a control character is a 400 naming it, not the blob service's 500.
+        foreach (var prefix in new[] { "%00", "a%0Ab/", $"../results-{_suffix}/" })
+        {
+            using var listing = await producer.Http.GetAsync("/api/sources?prefix=" + prefix);
+            Assert.Equal(HttpStatusCode.BadRequest, listing.StatusCode);
+            Assert.StartsWith("The prefix is refused", await ErrorAsync(listing, "prefix"), StringComparison.Ordinal);
+        }
+
         // Download paths: encoded or not, a name never leaves its container.
         foreach (var path in new[]
         {
