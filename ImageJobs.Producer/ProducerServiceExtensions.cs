@@ -12,7 +12,6 @@ using ImageJobs.Producer.Telemetry;
 using ImageJobs.Rendering;
 using ImageJobs.Storage;
 using Microsoft.AspNetCore.HostFiltering;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Producer;
@@ -39,10 +38,8 @@ public static class ProducerServiceExtensions
         builder.AddMessaging(TopologyAccess.Declare);
         builder.AddBlobContainers();
         builder.AddBatchState();
-        builder.Services.AddOptions<RenderLimits>().BindConfiguration(RenderLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
         // Previews and sample images: the workers' engine, with the workers' limits.
-        builder.Services.AddSingleton<FontLibrary>(_ => new FontLibrary());
-        builder.Services.AddSingleton(sp => new ImageRenderer(sp.GetRequiredService<FontLibrary>(), sp.GetRequiredService<IOptions<RenderLimits>>().Value));
+        builder.AddRenderer();
         builder.Services.AddMetrics();
 
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>

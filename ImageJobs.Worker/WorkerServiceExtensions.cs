@@ -3,7 +3,6 @@ using ImageJobs.Rendering;
 using ImageJobs.Storage;
 using ImageJobs.Worker.Processing;
 using ImageJobs.Worker.Telemetry;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Worker;
@@ -15,9 +14,7 @@ public static class WorkerServiceExtensions
     {
         builder.AddMessaging(TopologyAccess.CheckOnly);
         builder.AddBlobContainers();
-        builder.Services.AddOptions<RenderLimits>().BindConfiguration(RenderLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<FontLibrary>(_ => new FontLibrary());
-        builder.Services.AddSingleton(sp => new ImageRenderer(sp.GetRequiredService<FontLibrary>(), sp.GetRequiredService<IOptions<RenderLimits>>().Value));
+        builder.AddRenderer();
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<WorkerMetrics>();
         builder.Services.AddSingleton<JobProcessor>();
