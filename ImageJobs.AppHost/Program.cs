@@ -3,6 +3,9 @@ using ImageJobs.AppHost.Infrastructure;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
+// Refused here, before anything starts, when the services could not agree.
+var shared = SharedSettings.From(builder.Configuration);
+
 // Containers where a container runtime is healthy, local processes where none is.
 var infrastructure = builder.ChooseInfrastructureMode();
 
@@ -18,6 +21,7 @@ var producer = builder.AddProject<Projects.ImageJobs_Producer>("producer")
     .WithReference(blobs).WaitFor(blobs)
     .WithReference(tables).WaitFor(tables)
     .WithBlobContainers()
+    .WithSharedSettings(shared, [.. SharedSettings.ProducerAndWorkers, SharedSettings.LostJobQuietPeriod])
     .WithDemoBatch()
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints()
@@ -29,6 +33,7 @@ builder.AddProject<Projects.ImageJobs_Worker>("worker")
     .WithBrokerUser(messaging, BrokerRole.Worker).WaitFor(messaging)
     .WithReference(blobs).WaitFor(blobs)
     .WithBlobContainers()
+    .WithSharedSettings(shared, SharedSettings.ProducerAndWorkers)
     .WithFewMallocArenas()
     .WaitFor(producer);
 

@@ -7,14 +7,8 @@ namespace ImageJobs.AppHost;
 /// <summary>Settings the AppHost hands to the services: one place for each.</summary>
 public static partial class ServiceConfiguration
 {
-    /// <summary>The one setting for the number of workers (default 3).</summary>
+    /// <summary>The one setting for the number of workers run locally (default 3); Azure's scaling is infra/worker.tmpl.yaml's.</summary>
     public const string WorkerReplicasKey = "Workers:Replicas";
-
-    // Azure only: read by no code, but ImageJobs.Tests/Deployment fails when infra/worker.tmpl.yaml
-    // (the KEDA scale rule) disagrees with them or with WorkerReplicasKey.
-    public const string WorkerMaxReplicasKey = "Workers:MaxReplicas";
-    public const string WorkerJobsPerReplicaKey = "Workers:JobsPerReplica";
-    public const string WorkerScaleToZeroInAzureKey = "Workers:ScaleToZeroInAzure";
 
     public const string SourcesContainer = "sources";
     public const string ResultsContainer = "results";
@@ -37,6 +31,17 @@ public static partial class ServiceConfiguration
         return replicas is >= 1 and <= 100
             ? replicas
             : throw new InvalidOperationException($"{WorkerReplicasKey} must be between 1 and 100, not {replicas}.");
+    }
+
+    /// <summary>Hands the service the shared settings it reads (<see cref="SharedSettings"/>) that the AppHost sets.</summary>
+    public static IResourceBuilder<ProjectResource> WithSharedSettings(this IResourceBuilder<ProjectResource> service, SharedSettings settings, IEnumerable<string> keys)
+    {
+        foreach (var (name, value) in settings.EnvironmentFor(keys))
+        {
+            service.WithEnvironment(name, value);
+        }
+
+        return service;
     }
 
     public static IResourceBuilder<ProjectResource> WithBlobContainers(this IResourceBuilder<ProjectResource> service) => service

@@ -58,4 +58,18 @@ public sealed class MessagingOptions
     /// <summary>A job running longer than this is abandoned and retried.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:25:00")]
     public TimeSpan JobTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The rule between the producer's lost-job quiet period and the workers' settings, as the setting names say it.</summary>
+    public const string QuietPeriodRule = "LostJobs:QuietFor must be at least three Messaging:ProgressHeartbeat plus (Messaging:Prefetch - 1) times "
+        + "Messaging:JobTimeout and Messaging:ConfirmTimeout: how long a batch with a job in a worker's hands can go unheard.";
+
+    /// <summary>
+    /// How long a batch with a job in a worker's hands can go unheard: a running job reports its
+    /// start every heartbeat (three, in case a report is lost), and each job prefetched behind it
+    /// waits for the one before to run out its time limit and have its end confirmed.
+    /// </summary>
+    public TimeSpan LongestSilence() => (3 * ProgressHeartbeat) + ((Prefetch - 1) * (JobTimeout + ConfirmTimeout));
+
+    /// <summary>Whether a lost-job quiet period (LostJobs:QuietFor) is long enough for workers with these settings.</summary>
+    public bool AllowsQuietPeriod(TimeSpan quietFor) => quietFor >= LongestSilence();
 }

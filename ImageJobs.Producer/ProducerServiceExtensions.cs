@@ -114,9 +114,7 @@ public static class ProducerServiceExtensions
         builder.Services.AddHealthChecks().AddCheck<InfrastructureInitializer>("infrastructure", tags: ["ready"]);
         builder.Services.AddHostedService<OutcomeConsumer>();
         builder.Services.AddOptions<LostJobOptions>().BindConfiguration(LostJobOptions.SectionName).ValidateDataAnnotations()
-            .Validate<IOptions<MessagingOptions>>((lost, messaging) => lost.QuietFor >= LostJobOptions.LongestSilence(messaging.Value),
-                "LostJobs:QuietFor must be at least three Messaging:ProgressHeartbeat plus (Messaging:Prefetch - 1) times "
-                + "Messaging:JobTimeout and Messaging:ConfirmTimeout: how long a batch with a job in a worker's hands can go unheard.")
+            .Validate<IOptions<MessagingOptions>>((lost, messaging) => messaging.Value.AllowsQuietPeriod(lost.QuietFor), MessagingOptions.QuietPeriodRule)
             .ValidateOnStart();
         builder.Services.AddHostedService<LostJobSweeper>();
         builder.Services.AddHostedService<DemoBatchSeeder>();

@@ -13,22 +13,14 @@ public sealed class LostJobOptions
 
     /// <summary>
     /// How long nothing may be heard of an unfinished batch, with no queue holding anything, before
-    /// its unended jobs are failed as lost. At least <see cref="LongestSilence"/>.
+    /// its unended jobs are failed as lost. At least <see cref="MessagingOptions.LongestSilence"/>
+    /// of the workers' settings (<see cref="MessagingOptions.QuietPeriodRule"/>).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan QuietFor { get; set; } = TimeSpan.FromMinutes(10);
 
     [Range(typeof(TimeSpan), "00:00:00.1", "01:00:00")]
     public TimeSpan CheckEvery { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>
-    /// How long a batch with a job in a worker's hands can go unheard (the workers share the
-    /// Messaging settings): a running job reports its start every heartbeat (three, in case a
-    /// report is lost), and each job prefetched behind it waits for the one before to run out its
-    /// time limit and have its end confirmed.
-    /// </summary>
-    public static TimeSpan LongestSilence(MessagingOptions messaging) =>
-        (3 * messaging.ProgressHeartbeat) + ((messaging.Prefetch - 1) * (messaging.JobTimeout + messaging.ConfirmTimeout));
 }
 
 /// <summary>
