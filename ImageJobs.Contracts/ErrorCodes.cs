@@ -43,7 +43,7 @@ public static class ErrorCodes
         new(EmptySource, "The source image has no bytes.", Permanent: true),
         new(SourceTooLarge, "The source image is larger than the byte limit.", Permanent: true),
         new(SourceNotFound, "The source image does not exist in the sources container.", Permanent: true),
-        new(InvalidSourceName, "The job's source is not a plain blob name in the sources container ('..', '.', a leading '/', '\\', a control character, too long).", Permanent: true),
+        new(InvalidSourceName, "The job's source, or a picture its template names, is not a plain blob name in the sources container ('..', '.', a leading '/', '\\', a control character, too long).", Permanent: true),
         new(InvalidResultName, "The job's result is not a plain blob name under its batch's folder in the results container.", Permanent: true),
         new(TooManyPixels, "The image header declares more pixels than the limit (checked before decoding).", Permanent: true),
         new(UnsupportedFormat, "An image format that is not on the allow-list (JPEG, PNG, WebP, GIF, BMP).", Permanent: true),

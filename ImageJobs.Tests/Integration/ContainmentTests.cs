@@ -5,6 +5,7 @@ using System.Text.Json;
 using Azure.Storage.Blobs;
 using ImageJobs.Contracts;
 using ImageJobs.Messaging;
+using ImageJobs.Rendering.Templates;
 using ImageJobs.Tests.Support;
 using ImageJobs.Worker.Processing;
 using Microsoft.Extensions.DependencyInjection;
@@ -98,6 +99,18 @@ public sealed class ContainmentTests(LocalInfrastructure infrastructure)
         // A source in another container.
         var read = Job("b2", $"../results-{_suffix}/{Secret}", "b2/000000-x.jpg");
         Assert.Equal(ErrorCodes.InvalidSourceName, (await Assert.ThrowsAsync<JobFailedException>(() => processor.ProcessAsync(read, delivery, CancellationToken.None))).Code);
+
+        // A picture a template names, in another container: the blob client would fetch it and draw it on this result.
+        var picture = Job("b4", "in/a.jpg", "b4/000000-a.jpg") with
+        {
+            SchemaVersion = RenderJob.TemplateSchemaVersion,
+            Text = null,
+            Template = new Template { Layers = [new ImageLayer { Name = "logo", ImageName = $"../results-{_suffix}/{Secret}" }] }.ToContract(),
+        };
+        var pictureRefused = await Assert.ThrowsAsync<JobFailedException>(() => processor.ProcessAsync(picture, delivery, CancellationToken.None));
+        Assert.Equal(ErrorCodes.InvalidSourceName, pictureRefused.Code);
+        Assert.Contains("layers[0].imageName", pictureRefused.Message, StringComparison.Ordinal);
+        Assert.False(await results.GetBlobClient("b4/000000-a.jpg").ExistsAsync());
 
         Assert.Equal(state.ToString(), (await batches.GetBlobClient("b0/definition.json").DownloadContentAsync()).Value.Content.ToString());
         Assert.Equal(TestImages.Jpeg(7), (await results.GetBlobClient(Secret).DownloadContentAsync()).Value.Content.ToArray());

@@ -87,15 +87,25 @@ public sealed class JobProcessor(
 
     /// <summary>
     /// Locations in a message are not trusted: anyone who can publish to the broker could name
-    /// another container's blob ("../batches/...") or another batch's results. A source must be a
-    /// plain name in the sources container, a result a plain name under its own batch's folder.
+    /// another container's blob ("../batches/...") or another batch's results. A source, and every
+    /// picture a template names, must be a plain name in the sources container; a result a plain
+    /// name under its own batch's folder.
     /// </summary>
-    /// <exception cref="JobFailedException">Either is not.</exception>
+    /// <exception cref="JobFailedException">One is not.</exception>
     public static void CheckLocations(RenderJob job)
     {
         if (BlobNames.Problem(job.SourceBlob) is { } problem)
         {
             throw new JobFailedException(ErrorCodes.InvalidSourceName, $"The job's source blob name is refused: {problem}.");
+        }
+
+        for (var i = 0; i < (job.Template?.Layers?.Count ?? 0); i++)
+        {
+            if (job.Template!.Layers[i]?.ImageName is { } picture && BlobNames.Problem(picture) is { } pictureProblem)
+            {
+                throw new JobFailedException(ErrorCodes.InvalidSourceName,
+                    string.Create(CultureInfo.InvariantCulture, $"The picture template.layers[{i}].imageName is refused: {pictureProblem}."));
+            }
         }
 
         if (!BlobNames.IsUnder(job.ResultBlob, job.BatchId))
