@@ -82,7 +82,7 @@ public sealed partial class ImageRenderer : IDisposable
 
     /// <summary>
     /// The image with the layers on it, still lazy (nothing decoded yet), or null when there is
-    /// nothing to draw. Only the union of the layers' extents is drawn and blended, once.
+    /// nothing to draw. Only the layers' extents are drawn and blended, in disjoint regions (<see cref="LayerRegions"/>).
     /// </summary>
     private Image? DrawLayers(Image image, Template template, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> images)
     {
@@ -90,40 +90,45 @@ public sealed partial class ImageRenderer : IDisposable
         var layers = workspace.Prepare(template, image.Width, image.Height, images);
         try
         {
-            var extent = SKRectI.Empty;
-            foreach (var layer in layers)
-            {
-                var ink = SKRectI.Ceiling(layer.Extent, outwards: true);
-                extent = extent.IsEmpty ? ink : SKRectI.Union(extent, ink);
-            }
-
-            extent = SKRectI.Intersect(extent, SKRectI.Create(image.Width, image.Height));
-            if (extent.IsEmpty)
+            var regions = LayerRegions.Group([.. layers.Select(l => l.Extent)], SKRectI.Create(image.Width, image.Height));
+            if (regions.Count == 0)
             {
                 return null;
             }
 
-            using var drawn = new SKBitmap(new SKImageInfo(extent.Width, extent.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
-            drawn.Erase(SKColors.Transparent);
-            using (var canvas = new SKCanvas(drawn))
+            var drawn = CaptionOverlay.Drawable(image);
+            foreach (var region in regions)
             {
-                canvas.Translate(-extent.Left, -extent.Top);
-                workspace.Draw(canvas, layers);
+                using var before = drawn;
+                drawn = DrawRegion(drawn, region.Bounds, region.Layers.Select(i => layers[i]), workspace);
             }
 
-            // libvips blends straight (unpremultiplied) colour.
-            using (var pixmap = drawn.PeekPixels())
-            {
-                CaptionOverlay.Straighten(pixmap);
-            }
-
-            using var drawable = CaptionOverlay.Drawable(image);
-            return CaptionOverlay.Blend(drawable, drawn, extent.Left, extent.Top);
+            return drawn;
         }
         finally
         {
             layers.ForEach(l => l.Dispose());
         }
+    }
+
+    /// <summary>Draws layers into a bitmap the size of <paramref name="extent"/> and blends it into <paramref name="image"/> (from <see cref="CaptionOverlay.Drawable"/>).</summary>
+    private static Image DrawRegion(Image image, SKRectI extent, IEnumerable<PreparedLayer> layers, TemplateComposer workspace)
+    {
+        using var drawn = new SKBitmap(new SKImageInfo(extent.Width, extent.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        drawn.Erase(SKColors.Transparent);
+        using (var canvas = new SKCanvas(drawn))
+        {
+            canvas.Translate(-extent.Left, -extent.Top);
+            workspace.Draw(canvas, layers);
+        }
+
+        // libvips blends straight (unpremultiplied) colour.
+        using (var pixmap = drawn.PeekPixels())
+        {
+            CaptionOverlay.Straighten(pixmap);
+        }
+
+        return CaptionOverlay.Blend(image, drawn, extent.Left, extent.Top);
     }
 
     /// <summary>Draws the caption onto a whole decoded <paramref name="bitmap"/> in place (tests and benchmarks compare with it).</summary>

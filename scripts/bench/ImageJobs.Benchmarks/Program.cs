@@ -4,10 +4,12 @@ using ImageJobs.Benchmarks;
 // ImageJobs.Benchmarks pipeline ...: the whole pipeline (PipelineBenchmark)
 // ImageJobs.Benchmarks layout [count=40000] [--rounds 3]: caption layout alone (LayoutBenchmark)
 // ImageJobs.Benchmarks state [jobs=40000]: the producers' shared batch state (StateBenchmark)
+// ImageJobs.Benchmarks templates [count=100] [--rounds 4]: a five-layer template against one caption (TemplateBenchmark)
 return args switch
 {
     ["pipeline", .. var pipelineArgs] => await PipelineBenchmark.RunAsync(pipelineArgs),
     ["layout", .. var layoutArgs] => LayoutBenchmark.Run(layoutArgs),
     ["state", .. var stateArgs] => await StateBenchmark.RunAsync(stateArgs),
+    ["templates", .. var templateArgs] => TemplateBenchmark.Run(templateArgs),
     _ => await RenderBenchmark.RunAsync(args),
 };
