@@ -10,6 +10,7 @@ var shared = SharedSettings.From(builder.Configuration);
 var infrastructure = builder.ChooseInfrastructureMode();
 
 var messaging = builder.AddMessaging("messaging", infrastructure);
+var accessKey = builder.AddProducerAccessKey();
 var blobs = builder.AddBlobStorage("blobs", infrastructure);
 // Batch and job state, shared by every producer replica.
 var tables = builder.AddTableStorage("tables", infrastructure);
@@ -26,7 +27,7 @@ var producer = builder.AddProject<Projects.ImageJobs_Producer>("producer")
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints()
     .WithUrlAnnouncement()
-    .WithOperatorCommands();
+    .WithOperatorCommands(accessKey);
 
 builder.AddProject<Projects.ImageJobs_Worker>("worker")
     .WithReplicas(builder.WorkerReplicas())
