@@ -123,7 +123,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
     public async Task WaitForAsync(string condition, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (await EvaluateAsync($"Boolean({condition})") is not JsonValue value || !value.GetValue<bool>())
+        while (await EvaluateBetweenDocumentsAsync($"Boolean({condition})") is not JsonValue value || !value.GetValue<bool>())
         {
             if (DateTime.UtcNow > deadline)
             {
@@ -131,6 +131,24 @@ public sealed class HeadlessChromium : IAsyncDisposable
             }
 
             await Task.Delay(100);
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="EvaluateAsync"/>, but null while the page is between two documents (a
+    /// navigation has torn down the old context and the new one is not there yet), so a wait
+    /// for a navigation's end does not fail at its start.
+    /// </summary>
+    private async Task<JsonNode?> EvaluateBetweenDocumentsAsync(string expression)
+    {
+        try
+        {
+            return await EvaluateAsync(expression);
+        }
+        catch (InvalidOperationException ex) when (ex.Message.Contains("Cannot find default execution context", StringComparison.Ordinal)
+            || ex.Message.Contains("Execution context was destroyed", StringComparison.Ordinal))
+        {
+            return null;
         }
     }
 
