@@ -117,6 +117,9 @@ public static class ProducerServiceExtensions
             .Validate<IOptions<MessagingOptions>>((lost, messaging) => messaging.Value.AllowsQuietPeriod(lost.QuietFor), MessagingOptions.QuietPeriodRule)
             .ValidateOnStart();
         builder.Services.AddHostedService<LostJobSweeper>();
+        builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<RetentionSweeper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionSweeper>());
         builder.Services.AddHostedService<DemoBatchSeeder>();
 
         // Bound request bodies: a batch of 100,000 items is about 20 MB of JSON.

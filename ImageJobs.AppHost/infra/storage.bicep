@@ -22,6 +22,10 @@ param workerPrincipalId string
 @description('Object id of the user running azd; empty to skip.')
 param userPrincipalId string = ''
 
+@minValue(1)
+@description('Days results are kept: the producers delete batches as old (Retention__BatchesFor in producer.tmpl.yaml says the same).')
+param retentionDays int = 30
+
 // The containers the AppHost names in ServiceConfiguration (Storage__*Container).
 var containerNames = [
   'sources'
@@ -106,6 +110,37 @@ resource containerRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
     dependsOn: [containers]
   }
 ]
+
+// Results older than the retention are deleted by the storage service itself; the producers
+// delete the batches' table rows (ImageJobs.Producer/Batches/RetentionSweeper.cs).
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'results-retention'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: ['blockBlob']
+              prefixMatch: ['results/']
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterModificationGreaterThan: retentionDays
+                }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+}
 
 resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
   parent: account

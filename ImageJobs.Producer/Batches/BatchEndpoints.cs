@@ -33,18 +33,24 @@ public static class BatchEndpoints
             }
         });
 
-        batches.MapGet("/", async (BatchTracker tracker, CancellationToken cancellationToken) =>
-            Results.Ok(await tracker.ListAsync(cancellationToken)));
+        // Lists are paged: newest first, `limit` at a time; the response's Continuation-Token header,
+        // sent back as `continuation`, gives the next page.
+        batches.MapGet("/", async (int? limit, string? continuation, BatchTracker tracker, HttpResponse response, CancellationToken cancellationToken) =>
+            PageProblem(limit, MaxBatchesPerPage, continuation, BatchStore.IsContinuationToken) ?? Paged(response,
+                await tracker.ListAsync(limit ?? DefaultBatchesPerPage, continuation, cancellationToken)));
 
         batches.MapGet("/{batchId}", async (string batchId, BatchTracker tracker, CancellationToken cancellationToken) =>
             IsBatchId(batchId) && await tracker.GetAsync(batchId, cancellationToken) is { } status
                 ? Results.Ok(status)
                 : NoBatch(batchId));
 
-        batches.MapGet("/{batchId}/failures", async (string batchId, BatchTracker tracker, CancellationToken cancellationToken) =>
-            IsBatchId(batchId) && await tracker.GetFailuresAsync(batchId, cancellationToken) is { } failures
-                ? Results.Ok(failures)
-                : NoBatch(batchId));
+        batches.MapGet("/{batchId}/failures", async (string batchId, int? limit, string? continuation, BatchTracker tracker,
+            HttpResponse response, CancellationToken cancellationToken) =>
+            PageProblem(limit, MaxFailuresPerPage, continuation, static token => token.Length == 6 && token.All(char.IsAsciiDigit))
+            ?? (IsBatchId(batchId) && await tracker.GetFailuresAsync(batchId, limit ?? DefaultFailuresPerPage,
+                continuation is null ? null : int.Parse(continuation, System.Globalization.CultureInfo.InvariantCulture), cancellationToken) is { } failures
+                ? Paged(response, failures)
+                : NoBatch(batchId)));
 
         batches.MapPost("/{batchId}/requeue", async (
             string batchId,
@@ -63,6 +69,39 @@ public static class BatchEndpoints
         });
 
         return app;
+    }
+
+    public const int DefaultBatchesPerPage = 50;
+    public const int MaxBatchesPerPage = 500;
+    public const int DefaultFailuresPerPage = 1_000;
+    public const int MaxFailuresPerPage = 5_000;
+
+    /// <summary>A 400 naming the paging parameter that is out of range or not a token we handed out; null when both are fine.</summary>
+    private static IResult? PageProblem(int? limit, int maxLimit, string? continuation, Func<string, bool> isToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (limit is < 1 || limit > maxLimit)
+        {
+            errors["limit"] = [$"limit must be between 1 and {maxLimit}."];
+        }
+
+        if (continuation is not null && !isToken(continuation))
+        {
+            errors["continuation"] = ["continuation must be a Continuation-Token header of an earlier page, unchanged."];
+        }
+
+        return errors.Count > 0 ? Results.ValidationProblem(errors, title: "The paging parameters are invalid.") : null;
+    }
+
+    /// <summary>The page's items as the body, and where the next page starts in the Continuation-Token header.</summary>
+    private static IResult Paged<T>(HttpResponse response, Page<T> page)
+    {
+        if (page.ContinuationToken is { } next)
+        {
+            response.Headers["Continuation-Token"] = next;
+        }
+
+        return Results.Ok(page.Items);
     }
 
     /// <summary>Whether a route's batch id can name a batch at all: one plain blob-name segment (it becomes a folder name).</summary>

@@ -40,7 +40,7 @@ public sealed record StoredCounts(BatchCounts Counts, IReadOnlyList<EndRate> Rat
 /// whichever replica gets it and however often it comes, a status read sums a few counts rows,
 /// and no writer waits for another (each writes its own counts row).
 /// </summary>
-public sealed class BatchStore(TableServiceClient tables, IOptions<BatchStateOptions> options, TimeProvider time)
+public sealed partial class BatchStore(TableServiceClient tables, IOptions<BatchStateOptions> options, TimeProvider time)
 {
     private const string DefinitionsPartition = "batches";
 
@@ -83,7 +83,9 @@ public sealed class BatchStore(TableServiceClient tables, IOptions<BatchStateOpt
     public static bool IsBatchId(string? batchId) =>
         batchId is { Length: > 0 and <= 100 } && batchId.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
 
-    public async Task SaveAsync(BatchDefinition batch, CancellationToken cancellationToken) =>
+    /// <summary>Stores the definition, and the batch's place in the newest-first order lists are paged in.</summary>
+    public async Task SaveAsync(BatchDefinition batch, CancellationToken cancellationToken)
+    {
         await Table.UpsertEntityAsync(new TableEntity(DefinitionsPartition, batch.BatchId)
         {
             ["CreatedAt"] = batch.CreatedAt,
@@ -91,6 +93,8 @@ public sealed class BatchStore(TableServiceClient tables, IOptions<BatchStateOpt
             ["Published"] = batch.Published,
             ["RequestHash"] = batch.RequestHash,
         }, TableUpdateMode.Replace, cancellationToken);
+        await Table.UpsertEntityAsync(new TableEntity(OrderPartition, OrderKey(batch.CreatedAt, batch.BatchId)), TableUpdateMode.Replace, cancellationToken);
+    }
 
     /// <summary>The batch's record; null when there is none. Throws <see cref="DamagedBatchException"/> when it cannot be read.</summary>
     public async Task<BatchDefinition?> LoadAsync(string batchId, CancellationToken cancellationToken)
@@ -173,8 +177,8 @@ public sealed class BatchStore(TableServiceClient tables, IOptions<BatchStateOpt
         }
     }
 
-    /// <summary>The first <paramref name="limit"/> failed jobs, in job order.</summary>
-    public async Task<IReadOnlyList<JobFailure>> ReadFailuresAsync(string batchId, int limit, CancellationToken cancellationToken)
+    /// <summary>The first <paramref name="limit"/> failed jobs after the job <paramref name="afterIndex"/> (none: from the first), in job order.</summary>
+    public async Task<IReadOnlyList<JobFailure>> ReadFailuresAsync(string batchId, int limit, CancellationToken cancellationToken, int? afterIndex = null)
     {
         var failures = new List<JobFailure>();
         if (limit <= 0)
@@ -182,7 +186,7 @@ public sealed class BatchStore(TableServiceClient tables, IOptions<BatchStateOpt
             return failures;
         }
 
-        await foreach (var row in Range(batchId, "f.", "f/", cancellationToken))
+        await foreach (var row in Range(batchId, afterIndex is { } after ? JobKey("f.", after + 1) : "f.", "f/", cancellationToken))
         {
             if (ReadOutcome(batchId, row) is { Status: JobStatus.Failed } failed)
             {

@@ -73,37 +73,19 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time)
         }
     }
 
-    /// <summary>Every failure of the batch; null when there is no such batch.</summary>
-    public async Task<IReadOnlyList<JobFailure>?> GetFailuresAsync(string batchId, CancellationToken cancellationToken)
+    /// <summary>Up to <paramref name="limit"/> batches with their counts (no failures), newest first, after <paramref name="continuationToken"/>.</summary>
+    public async Task<Page<BatchStatus>> ListAsync(int limit, string? continuationToken, CancellationToken cancellationToken)
     {
-        try
+        var ids = await store.ListIdsAsync(limit, continuationToken, cancellationToken);
+        var statuses = new List<BatchStatus>(ids.Items.Count);
+        foreach (var batchId in ids.Items)
         {
-            return await DefinitionAsync(batchId, cancellationToken) is { } batch
-                ? await store.ReadFailuresAsync(batch.BatchId, int.MaxValue, cancellationToken)
-                : null;
-        }
-        catch (DamagedBatchException)
-        {
-            return [];
-        }
-    }
-
-    /// <summary>Every batch with its counts (no failures), newest first.</summary>
-    public async Task<IReadOnlyList<BatchStatus>> ListAsync(CancellationToken cancellationToken)
-    {
-        var statuses = new List<BatchStatus>();
-        await foreach (var (batchId, batch, damage) in store.ListAsync(cancellationToken))
-        {
-            if (batch is null)
-            {
-                statuses.Add(BatchStatus.Damaged(batchId, damage!));
-                continue;
-            }
-
-            _definitions.TryAdd(batchId, batch);
             try
             {
-                statuses.Add(await StatusAsync(batch, 0, cancellationToken));
+                if (await DefinitionAsync(batchId, cancellationToken) is { } batch)
+                {
+                    statuses.Add(await StatusAsync(batch, 0, cancellationToken));
+                }
             }
             catch (DamagedBatchException ex)
             {
@@ -111,7 +93,30 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time)
             }
         }
 
-        return statuses.OrderByDescending(s => s.CreatedAt).ToList();
+        return new Page<BatchStatus>(statuses, ids.ContinuationToken);
+    }
+
+    /// <summary>Up to <paramref name="limit"/> failures of the batch after the job <paramref name="afterIndex"/>; null when there is no such batch.</summary>
+    public async Task<Page<JobFailure>?> GetFailuresAsync(string batchId, int limit, int? afterIndex, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await DefinitionAsync(batchId, cancellationToken) is not { } batch)
+            {
+                return null;
+            }
+
+            // One more than asked: whether there is a next page.
+            var failures = await store.ReadFailuresAsync(batch.BatchId, limit + 1, cancellationToken, afterIndex);
+            var page = failures.Take(limit).ToList();
+            return new Page<JobFailure>(page, failures.Count > limit
+                ? JobPlanner.TryReadIndex(batchId, page[^1].JobId)!.Value.ToString("D6", System.Globalization.CultureInfo.InvariantCulture)
+                : null);
+        }
+        catch (DamagedBatchException)
+        {
+            return new Page<JobFailure>([], null);
+        }
     }
 
     /// <summary>The unfinished batches nothing was heard of for <paramref name="quietFor"/>, with their unended jobs.</summary>

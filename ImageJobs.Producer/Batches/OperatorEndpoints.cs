@@ -25,8 +25,8 @@ public static class OperatorEndpoints
 
         operations.MapPost("/requeue-latest", async (BatchTracker tracker, DeadLetterRequeuer requeuer, CancellationToken cancellationToken) =>
         {
-            var batches = await tracker.ListAsync(cancellationToken);
-            var latest = batches.Count > 0 ? batches[0] : null;
+            var newest = (await tracker.ListAsync(1, null, cancellationToken)).Items;
+            var latest = newest.Count > 0 ? newest[0] : null;
             return latest is null
                 ? Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "There is no batch yet.")
                 : Results.Ok(new { latest.BatchId, Result = await requeuer.RequeueAsync(latest.BatchId, null, cancellationToken) });

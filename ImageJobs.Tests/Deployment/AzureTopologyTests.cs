@@ -123,6 +123,13 @@ public sealed class AzureTopologyTests : IAsyncLifetime, IDisposable
         Assert.Equal("env.TABLES_ENDPOINT", producer.Environment()["ConnectionStrings__tables"].Value);
         Assert.Equal("env.BATCH_TABLE", producer.Environment()["BatchState__Table"].Value);
         Assert.False(DeploymentFiles.LoadTemplate("worker").Environment().ContainsKey("ConnectionStrings__tables"));
+        // Retention: the producers delete rows, the lifecycle rule results, after the same time.
+        Assert.Equal("false", producer.Environment()["Retention__DeleteResults"].Value);
+        var storage = File.ReadAllText(Path.Combine(DeploymentFiles.InfraDirectory, "storage.bicep"));
+        var days = int.Parse(System.Text.RegularExpressions.Regex.Match(storage, @"param retentionDays int = (\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(TimeSpan.FromDays(days), TimeSpan.Parse(producer.Environment()["Retention__BatchesFor"].Value!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains("daysAfterModificationGreaterThan: retentionDays", storage, StringComparison.Ordinal);
+        Assert.Contains("prefixMatch: ['results/']", storage, StringComparison.Ordinal);
         var scale = producer.At("properties", "template", "scale");
         Assert.True(scale.At("minReplicas").Integer() >= 2);
         Assert.True(scale.At("maxReplicas").Integer() >= scale.At("minReplicas").Integer());

@@ -41,8 +41,19 @@ public sealed record BatchAudit(
             results[item.Metadata["jobid"]] = item.Metadata;
         }
 
-        var failures = (await system.Http.GetFromJsonAsync<List<JobFailure>>($"/api/batches/{batch.BatchId}/failures"))!
-            .ToDictionary(f => f.JobId, f => f.ErrorCode, StringComparer.Ordinal);
+        // Every page of them.
+        var failures = new Dictionary<string, string?>(StringComparer.Ordinal);
+        for (string? token = null, first = "start"; first is not null || token is not null; first = null)
+        {
+            using var response = await system.Http.GetAsync($"/api/batches/{batch.BatchId}/failures" + (token is null ? string.Empty : $"?continuation={token}"));
+            response.EnsureSuccessStatusCode();
+            foreach (var failure in (await response.Content.ReadFromJsonAsync<List<JobFailure>>())!)
+            {
+                failures[failure.JobId] = failure.ErrorCode;
+            }
+
+            token = response.Headers.TryGetValues("Continuation-Token", out var next) ? next.Single() : null;
+        }
 
         var store = new BatchStore(system.Tables, Options.Create(new BatchStateOptions()), TimeProvider.System);
         var duplicated = (await store.ReadCountsAsync(batch.BatchId, CancellationToken.None)).RepeatedEnds;

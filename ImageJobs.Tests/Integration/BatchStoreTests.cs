@@ -54,11 +54,11 @@ public sealed class BatchStoreTests(LocalInfrastructure infrastructure) : IAsync
         await b.RecordAsync([Report(1, JobStatus.Succeeded), Report(2, JobStatus.Succeeded)], CancellationToken.None);
         var done = (await a.GetAsync(_batchId, CancellationToken.None))!;
         Assert.Equal((4, 0, 0, 0, 0, true), (done.Succeeded, done.Failed, done.Pending, done.Retrying, done.InFlight, done.Done));
-        Assert.Empty((await b.GetFailuresAsync(_batchId, CancellationToken.None))!);
+        Assert.Empty((await b.GetFailuresAsync(_batchId, 10, null, CancellationToken.None))!.Items);
 
         // A replica started afterwards (a restart, a deploy) reads the same, with nothing rebuilt.
         var restarted = new BatchTracker(NewStore(), _time);
-        var listed = Assert.Single(await restarted.ListAsync(CancellationToken.None), s => s.BatchId == _batchId);
+        var listed = Assert.Single((await restarted.ListAsync(10, null, CancellationToken.None)).Items, s => s.BatchId == _batchId);
         Assert.Equal((4, true), (listed.Succeeded, listed.Done));
     }
 
@@ -77,7 +77,7 @@ public sealed class BatchStoreTests(LocalInfrastructure infrastructure) : IAsync
 
         var status = (await a.GetAsync(_batchId, CancellationToken.None))!;
         Assert.Equal((270, 30, 0, 0, true), (status.Succeeded, status.Failed, status.InFlight, status.Retrying, status.Done));
-        Assert.Equal(30, (await b.GetFailuresAsync(_batchId, CancellationToken.None))!.Count);
+        Assert.Equal(30, (await b.GetFailuresAsync(_batchId, 100, null, CancellationToken.None))!.Items.Count);
     }
 
     [Fact]
@@ -100,6 +100,7 @@ public sealed class BatchStoreTests(LocalInfrastructure infrastructure) : IAsync
         await tracker.StartAsync(Definition(total: 2), CancellationToken.None);
         var (record, counts) = (_batchId + "-record", _batchId + "-counts");
         await tracker.StartAsync(Definition(total: 2) with { BatchId = counts }, CancellationToken.None);
+        await tracker.StartAsync(Definition(total: 2) with { BatchId = record }, CancellationToken.None);
         await tracker.RecordAsync([Report(0, JobStatus.Succeeded) with { BatchId = counts, JobId = JobPlanner.JobId(counts, 0) }], CancellationToken.None);
 
         // Written behind the producers' backs, as a bad hand edit would.
@@ -115,7 +116,7 @@ public sealed class BatchStoreTests(LocalInfrastructure infrastructure) : IAsync
         }
 
         var fresh = new BatchTracker(NewStore(), _time);
-        var list = await fresh.ListAsync(CancellationToken.None);
+        var list = (await fresh.ListAsync(10, null, CancellationToken.None)).Items;
         Assert.Null(Assert.Single(list, s => s.BatchId == _batchId).Damage);
         Assert.Contains("wrong type", Assert.Single(list, s => s.BatchId == record).Damage, StringComparison.Ordinal);
         Assert.Contains("counts row", Assert.Single(list, s => s.BatchId == counts).Damage, StringComparison.Ordinal);
@@ -144,6 +145,73 @@ public sealed class BatchStoreTests(LocalInfrastructure infrastructure) : IAsync
         _time.Advance(TimeSpan.FromMinutes(1));
         var quiet = Assert.Single(await tracker.FindQuietAsync(quietFor, CancellationToken.None), q => q.BatchId == _batchId);
         Assert.Equal([JobId(1), JobId(2)], quiet.UnendedJobIds);
+    }
+
+    [Fact]
+    public async Task Lists_are_paged_newest_first_and_failures_in_job_order()
+    {
+        var tracker = new BatchTracker(NewStore(), _time);
+        var ids = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            ids.Add($"{_batchId}-{i}");
+            await tracker.StartAsync(Definition(total: 7) with { BatchId = ids[^1] }, CancellationToken.None);
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        var seen = new List<string>();
+        string? token = null;
+        var pages = 0;
+        do
+        {
+            var page = await tracker.ListAsync(2, token, CancellationToken.None);
+            Assert.InRange(page.Items.Count, 1, 2);
+            seen.AddRange(page.Items.Select(s => s.BatchId));
+            token = page.ContinuationToken;
+            Assert.True(token is null || BatchStore.IsContinuationToken(token));
+            pages++;
+        }
+        while (token is not null);
+        Assert.Equal(3, pages);
+        Assert.Equal(ids.AsEnumerable().Reverse(), seen);
+
+        var failing = ids[0];
+        await tracker.RecordAsync(Enumerable.Range(0, 7).Select(i => Report(i, JobStatus.Failed) with { BatchId = failing, JobId = JobPlanner.JobId(failing, i) }).ToList(), CancellationToken.None);
+        var first = (await tracker.GetFailuresAsync(failing, 4, null, CancellationToken.None))!;
+        Assert.Equal(Enumerable.Range(0, 4).Select(i => JobPlanner.JobId(failing, i)), first.Items.Select(f => f.JobId));
+        Assert.Equal("000003", first.ContinuationToken);
+        var rest = (await tracker.GetFailuresAsync(failing, 4, 3, CancellationToken.None))!;
+        Assert.Equal(Enumerable.Range(4, 3).Select(i => JobPlanner.JobId(failing, i)), rest.Items.Select(f => f.JobId));
+        Assert.Null(rest.ContinuationToken);
+        Assert.False(BatchStore.IsContinuationToken("0000000000000000001.../x"));
+    }
+
+    [Fact]
+    public async Task Batches_past_the_retention_are_deleted_rows_and_results_and_younger_ones_kept()
+    {
+        var store = NewStore();
+        var tracker = new BatchTracker(store, _time);
+        var (old, young) = (_batchId + "-old", _batchId + "-young");
+        await tracker.StartAsync(Definition(total: 2) with { BatchId = old }, CancellationToken.None);
+        await tracker.RecordAsync([Report(0, JobStatus.Succeeded) with { BatchId = old, JobId = JobPlanner.JobId(old, 0) },
+            Report(1, JobStatus.Failed) with { BatchId = old, JobId = JobPlanner.JobId(old, 1) }], CancellationToken.None);
+        _time.Advance(TimeSpan.FromDays(29));
+        await tracker.StartAsync(Definition(total: 1) with { BatchId = young, CreatedAt = _time.GetUtcNow() }, CancellationToken.None);
+        var results = infrastructure.Blobs().GetBlobContainerClient("results-" + _batchId);
+        await results.CreateIfNotExistsAsync();
+        await results.UploadBlobAsync($"{old}/0-a.jpg", BinaryData.FromBytes([1]));
+        await results.UploadBlobAsync($"{young}/0-b.jpg", BinaryData.FromBytes([1]));
+        _time.Advance(TimeSpan.FromDays(2));
+
+        var sweeper = new RetentionSweeper(store, infrastructure.Blobs(), _time, Options.Create(new RetentionOptions { BatchesFor = TimeSpan.FromDays(30) }),
+            Options.Create(new ImageJobs.Storage.StorageOptions { ResultsContainer = "results-" + _batchId }), Microsoft.Extensions.Logging.Abstractions.NullLogger<RetentionSweeper>.Instance);
+        Assert.Equal(1, await sweeper.SweepAsync(CancellationToken.None));
+
+        Assert.Null(await store.LoadAsync(old, CancellationToken.None));
+        Assert.Empty(await infrastructure.Tables().GetTableClient(_options.Value.Table).QueryAsync<TableEntity>(e => e.PartitionKey == old).ToListAsync());
+        Assert.Equal([young], (await store.ListIdsAsync(10, null, CancellationToken.None)).Items);
+        Assert.Equal([$"{young}/0-b.jpg"], await results.GetBlobsAsync().Select(b => b.Name).ToListAsync());
+        Assert.Equal(0, await sweeper.SweepAsync(CancellationToken.None));
     }
 
     private BatchStore NewStore() => new(infrastructure.Tables(), _options, _time);
