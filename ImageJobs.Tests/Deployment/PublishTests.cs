@@ -9,7 +9,8 @@ public sealed class PublishTests(PublishFixture published) : IClassFixture<Publi
 {
     private static readonly string[] BundledFonts = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE.txt"];
 
-    private static readonly string[] CodecLicenses = ["README.md", "libvips-THIRD-PARTY-NOTICES.md", "libvips-bundled-versions.json", "LGPL-2.1.txt", "LGPL-3.0.txt", "NetVips-LICENSE.txt"];
+    private static readonly string[] ThirdPartyLicenses =
+        ["README.md", "libvips-THIRD-PARTY-NOTICES.md", "libvips-bundled-versions.json", "LGPL-2.1.txt", "LGPL-3.0.txt", "NetVips-LICENSE.txt", "QRCoder-LICENSE.txt", "Apache-2.0.txt"];
 
     [Fact]
     public void Both_services_publish_the_bundled_fonts_with_their_licence_and_the_native_renderer()
@@ -25,9 +26,9 @@ public sealed class PublishTests(PublishFixture published) : IClassFixture<Publi
 
             Assert.True(File.Exists(Path.Combine(output, "libSkiaSharp.so")), $"no linux-x64 libSkiaSharp.so in {output}");
             Assert.True(File.Exists(Path.Combine(output, "libvips.so.42")), $"no bundled libvips.so.42 (NetVips.Native.linux-x64) in {output}");
-            foreach (var file in CodecLicenses)
+            foreach (var file in ThirdPartyLicenses)
             {
-                var path = Path.Combine(output, "CodecLicenses", file);
+                var path = Path.Combine(output, "ThirdPartyLicenses", file);
                 Assert.True(File.Exists(path) && new FileInfo(path).Length > 0, $"missing {path}");
             }
         }
