@@ -47,26 +47,8 @@ public sealed partial class LostJobSweeper(
     // Per record: bounds what one call holds in memory and writes before the next.
     private const int RecordGroup = 1_000;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(options.Value.CheckEvery, time, stoppingToken);
-                await SweepAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                // The broker or the store away: nothing can be judged now; try at the next check.
-                LogSweepFailed(logger, ex);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicSweep.RunAsync(options.Value.CheckEvery, time, SweepAsync, ex => LogSweepFailed(logger, ex), stoppingToken);
 
     private async Task SweepAsync(CancellationToken cancellationToken)
     {

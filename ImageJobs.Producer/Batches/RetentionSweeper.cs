@@ -34,25 +34,8 @@ public sealed partial class RetentionSweeper(
     IOptions<StorageOptions> storage,
     ILogger<RetentionSweeper> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(options.Value.CheckEvery, time, stoppingToken);
-                await SweepAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogSweepFailed(logger, ex);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicSweep.RunAsync(options.Value.CheckEvery, time, SweepAsync, ex => LogSweepFailed(logger, ex), stoppingToken);
 
     /// <summary>Deletes every batch created before the retention period; returns how many.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
