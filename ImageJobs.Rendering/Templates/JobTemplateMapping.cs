@@ -35,8 +35,8 @@ public static class JobTemplateMapping
         {
             TextLayer text => common with { Text = text.Text, Markup = text.Markup ? null : false, Style = text.Style?.ToContract() },
             ImageLayer image => common with { ImageName = image.ImageName, Fit = image.Fit?.ToString(), CornerRadius = image.CornerRadius },
-            QrLayer qr => common with { Value = qr.Value, ErrorCorrection = qr.ErrorCorrection?.ToString(), Color = qr.Color, Background = qr.Background, QuietZone = qr.QuietZone },
-            BarcodeLayer bar => common with { Value = bar.Value, Symbology = bar.Symbology?.ToString(), Color = bar.Color, Background = bar.Background, QuietZone = bar.QuietZone },
+            QrLayer qr => WithCode(common, qr) with { ErrorCorrection = qr.ErrorCorrection?.ToString() },
+            BarcodeLayer bar => WithCode(common, bar) with { Symbology = bar.Symbology?.ToString() },
             ShapeLayer shape => common with { Shape = shape.Shape?.ToString(), Fill = shape.Fill, Stroke = shape.Stroke, StrokeWidth = shape.StrokeWidth, CornerRadius = shape.CornerRadius },
             _ => throw new ArgumentException($"Layer '{layer.Name}' is of no known kind.", nameof(layer)),
         };
@@ -57,22 +57,8 @@ public static class JobTemplateMapping
         {
             Text => new TextLayer { Text = wire.Text ?? "", Markup = wire.Markup ?? true, Style = LayerStyle(wire.Style, path) },
             Image => new ImageLayer { ImageName = wire.ImageName ?? "", Fit = Parse<ImageFit>(wire.Fit, path, "fit"), CornerRadius = wire.CornerRadius },
-            Qr => new QrLayer
-            {
-                Value = wire.Value ?? "",
-                ErrorCorrection = Parse<QrErrorCorrection>(wire.ErrorCorrection, path, "errorCorrection"),
-                Color = wire.Color,
-                Background = wire.Background,
-                QuietZone = wire.QuietZone,
-            },
-            Barcode => new BarcodeLayer
-            {
-                Value = wire.Value ?? "",
-                Symbology = Parse<BarcodeSymbology>(wire.Symbology, path, "symbology"),
-                Color = wire.Color,
-                Background = wire.Background,
-                QuietZone = wire.QuietZone,
-            },
+            Qr => WithCode(new QrLayer { ErrorCorrection = Parse<QrErrorCorrection>(wire.ErrorCorrection, path, "errorCorrection") }, wire),
+            Barcode => WithCode(new BarcodeLayer { Symbology = Parse<BarcodeSymbology>(wire.Symbology, path, "symbology") }, wire),
             Shape => new ShapeLayer
             {
                 Shape = Parse<ShapeKind>(wire.Shape, path, "shape"),
@@ -94,6 +80,13 @@ public static class JobTemplateMapping
             Visible = wire.Visible ?? true,
         };
     }
+
+    // The fields every code layer shares, one way and the other.
+    private static JobLayer WithCode(JobLayer wire, CodeLayer code) =>
+        wire with { Value = code.Value, Color = code.Color, Background = code.Background, QuietZone = code.QuietZone };
+
+    private static CodeLayer WithCode(CodeLayer layer, JobLayer wire) =>
+        layer with { Value = wire.Value ?? "", Color = wire.Color, Background = wire.Background, QuietZone = wire.QuietZone };
 
     private static TextStyle? LayerStyle(JobStyle? style, string path)
     {

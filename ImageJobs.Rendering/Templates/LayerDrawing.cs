@@ -55,8 +55,7 @@ internal static class LayerDrawing
         var total = modules.GetLength(0) + (2 * quiet);
         var module = (int)MathF.Floor(Math.Min(box.Width, box.Height) / total);
         TooSmall(layer.Name, module, total, "QR code", Math.Min(box.Width, box.Height));
-        var place = Snap(Place(box, module * total, module * total, layer.Anchor ?? Anchor.Center));
-        return new PreparedModules(place, opacity, modules, module, quiet, Color(layer.Color, SKColors.Black), Color(layer.Background, SKColors.White));
+        return Modules(layer, Place(box, module * total, module * total, layer.Anchor ?? Anchor.Center), opacity, modules, module, quiet);
     }
 
     public static PreparedModules Barcode(BarcodeLayer layer, LayoutRect box, float opacity)
@@ -73,9 +72,11 @@ internal static class LayerDrawing
             modules[0, i] = bars[i];
         }
 
-        var place = Snap(Place(box, module * total, height, layer.Anchor ?? Anchor.Center));
-        return new PreparedModules(place, opacity, modules, module, quiet, Color(layer.Color, SKColors.Black), Color(layer.Background, SKColors.White));
+        return Modules(layer, Place(box, module * total, height, layer.Anchor ?? Anchor.Center), opacity, modules, module, quiet);
     }
+
+    private static PreparedModules Modules(CodeLayer layer, SKRect place, float opacity, bool[,] modules, int module, int quiet) =>
+        new(Snap(place), opacity, modules, module, quiet, Color(layer.Color, SKColors.Black), Color(layer.Background, SKColors.White));
 
     public static PreparedShape Shape(ShapeLayer layer, LayoutRect box, float opacity) =>
         new(SKRect.Create(box.Left, box.Top, box.Width, box.Height), opacity, layer);

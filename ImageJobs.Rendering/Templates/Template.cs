@@ -90,12 +90,13 @@ public enum QrErrorCorrection
     H,
 }
 
-/// <summary>A QR code, square, as large as its box allows, in whole pixels per module.</summary>
-public sealed record QrLayer : Layer
+/// <summary>
+/// What a QR code and a barcode share: the value encoded, the dark and light colours, and the light
+/// modules kept around the code (its quiet zone; each kind has its own default).
+/// </summary>
+public abstract record CodeLayer : Layer
 {
     public string Value { get; init; } = "";
-
-    public QrErrorCorrection? ErrorCorrection { get; init; }
 
     /// <summary>The dark modules.</summary>
     public string? Color { get; init; }
@@ -103,8 +104,14 @@ public sealed record QrLayer : Layer
     /// <summary>The light modules and quiet zone (alpha 0: the image shows through).</summary>
     public string? Background { get; init; }
 
-    /// <summary>Light modules around the code (the standard asks for 4).</summary>
+    /// <summary>Light modules around the code.</summary>
     public int? QuietZone { get; init; }
+}
+
+/// <summary>A QR code, square, as large as its box allows, in whole pixels per module; its quiet zone defaults to the 4 modules the standard asks for.</summary>
+public sealed record QrLayer : CodeLayer
+{
+    public QrErrorCorrection? ErrorCorrection { get; init; }
 }
 
 public enum BarcodeSymbology
@@ -114,19 +121,13 @@ public enum BarcodeSymbology
     UpcA,
 }
 
-/// <summary>A one-dimensional barcode filling its box's height, as wide as the box allows in whole pixels per module.</summary>
-public sealed record BarcodeLayer : Layer
+/// <summary>
+/// A one-dimensional barcode filling its box's height, as wide as the box allows in whole pixels per
+/// module; quiet zone left and right (EAN and UPC ask for at least 9 and 7; Code 128 for 10).
+/// </summary>
+public sealed record BarcodeLayer : CodeLayer
 {
-    public string Value { get; init; } = "";
-
     public BarcodeSymbology? Symbology { get; init; }
-
-    public string? Color { get; init; }
-
-    public string? Background { get; init; }
-
-    /// <summary>Light modules left and right (EAN and UPC ask for at least 9 and 7; Code 128 for 10).</summary>
-    public int? QuietZone { get; init; }
 }
 
 public enum ShapeKind

@@ -97,23 +97,24 @@ internal static class TemplateValidation
                 at.Defined("fit", image.Fit);
                 at.Range("cornerRadius", image.CornerRadius, 0, 0.5);
                 break;
-            case QrLayer qr:
-                Problem(at, "value", CodePatterns.CheckQr(qr.Value ?? ""));
-                at.Defined("errorCorrection", qr.ErrorCorrection);
-                at.Color("color", qr.Color);
-                at.Color("background", qr.Background);
-                at.Range("quietZone", qr.QuietZone, 0, 20);
-                break;
-            case BarcodeLayer barcode:
-                at.Defined("symbology", barcode.Symbology);
-                if (barcode.Symbology is not { } symbology || Enum.IsDefined(symbology))
+            case CodeLayer code:
+                if (code is QrLayer qr)
                 {
-                    Problem(at, "value", CodePatterns.CheckBarcode(barcode.Value ?? "", barcode.Symbology ?? BarcodeSymbology.Code128));
+                    Problem(at, "value", CodePatterns.CheckQr(qr.Value ?? ""));
+                    at.Defined("errorCorrection", qr.ErrorCorrection);
+                }
+                else if (code is BarcodeLayer barcode)
+                {
+                    at.Defined("symbology", barcode.Symbology);
+                    if (barcode.Symbology is not { } symbology || Enum.IsDefined(symbology))
+                    {
+                        Problem(at, "value", CodePatterns.CheckBarcode(barcode.Value ?? "", barcode.Symbology ?? BarcodeSymbology.Code128));
+                    }
                 }
 
-                at.Color("color", barcode.Color);
-                at.Color("background", barcode.Background);
-                at.Range("quietZone", barcode.QuietZone, 0, 50);
+                at.Color("color", code.Color);
+                at.Color("background", code.Background);
+                at.Range("quietZone", code.QuietZone, 0, code is QrLayer ? 20 : 50);
                 break;
             case ShapeLayer shape:
                 at.Defined("shape", shape.Shape);
