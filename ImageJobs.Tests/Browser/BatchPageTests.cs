@@ -2,18 +2,18 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Tests.Support;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace ImageJobs.Tests.Browser;
 
 /// <summary>
-/// The producer's web page in real headless Chromium (Debian's), driven over the DevTools
-/// protocol, behind an access key: a batch started from the form, followed to 100%, its results
-/// shown, with screenshots.
+/// The producer's web page in real headless Chromium (Debian's, through Playwright), behind an
+/// access key: a batch started from the form, followed to 100%, its results shown on a laptop and
+/// a phone, with screenshots, and no request leaving the producer.
 /// </summary>
 [Trait("Category", "Browser")]
 [Collection(LocalInfrastructureGroup.Name)]
@@ -34,7 +34,7 @@ public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutp
     [Fact]
     public async Task A_batch_started_from_the_page_is_watched_to_100_percent_on_a_laptop_and_a_phone()
     {
-        Assert.True(HeadlessChromium.IsInstalled, $"{HeadlessChromium.Executable} is missing: scripts/setup.sh installs Debian's chromium.");
+        Assert.True(Chromium.IsInstalled, $"{Chromium.Executable} is missing: scripts/setup.sh installs Debian's chromium.");
         await ServiceHosts.ResetQueuesAsync(infrastructure);
         var sources = infrastructure.Blobs().GetBlobContainerClient($"sources-{_suffix}");
         await sources.CreateIfNotExistsAsync();
@@ -47,50 +47,49 @@ public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutp
         // request once a person has typed it at its prompt) everything below works as on loopback.
         await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix, new Dictionary<string, string?> { ["Access:Key"] = AccessKey });
         producer.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AccessKey);
-        await using var browser = await HeadlessChromium.StartAsync(producer.Address);
-        // Headless, nobody answers the browser's prompt: it shows its error page instead of ours.
-        await browser.WaitForAsync("location.href.startsWith('chrome-error:')", TimeSpan.FromSeconds(30));
-        Assert.Null((await browser.EvaluateAsync("document.getElementById('status')?.textContent"))?.ToString());
-        await browser.SendWithEveryRequestAsync(new Dictionary<string, string>
+        await using var chromium = await Chromium.LaunchAsync(producer.Address);
+        await using (var stranger = await chromium.NewContextAsync(new BrowserNewContextOptions()))
         {
-            ["Authorization"] = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("person:" + AccessKey)),
+            // Headless, nobody answers the browser's prompt for the key: the navigation fails.
+            var door = await stranger.NewPageAsync();
+            var refused = await Assert.ThrowsAsync<PlaywrightException>(() => door.GotoAsync(producer.Address));
+            Assert.Contains("ERR_INVALID_AUTH_CREDENTIALS", refused.Message, StringComparison.Ordinal);
+            var asked = await stranger.APIRequest.GetAsync(producer.Address);
+            Assert.Equal(401, asked.Status);
+            Assert.StartsWith("Basic", asked.Headers["www-authenticate"], StringComparison.Ordinal);
+        }
+
+        var credentials = new HttpCredentials { Username = "person", Password = AccessKey, Origin = chromium.Site.GetLeftPart(UriPartial.Authority), Send = HttpCredentialsSend.Always };
+        await using var laptop = await chromium.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+            HttpCredentials = credentials,
         });
         // Before the page's own script: every Content-Security-Policy violation, and the signal of every preview request.
-        await browser.SendAsync("Page.addScriptToEvaluateOnNewDocument", new JsonObject { ["source"] = """
-            window.cspViolations = [];
-            document.addEventListener('securitypolicyviolation', e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
-            window.previewSignals = [];
-            const pageFetch = window.fetch;
-            window.fetch = function (input, init) {
-              if (String(input).includes('/api/preview')) window.previewSignals.push(init?.signal ?? null);
-              return pageFetch.apply(this, arguments);
-            };
-            """ });
-        await browser.NavigateAsync(producer.Address);
-        await browser.ViewportAsync(1280, 900);
-        await browser.WaitForAsync("document.getElementById('status')?.textContent.includes('batches')", TimeSpan.FromSeconds(30));
+        await laptop.AddInitScriptAsync(PageProbes);
+        var page = await laptop.NewPageAsync();
+        await page.GotoAsync(producer.Address);
+        await Expect(page.Locator("#status")).ToContainTextAsync("batches", new() { Timeout = 30_000 });
 
         // Fill in the form as a person would: the prefix, a template, a colour; the preview follows.
-        await browser.EvaluateAsync("""
-            (() => {
-              const set = (id, value) => { const e = document.getElementById(id); e.value = value; e.dispatchEvent(new Event('input')); };
-              set('prefix', 'web/'); set('template', '{stem} · #{index}'); set('color', '#ffd700');
-            })()
-            """);
-        await browser.WaitForAsync("document.getElementById('preview').complete && document.getElementById('preview').naturalWidth > 0", TimeSpan.FromSeconds(30));
-        output.WriteLine("preview: " + await browser.EvaluateAsync("document.getElementById('preview-caption').textContent"));
+        await page.FillAsync("#prefix", "web/");
+        await page.FillAsync("#template", "{stem} · #{index}");
+        await page.FillAsync("#color", "#ffd700");
+        await page.UntilAsync("document.getElementById('preview').complete && document.getElementById('preview').naturalWidth > 0", TimeSpan.FromSeconds(30));
+        output.WriteLine("preview: " + await page.Locator("#preview-caption").TextContentAsync());
         // Previews asked for in quick succession: each one supersedes (aborts) the one before.
-        await browser.EvaluateAsync("window.previewsBefore = window.previewSignals.length; preview(); preview(); preview();");
-        await browser.WaitForAsync("window.previewSignals.length >= window.previewsBefore + 3", TimeSpan.FromSeconds(30));
-        Assert.True(((JsonValue)(await browser.EvaluateAsync(
-            "window.previewSignals.slice(window.previewsBefore, -1).every(s => s && s.aborted) && !window.previewSignals.at(-1).aborted"))!).GetValue<bool>(),
+        await page.EvaluateAsync("window.previewsBefore = window.previewSignals.length; preview(); preview(); preview();");
+        await page.UntilAsync("window.previewSignals.length >= window.previewsBefore + 3", TimeSpan.FromSeconds(30));
+        Assert.True(
+            await page.EvaluateAsync<bool>("window.previewSignals.slice(window.previewsBefore, -1).every(s => s && s.aborted) && !window.previewSignals.at(-1).aborted"),
             "superseded previews were not aborted");
-        await browser.EvaluateAsync("document.getElementById('submit').click()");
-        await browser.WaitForAsync("document.getElementById('form-message').textContent.startsWith('started')", TimeSpan.FromSeconds(30));
-        var batchId = (string)(await browser.EvaluateAsync("document.getElementById('form-message').textContent.split(' ')[1]"))!;
+        await page.ClickAsync("#submit");
+        await Expect(page.Locator("#form-message")).ToHaveTextAsync(new Regex("^started "), new() { Timeout = 30_000 });
+        var batchId = (await page.Locator("#form-message").TextContentAsync())!.Split(' ')[1];
         output.WriteLine($"batch {batchId}");
+        var row = page.Locator($"#batches li[data-batch=\"{batchId}\"]");
         var percent = $"Number(document.querySelector('#batches li[data-batch=\"{batchId}\"]')?.dataset.percent ?? -1)";
-        await browser.WaitForAsync($"{percent} === 0", TimeSpan.FromSeconds(10));
+        await Expect(row).ToHaveAttributeAsync("data-percent", "0", new() { Timeout = 10_000 });
 
         // A worker runs until the first results are in and is stopped, so the page is seen mid-batch
         // without racing its 1.5 s refresh (one worker can finish 40 small images between two).
@@ -107,9 +106,9 @@ public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutp
             }
         }
 
-        await browser.WaitForAsync($"{percent} > 0 && {percent} < 100", TimeSpan.FromSeconds(10));
-        await browser.ScreenshotAsync(Path.Combine(Screenshots, "page-mid-batch.png"));
-        var counts = (string)(await browser.EvaluateAsync($"document.querySelector('#batches li[data-batch=\"{batchId}\"] .counts').textContent"))!;
+        await page.UntilAsync($"{percent} > 0 && {percent} < 100", TimeSpan.FromSeconds(10));
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "page-mid-batch.png") });
+        var counts = (await row.Locator(".counts").TextContentAsync())!;
         output.WriteLine("mid-batch: " + counts);
         var shown = Regex.Match(counts, $@"^(\d+) ok · (\d+) failed · (\d+) in flight · (\d+) retrying · (\d+) queued of {Images}$");
         Assert.True(shown.Success, counts);
@@ -124,7 +123,7 @@ public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutp
             await second.StartAsync();
             try
             {
-                await browser.WaitForAsync($"{percent} === 100", TimeSpan.FromSeconds(180));
+                await Expect(row).ToHaveAttributeAsync("data-percent", "100", new() { Timeout = 180_000 });
             }
             finally
             {
@@ -133,20 +132,34 @@ public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutp
         }
 
         // The batch's detail: no failures, a thumbnail per result, each loaded.
-        await browser.EvaluateAsync($"document.querySelector('#batches li[data-batch=\"{batchId}\"]').click()");
-        await browser.WaitForAsync($"document.querySelectorAll('#results img').length === {Images}", TimeSpan.FromSeconds(30));
-        await browser.WaitForAsync("[...document.querySelectorAll('#results img')].every(i => i.complete && i.naturalWidth > 0)", TimeSpan.FromSeconds(60));
-        Assert.Equal("none", (string?)await browser.EvaluateAsync("document.querySelector('#failures li').textContent"));
-        await browser.ScreenshotAsync(Path.Combine(Screenshots, "page-done.png"), fullPage: true);
-
-        // A phone: one column, nothing wider than the screen.
-        await browser.ViewportAsync(390, 844, mobile: true);
-        await browser.EvaluateAsync("window.scrollTo(0, 0)");
-        Assert.True(((JsonValue)(await browser.EvaluateAsync("document.documentElement.scrollWidth <= window.innerWidth"))!).GetValue<bool>(), "the page is wider than a phone");
-        await browser.ScreenshotAsync(Path.Combine(Screenshots, "page-phone.png"));
-
+        await row.ClickAsync();
+        await Expect(page.Locator("#results img")).ToHaveCountAsync(Images, new() { Timeout = 30_000 });
+        await page.UntilAsync("[...document.querySelectorAll('#results img')].every(i => i.complete && i.naturalWidth > 0)", TimeSpan.FromSeconds(60));
+        await Expect(page.Locator("#failures li")).ToHaveTextAsync("none");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "page-done.png"), FullPage = true });
         // The whole page worked under its Content-Security-Policy: nothing was blocked.
-        Assert.Equal("[]", (await browser.EvaluateAsync("JSON.stringify(window.cspViolations)"))?.ToString());
+        Assert.Equal("[]", await page.EvaluateAsync<string>("JSON.stringify(window.cspViolations)"));
+
+        // A phone, touch and all: the same batch opened there, one column, nothing wider than the screen.
+        await using var phone = await chromium.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = 390, Height = 844 },
+            DeviceScaleFactor = 3,
+            IsMobile = true,
+            HasTouch = true,
+            HttpCredentials = credentials,
+        });
+        await phone.AddInitScriptAsync(PageProbes);
+        var small = await phone.NewPageAsync();
+        await small.GotoAsync(producer.Address);
+        await small.Locator($"#batches li[data-batch=\"{batchId}\"]").TapAsync(new() { Timeout = 30_000 });
+        await Expect(small.Locator("#results img")).ToHaveCountAsync(Images, new() { Timeout = 30_000 });
+        Assert.True(await small.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"), "the page is wider than a phone");
+        await small.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "page-phone.png") });
+        Assert.Equal("[]", await small.EvaluateAsync<string>("JSON.stringify(window.cspViolations)"));
+
+        // Offline by design: not one request left the producer's origin.
+        Assert.Empty(chromium.OffHostRequests);
 
         // The zip of all results, through the producer.
         await using var zipStream = await producer.Http.GetStreamAsync($"/api/batches/{batchId}/results.zip");
@@ -157,6 +170,17 @@ public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutp
         Assert.Equal(Images, zip.Entries.Count);
         Assert.All(zip.Entries, e => Assert.True(e.Length > 1000));
     }
+
+    private const string PageProbes = """
+        window.cspViolations = [];
+        document.addEventListener('securitypolicyviolation', e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
+        window.previewSignals = [];
+        const pageFetch = window.fetch;
+        window.fetch = function (input, init) {
+          if (String(input).includes('/api/preview')) window.previewSignals.push(init?.signal ?? null);
+          return pageFetch.apply(this, arguments);
+        };
+        """;
 
     private static async Task WaitUntilAsync(InProcessProducer producer, string batchId, Func<BatchStatus, bool> condition, TimeSpan timeout)
     {
