@@ -96,6 +96,7 @@ public static class ProducerServiceExtensions
         builder.Services.AddSingleton<ProducerMetrics>();
 
         builder.Services.AddSingleton<BatchStore>();
+        builder.Services.AddSingleton<JobDefinitions>();
         builder.Services.AddSingleton<BatchTracker>();
         builder.Services.AddSingleton<MessageParker>();
         builder.Services.AddSingleton<PublishingRuns>();

@@ -330,14 +330,17 @@ public sealed partial class BatchStore(TableServiceClient tables, IOptions<Batch
         _own[batchId] = written is null ? await ReadOwnAsync(batchId, cancellationToken) : new WriterCounts(counts, rate, own.RepeatedEnds + repeated, written);
     }
 
-    /// <summary>The job's row as it now is, guarded by the ETag read; its failure row exists exactly while it is failed.</summary>
+    /// <summary>
+    /// The job's row as it now is, guarded by the ETag read (merged: the record of its republishes
+    /// stays); its failure row exists exactly while it is failed.
+    /// </summary>
     private static void AddJobActions(List<TableTransactionAction> actions, string batchId, JobChange change, ETag? etag)
     {
         var index = JobPlanner.TryReadIndex(batchId, change.JobId)!.Value;
         var json = JsonSerializer.Serialize(change.After, JobJson.Default.JobOutcome);
         var jobRow = new TableEntity(batchId, JobKey("j.", index)) { ["Outcome"] = json };
         actions.Add(etag is { } known
-            ? new TableTransactionAction(TableTransactionActionType.UpdateReplace, jobRow, known)
+            ? new TableTransactionAction(TableTransactionActionType.UpdateMerge, jobRow, known)
             : new TableTransactionAction(TableTransactionActionType.Add, jobRow));
 
         var wasFailed = change.Before?.Status == JobStatus.Failed;

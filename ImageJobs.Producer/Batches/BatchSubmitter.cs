@@ -34,6 +34,7 @@ public sealed partial class BatchSubmitter(
     BlobServiceClient blobs,
     BatchTracker tracker,
     BatchStore store,
+    JobDefinitions definitions,
     InfrastructureInitializer infrastructure,
     ConfirmedPublisher publisher,
     PublishingRuns runs,
@@ -94,14 +95,37 @@ public sealed partial class BatchSubmitter(
         await runs.RunAsync(batchId, async stoppingToken =>
         {
             var stopwatch = Stopwatch.StartNew();
+            // Stored beside the publishing, not before it: the answer waits for neither alone.
+            var defining = SaveDefinitionAsync(batchId, jobs, stoppingToken);
             await publisher.PublishAsync(JobTopology.JobsQueue, jobs,
                 static job => new OutgoingMessage(job.JobId, JsonSerializer.SerializeToUtf8Bytes(job, JobJson.Default.RenderJob)), stoppingToken);
+            await defining;
             metrics.Published(jobs.Count);
             await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: true, requestHash), stoppingToken);
             LogPublished(logger, batchId, jobs.Count, stopwatch.ElapsedMilliseconds);
         }).WaitAsync(cancellationToken);
 
         return new BatchAccepted(batchId, jobs.Count, $"/api/batches/{batchId}");
+    }
+
+    /// <summary>
+    /// Keeps the jobs for a republish should the broker lose them. A batch whose definition cannot
+    /// be stored still runs; only its lost jobs then end as lost instead of being published again.
+    /// </summary>
+    private async Task SaveDefinitionAsync(string batchId, IReadOnlyList<RenderJob> jobs, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await definitions.SaveAsync(batchId, jobs, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogDefinitionNotStored(logger, ex, batchId);
+        }
+        catch (OperationCanceledException)
+        {
+            // Publishing is cut short as well; the caller sees that.
+        }
     }
 
     private async Task<IReadOnlyList<BatchItem>> ExpandPrefixAsync(string prefix, string template, CancellationToken cancellationToken)
@@ -149,4 +173,7 @@ public sealed partial class BatchSubmitter(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Batch {BatchId}: {Count} jobs published and confirmed in {ElapsedMs} ms")]
     private static partial void LogPublished(ILogger logger, string batchId, int count, long elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Batch {BatchId}: its definition could not be stored; jobs the broker loses will end as job.lost instead of being published again")]
+    private static partial void LogDefinitionNotStored(ILogger logger, Exception exception, string batchId);
 }

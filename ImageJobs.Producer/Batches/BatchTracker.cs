@@ -6,8 +6,11 @@ namespace ImageJobs.Producer.Batches;
 /// <summary>A report that cannot be counted (no such batch or job, or the batch's record is damaged), and why.</summary>
 public sealed record RefusedOutcome(JobOutcome Outcome, string Reason);
 
-/// <summary>An unfinished batch nothing has been heard of for a while, and its unended jobs.</summary>
-public sealed record QuietBatch(string BatchId, IReadOnlyList<string> UnendedJobIds);
+/// <summary>An unfinished batch nothing has been heard of for a while, and its unended jobs as stored.</summary>
+public sealed record QuietBatch(string BatchId, int Total, IReadOnlyList<StoredJob> Unended)
+{
+    public IReadOnlyList<string> UnendedJobIds => [.. Unended.Select(job => job.JobId)];
+}
 
 /// <summary>
 /// The producer's view of every batch, read from and written to <see cref="BatchStore"/>, which
@@ -146,12 +149,17 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time)
             if (counts.Counts.Succeeded + counts.Counts.Failed < batch.Total && now - heardAt >= quietFor)
             {
                 var progress = new BatchProgress(batchId, batch.Total);
-                foreach (var job in await store.ReadJobsAsync(batchId, cancellationToken))
+                var rows = await store.ReadJobRowsAsync(batchId, cancellationToken);
+                foreach (var row in rows.Values)
                 {
-                    progress.Know(job);
+                    if (row.State is { } state)
+                    {
+                        progress.Know(state);
+                    }
                 }
 
-                quiet.Add(new QuietBatch(batchId, progress.UnendedJobIds()));
+                quiet.Add(new QuietBatch(batchId, batch.Total, [.. progress.UnendedJobIds().Select(jobId => JobPlanner.TryReadIndex(batchId, jobId)!.Value)
+                    .Select(index => rows.GetValueOrDefault(index) ?? new StoredJob(index, JobPlanner.JobId(batchId, index), null, 0, null, null))]));
             }
         }
 

@@ -28,6 +28,7 @@ public sealed class RetentionOptions
 /// </summary>
 public sealed partial class RetentionSweeper(
     BatchStore store,
+    JobDefinitions definitions,
     BlobServiceClient blobs,
     TimeProvider time,
     IOptions<RetentionOptions> options,
@@ -53,6 +54,7 @@ public sealed partial class RetentionSweeper(
                 }
             }
 
+            await definitions.DeleteAsync(batchId, cancellationToken);
             await store.DeleteAsync(batchId, orderKey, cancellationToken);
             LogDeleted(logger, batchId, options.Value.BatchesFor.TotalDays);
             deleted++;

@@ -17,6 +17,7 @@ public sealed class ProducerMetrics
     private readonly Counter<long> _published;
     private readonly Counter<long> _requeued;
     private readonly Counter<long> _lost;
+    private readonly Counter<long> _republished;
     private readonly Counter<long> _outcomes;
     private readonly Counter<long> _parked;
 
@@ -26,6 +27,7 @@ public sealed class ProducerMetrics
         _published = meter.CreateCounter<long>("imagejobs.jobs.published", "{job}", "Jobs published and confirmed by the broker.");
         _requeued = meter.CreateCounter<long>("imagejobs.jobs.requeued", "{job}", "Dead-lettered jobs sent back to work.");
         _lost = meter.CreateCounter<long>("imagejobs.jobs.lost", "{job}", "Jobs in no queue and unreported for the quiet period, recorded as failed (job.lost).");
+        _republished = meter.CreateCounter<long>("imagejobs.jobs.republished", "{job}", "Jobs in no queue and unreported for the quiet period, published again from their batch's definition.");
         _outcomes = meter.CreateCounter<long>("imagejobs.outcomes.recorded", "{outcome}", "Job reports received from workers and the dead-letter exchange, by status (duplicates included).");
         _parked = meter.CreateCounter<long>("imagejobs.messages.parked", "{message}", "Messages that could not be used where they were read, set aside in imagejobs.parked with their reason, by the queue they came from.");
 
@@ -57,6 +59,8 @@ public sealed class ProducerMetrics
     public void Requeued(int jobs) => _requeued.Add(jobs);
 
     public void Lost(int jobs) => _lost.Add(jobs);
+
+    public void Republished(int jobs) => _republished.Add(jobs);
 
     public void Parked(string queue) => _parked.Add(1, new KeyValuePair<string, object?>("queue", queue));
 

@@ -201,11 +201,20 @@ public sealed class BatchStoreTests(LocalInfrastructure infrastructure) : IAsync
         await results.CreateIfNotExistsAsync();
         await results.UploadBlobAsync($"{old}/0-a.jpg", BinaryData.FromBytes([1]));
         await results.UploadBlobAsync($"{young}/0-b.jpg", BinaryData.FromBytes([1]));
+        var storage = Options.Create(new ImageJobs.Storage.StorageOptions { ResultsContainer = "results-" + _batchId, BatchesContainer = "batches-" + _batchId });
+        await infrastructure.Blobs().GetBlobContainerClient(storage.Value.BatchesContainer).CreateIfNotExistsAsync();
+        var definitions = new JobDefinitions(infrastructure.Blobs(), storage);
+        foreach (var batchId in new[] { old, young })
+        {
+            await definitions.SaveAsync(batchId, [new RenderJob(1, JobPlanner.JobId(batchId, 0), batchId, 0, "a.jpg", "a", $"{batchId}/0-a.jpg", null, _time.GetUtcNow())], CancellationToken.None);
+        }
+
         _time.Advance(TimeSpan.FromDays(2));
 
-        var sweeper = new RetentionSweeper(store, infrastructure.Blobs(), _time, Options.Create(new RetentionOptions { BatchesFor = TimeSpan.FromDays(30) }),
-            Options.Create(new ImageJobs.Storage.StorageOptions { ResultsContainer = "results-" + _batchId }), Microsoft.Extensions.Logging.Abstractions.NullLogger<RetentionSweeper>.Instance);
+        var sweeper = new RetentionSweeper(store, definitions, infrastructure.Blobs(), _time, Options.Create(new RetentionOptions { BatchesFor = TimeSpan.FromDays(30) }),
+            storage, Microsoft.Extensions.Logging.Abstractions.NullLogger<RetentionSweeper>.Instance);
         Assert.Equal(1, await sweeper.SweepAsync(CancellationToken.None));
+        Assert.Equal([$"{young}/jobs.jsonl.gz"], await infrastructure.Blobs().GetBlobContainerClient(storage.Value.BatchesContainer).GetBlobsAsync().Select(b => b.Name).ToListAsync());
 
         Assert.Null(await store.LoadAsync(old, CancellationToken.None));
         Assert.Empty(await infrastructure.Tables().GetTableClient(_options.Value.Table).QueryAsync<TableEntity>(e => e.PartitionKey == old).ToListAsync());

@@ -22,13 +22,9 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
 {
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
 
-    // A producer that takes a batch unheard of for 2 s, with nothing queued, as lost.
-    private static readonly Dictionary<string, string?> QuickToJudgeLostJobs = new()
-    {
-        ["LostJobs:QuietFor"] = "00:00:02",
-        ["LostJobs:CheckEvery"] = "00:00:00.2",
-        ["Messaging:ProgressHeartbeat"] = "00:00:00.5",
-    };
+    // A producer that takes a batch unheard of for 2 s, with nothing queued, as lost, and fails
+    // its lost jobs at once (republishing them is LostJobHealingTests').
+    private static readonly Dictionary<string, string?> QuickToJudgeLostJobs = LostJobHealingTests.QuickToJudge(republishes: 0);
 
     [Fact]
     public async Task Invalid_requests_get_a_problem_naming_the_field_and_publish_nothing()
