@@ -66,6 +66,34 @@ public static partial class ServiceConfiguration
         return producer.WithEnvironment("Demo__Enabled", enabled ? "true" : "false");
     }
 
+    /// <summary>
+    /// A local run may call back a receiver on this machine (http, loopback names), and takes a
+    /// default callback and its secret from the AppHost's Webhooks:* settings (user secrets). A
+    /// published producer gets neither: it calls only https addresses outside the environment, and a
+    /// secret is never written into the manifest.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithWebhookPolicy(this IResourceBuilder<ProjectResource> producer)
+    {
+        var builder = producer.ApplicationBuilder;
+        if (!builder.ExecutionContext.IsRunMode)
+        {
+            return producer;
+        }
+
+        producer.WithEnvironment("Webhooks__AllowHttp", "true")
+            .WithEnvironment("Webhooks__AllowedHosts__0", "localhost")
+            .WithEnvironment("Webhooks__AllowedHosts__1", "127.0.0.1");
+        foreach (var setting in new[] { "Url", "OnFailure", "Secret" })
+        {
+            if (builder.Configuration[$"Webhooks:{setting}"] is { Length: > 0 } value)
+            {
+                producer.WithEnvironment($"Webhooks__{setting}", value);
+            }
+        }
+
+        return producer;
+    }
+
     /// <summary>Prints the service's URL on the console once it is ready, beside the dashboard's.</summary>
     public static IResourceBuilder<ProjectResource> WithUrlAnnouncement(this IResourceBuilder<ProjectResource> service)
     {

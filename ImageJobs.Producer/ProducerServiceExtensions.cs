@@ -9,6 +9,7 @@ using ImageJobs.Producer.Problems;
 using ImageJobs.Producer.Sources;
 using ImageJobs.Producer.Startup;
 using ImageJobs.Producer.Telemetry;
+using ImageJobs.Producer.Webhooks;
 using ImageJobs.Rendering;
 using ImageJobs.Storage;
 using Microsoft.AspNetCore.HostFiltering;
@@ -38,6 +39,7 @@ public static class ProducerServiceExtensions
         builder.AddMessaging(TopologyAccess.Declare);
         builder.AddBlobContainers();
         builder.AddBatchState();
+        builder.AddWebhooks();
         // Previews and sample images: the workers' engine, with the workers' limits.
         builder.AddRenderer();
         builder.Services.AddMetrics();
@@ -145,6 +147,7 @@ public static class ProducerServiceExtensions
         app.MapSourceEndpoints();
         app.MapResultEndpoints();
         app.MapPreviewEndpoints();
+        app.MapWebhookEndpoints();
         return app;
     }
 

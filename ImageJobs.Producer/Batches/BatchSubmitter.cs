@@ -6,6 +6,7 @@ using ImageJobs.Contracts;
 using ImageJobs.Messaging;
 using ImageJobs.Producer.Startup;
 using ImageJobs.Producer.Telemetry;
+using ImageJobs.Producer.Webhooks;
 using ImageJobs.Storage;
 using Microsoft.Extensions.Options;
 
@@ -41,6 +42,8 @@ public sealed partial class BatchSubmitter(
     TimeProvider time,
     IOptions<StorageOptions> storage,
     IOptions<BatchLimits> limits,
+    WebhookStore webhooks,
+    IOptions<WebhookOptions> webhookOptions,
     ProducerMetrics metrics,
     ILogger<BatchSubmitter> logger)
 {
@@ -55,6 +58,8 @@ public sealed partial class BatchSubmitter(
         {
             errors["idempotencyKey"] = ["The Idempotency-Key header must be 1 to 200 printable ASCII characters."];
         }
+
+        WebhookRequestValidator.Validate(request.Webhook, webhookOptions.Value, errors);
 
         if (errors.Count > 0)
         {
@@ -89,6 +94,12 @@ public sealed partial class BatchSubmitter(
         activity?.SetTag("imagejobs.jobs", items.Count);
 
         var jobs = JobPlanner.Plan(batchId, items, request.Style, now);
+        // Stored before the first job is published: every report of the batch finds it.
+        if (WebhookRequestValidator.SubscriptionFor(request.Webhook, webhookOptions.Value) is { } subscription)
+        {
+            await webhooks.SaveSubscriptionAsync(batchId, subscription, cancellationToken);
+        }
+
         await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: false, requestHash), cancellationToken);
 
         // Accepted: from here publishing completes even if the client goes away.

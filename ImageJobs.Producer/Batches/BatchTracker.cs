@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ImageJobs.Contracts;
+using ImageJobs.Producer.Webhooks;
 
 namespace ImageJobs.Producer.Batches;
 
@@ -18,7 +19,7 @@ public sealed record QuietBatch(string BatchId, int Total, IReadOnlyList<StoredJ
 /// answers for any batch, and one that dies takes nothing with it. It holds no lock: what it keeps
 /// in memory is what never changes (a batch's total and creation time) and the gauges' last reading.
 /// </summary>
-public sealed class BatchTracker(BatchStore store, TimeProvider time)
+public sealed class BatchTracker(BatchStore store, TimeProvider time, WebhookEvents? webhooks = null)
 {
     private const int FailuresShown = 100;
 
@@ -210,6 +211,12 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time)
             if (counted.Count > 0)
             {
                 await store.ApplyAsync(batch, counted, cancellationToken);
+                // Before the reports are acked: a producer that dies here raises them from the redelivery.
+                if (webhooks is not null)
+                {
+                    await webhooks.RecordedAsync(batch, counted, cancellationToken);
+                }
+
                 await ObserveAsync(batch, cancellationToken);
             }
         }

@@ -10,7 +10,8 @@ public static class ManifestEndpoints
 {
     /// <summary>
     /// POST /api/batches/manifest, multipart: <c>manifest</c> (a .csv or .jsonl file) and an
-    /// optional <c>style</c> (JSON) for the whole batch. 400 with every bad row by line number.
+    /// optional <c>style</c> (JSON) for the whole batch
+    /// and <c>webhook</c> (JSON: url, secret, onFailure). 400 with every bad row by line number.
     /// </summary>
     public static IEndpointRouteBuilder MapManifestEndpoints(this IEndpointRouteBuilder app)
     {
@@ -56,12 +57,25 @@ public static class ManifestEndpoints
                 }
             }
 
+            Webhooks.WebhookRequest? webhook = null;
+            if (form["webhook"].ToString() is { Length: > 0 } webhookJson)
+            {
+                try
+                {
+                    webhook = JsonSerializer.Deserialize<Webhooks.WebhookRequest>(webhookJson, JsonSerializerOptions.Web);
+                }
+                catch (JsonException ex)
+                {
+                    return Invalid("webhook", ex.Message);
+                }
+            }
+
             using var reader = new StreamReader(file.OpenReadStream());
             var content = await reader.ReadToEndAsync(cancellationToken);
             try
             {
                 var idempotencyKey = request.Headers["Idempotency-Key"].ToString();
-                var accepted = await submitter.SubmitAsync(content, format, style, idempotencyKey.Length > 0 ? idempotencyKey : null, cancellationToken);
+                var accepted = await submitter.SubmitAsync(content, format, style, idempotencyKey.Length > 0 ? idempotencyKey : null, cancellationToken, webhook);
                 return Results.Accepted(accepted.StatusUrl, accepted);
             }
             catch (BatchRejectedException ex)

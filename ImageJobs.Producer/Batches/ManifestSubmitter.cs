@@ -16,7 +16,8 @@ public sealed class ManifestSubmitter(
     IOptions<StorageOptions> storage,
     IOptions<BatchLimits> limits)
 {
-    public async Task<BatchAccepted> SubmitAsync(string content, ManifestFormat format, TextStyle? style, string? idempotencyKey, CancellationToken cancellationToken)
+    public async Task<BatchAccepted> SubmitAsync(string content, ManifestFormat format, TextStyle? style, string? idempotencyKey, CancellationToken cancellationToken,
+        Webhooks.WebhookRequest? webhook = null)
     {
         var parse = ManifestParser.Parse(content, format, limits.Value);
         var errors = ManifestParser.Validate(parse, style, limits.Value);
@@ -33,7 +34,7 @@ public sealed class ManifestSubmitter(
             throw new BatchRejectedException(errors);
         }
 
-        return await submitter.SubmitAsync(new SubmitBatchRequest { Items = parse.Items, Style = style }, idempotencyKey, cancellationToken);
+        return await submitter.SubmitAsync(new SubmitBatchRequest { Items = parse.Items, Style = style, Webhook = webhook }, idempotencyKey, cancellationToken);
     }
 
     /// <summary>Rows whose image does not exist: one listing under the names' common prefix, not one call per row.</summary>

@@ -29,6 +29,7 @@ public sealed class RetentionOptions
 public sealed partial class RetentionSweeper(
     BatchStore store,
     JobDefinitions definitions,
+    Webhooks.WebhookStore webhooks,
     BlobServiceClient blobs,
     TimeProvider time,
     IOptions<RetentionOptions> options,
@@ -55,6 +56,7 @@ public sealed partial class RetentionSweeper(
             }
 
             await definitions.DeleteAsync(batchId, cancellationToken);
+            await webhooks.DeleteAsync(batchId, cancellationToken);
             await store.DeleteAsync(batchId, orderKey, cancellationToken);
             LogDeleted(logger, batchId, options.Value.BatchesFor.TotalDays);
             deleted++;

@@ -1,3 +1,4 @@
+using ImageJobs.Producer.Webhooks;
 using ImageJobs.Rendering;
 
 namespace ImageJobs.Producer.Batches;
@@ -17,6 +18,9 @@ public sealed record SubmitBatchRequest
     public string? Template { get; init; }
 
     public TextStyle? Style { get; init; }
+
+    /// <summary>Where to send the batch's events; none: the setting's (Webhooks:Url), if any.</summary>
+    public WebhookRequest? Webhook { get; init; }
 }
 
 public sealed record BatchItem(string? Source, string? Text, TextStyle? Style = null);

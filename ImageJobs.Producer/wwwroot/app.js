@@ -76,6 +76,9 @@ async function refresh() {
     if (shown && shown.succeeded + shown.failed !== detailEnded) {
       detailEnded = shown.succeeded + shown.failed;
       showDetail(selected);
+    } else if (shown) {
+      // Deliveries go on after the last job ends (retries, for up to a day).
+      api(`/api/batches/${encodeURIComponent(selected)}/webhooks`).then((w) => showWebhooks(w.body));
     }
   } catch {
     $("status").textContent = "producer unreachable; retrying";
@@ -86,15 +89,34 @@ async function showDetail(batchId) {
   $("detail").hidden = false;
   $("detail-title").textContent = `Batch ${batchId}`;
   $("zip-link").href = `/api/batches/${encodeURIComponent(batchId)}/results.zip`;
-  const [failures, results] = await Promise.all([
+  const [failures, results, webhooks] = await Promise.all([
     api(`/api/batches/${encodeURIComponent(batchId)}/failures`),
-    api(`/api/batches/${encodeURIComponent(batchId)}/results`)]);
+    api(`/api/batches/${encodeURIComponent(batchId)}/results`),
+    api(`/api/batches/${encodeURIComponent(batchId)}/webhooks`)]);
+  showWebhooks(webhooks.body);
   $("failures").replaceChildren(...(failures.body ?? []).map((f) =>
     el("li", {}, el("span", { className: "id", textContent: f.jobId + " " }), el("code", { textContent: f.errorCode ?? "" }), " " + (f.error ?? ""))));
   if (!failures.body?.length) $("failures").replaceChildren(el("li", { className: "muted", textContent: "none" }));
   $("results").replaceChildren(...(results.body ?? []).slice(0, 200).map((r) =>
     el("a", { href: r.url, target: "_blank", title: `${r.name} (${r.bytes} bytes)` },
       el("img", { src: r.url, loading: "lazy", alt: r.name }), r.name.split("/").pop())));
+}
+
+// Each event with its state and every attempt (time, status or error).
+function showWebhooks(w) {
+  $("webhook-url").textContent = w?.url ? `→ ${w.url}` : "";
+  const events = w?.events ?? [];
+  $("webhooks").replaceChildren(...events.map((e) => {
+    const last = e.attempts.at(-1);
+    const next = e.nextAttemptAt ? ` · next attempt ${new Date(e.nextAttemptAt).toLocaleTimeString()}` : "";
+    return el("li", { className: "webhook" },
+      el("span", { className: "id", textContent: `${e.type} ` }), el("code", { textContent: e.state }),
+      ` ${e.attemptCount} ${e.attemptCount === 1 ? "attempt" : "attempts"}${next}`,
+      el("ul", {}, ...e.attempts.map((a) => el("li", { className: "muted",
+        textContent: `${new Date(a.at).toLocaleTimeString()} ${a.status ?? "-"} ${a.error ?? "ok"} (${a.durationMs} ms)` }))),
+      last ? "" : el("span", { className: "muted", textContent: " not attempted yet" }));
+  }));
+  if (!events.length) $("webhooks").replaceChildren(el("li", { className: "muted", textContent: w?.url ? "no event yet" : "no callback" }));
 }
 
 // The Idempotency-Key of the submission not yet answered (null: none).

@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using ImageJobs.Contracts;
 using ImageJobs.Producer.Batches;
+using ImageJobs.Producer.Webhooks;
 using ImageJobs.Tests.Support;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -209,9 +210,14 @@ public sealed class BatchStoreTests(LocalInfrastructure infrastructure) : IAsync
             await definitions.SaveAsync(batchId, [new RenderJob(1, JobPlanner.JobId(batchId, 0), batchId, 0, "a.jpg", "a", $"{batchId}/0-a.jpg", null, _time.GetUtcNow())], CancellationToken.None);
         }
 
+        // Its webhook rows go with it; a batch whose id starts with the old one's keeps its own.
+        var webhooks = new WebhookStore(infrastructure.Tables(), _options);
+        await webhooks.SaveSubscriptionAsync(old, new WebhookSubscription("https://hooks.example.com/", null, false), CancellationToken.None);
+        await webhooks.RaiseAsync(old, "completed.1.1", "batch.completed", "{}", _time.GetUtcNow(), CancellationToken.None);
+        await webhooks.SaveSubscriptionAsync(old + "-x", new WebhookSubscription("https://hooks.example.com/", null, false), CancellationToken.None);
         _time.Advance(TimeSpan.FromDays(2));
 
-        var sweeper = new RetentionSweeper(store, definitions, infrastructure.Blobs(), _time, Options.Create(new RetentionOptions { BatchesFor = TimeSpan.FromDays(30) }),
+        var sweeper = new RetentionSweeper(store, definitions, webhooks, infrastructure.Blobs(), _time, Options.Create(new RetentionOptions { BatchesFor = TimeSpan.FromDays(30) }),
             storage, Microsoft.Extensions.Logging.Abstractions.NullLogger<RetentionSweeper>.Instance);
         Assert.Equal(1, await sweeper.SweepAsync(CancellationToken.None));
         Assert.Equal([$"{young}/jobs.jsonl.gz"], await infrastructure.Blobs().GetBlobContainerClient(storage.Value.BatchesContainer).GetBlobsAsync().Select(b => b.Name).ToListAsync());
@@ -220,6 +226,9 @@ public sealed class BatchStoreTests(LocalInfrastructure infrastructure) : IAsync
         Assert.Empty(await infrastructure.Tables().GetTableClient(_options.Value.Table).QueryAsync<TableEntity>(e => e.PartitionKey == old).ToListAsync());
         Assert.Equal([young], (await store.ListIdsAsync(10, null, CancellationToken.None)).Items);
         Assert.Equal([$"{young}/0-b.jpg"], await results.GetBlobsAsync().Select(b => b.Name).ToListAsync());
+        Assert.Null(await webhooks.LoadSubscriptionAsync(old, CancellationToken.None));
+        Assert.Empty(await webhooks.ListAsync(old, CancellationToken.None));
+        Assert.NotNull(await webhooks.LoadSubscriptionAsync(old + "-x", CancellationToken.None));
         Assert.Equal(0, await sweeper.SweepAsync(CancellationToken.None));
     }
 
