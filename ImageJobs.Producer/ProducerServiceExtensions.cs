@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using ImageJobs.Messaging;
 using ImageJobs.Producer.Access;
+using ImageJobs.Producer.ApiReference;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Producer.Demo;
 using ImageJobs.Producer.Outputs;
@@ -43,6 +44,7 @@ public static class ProducerServiceExtensions
         // Previews and sample images: the workers' engine, with the workers' limits.
         builder.AddRenderer();
         builder.Services.AddMetrics();
+        builder.Services.AddApiDescription();
 
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
         {
@@ -148,6 +150,7 @@ public static class ProducerServiceExtensions
         app.MapResultEndpoints();
         app.MapPreviewEndpoints();
         app.MapWebhookEndpoints();
+        app.MapApiDescription();
         return app;
     }
 

@@ -1,3 +1,5 @@
+using ImageJobs.Producer.ApiReference;
+
 namespace ImageJobs.Producer.Access;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace ImageJobs.Producer.Access;
 /// no content-type sniffing, and a page that runs only its own files. The page is plain files
 /// from wwwroot with no inline script or style attribute, so the policy needs no exception; an
 /// injected &lt;script&gt; or a stored "image" of HTML cannot run in this origin, where the browser
-/// sends the access key.
+/// sends the access key. The API reference page (/docs) alone gets its own, slightly looser policy.
 /// </summary>
 public sealed class SecurityHeaders(RequestDelegate next)
 {
@@ -23,7 +25,7 @@ public sealed class SecurityHeaders(RequestDelegate next)
             response.Headers["Referrer-Policy"] = "same-origin";
             if (string.IsNullOrEmpty(response.Headers.ContentSecurityPolicy))
             {
-                response.Headers.ContentSecurityPolicy = PagePolicy;
+                response.Headers.ContentSecurityPolicy = ApiDescription.PageNonce(context) is { } nonce ? ApiDescription.DocsPolicy(nonce) : PagePolicy;
             }
 
             return Task.CompletedTask;

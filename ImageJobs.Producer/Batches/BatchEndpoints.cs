@@ -1,3 +1,4 @@
+using ImageJobs.Producer.ApiReference;
 using ImageJobs.Storage;
 using Microsoft.AspNetCore.Mvc;
 
@@ -10,7 +11,7 @@ public static class BatchEndpoints
 {
     public static IEndpointRouteBuilder MapBatchEndpoints(this IEndpointRouteBuilder app)
     {
-        var batches = app.MapGroup("/api/batches");
+        var batches = app.MapGroup("/api/batches").WithTags("Batches");
 
         batches.MapPost("/", async (
             SubmitBatchRequest request,
@@ -31,18 +32,34 @@ public static class BatchEndpoints
             {
                 return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: ex.Message);
             }
-        });
+        })
+            .WithName("SubmitBatch")
+            .WithSummary("Submit a batch: items, or every image under a prefix with a text template")
+            .WithDescription("Answered once the broker has confirmed every job. An Idempotency-Key makes a submission safe to repeat: "
+                + "the same key and request give the same batch; the same key with another request is a 409.")
+            .Produces<BatchAccepted>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         // Lists are paged: newest first, `limit` at a time; the response's Continuation-Token header,
         // sent back as `continuation`, gives the next page.
         batches.MapGet("/", async (int? limit, string? continuation, BatchTracker tracker, HttpResponse response, CancellationToken cancellationToken) =>
             PageProblem(limit, MaxBatchesPerPage, continuation, BatchStore.IsContinuationToken) ?? Paged(response,
-                await tracker.ListAsync(limit ?? DefaultBatchesPerPage, continuation, cancellationToken)));
+                await tracker.ListAsync(limit ?? DefaultBatchesPerPage, continuation, cancellationToken)))
+            .WithName("ListBatches")
+            .WithSummary("Batches with their counts, newest first, paged")
+            .WithDescription("A Continuation-Token response header, sent back as ?continuation=, gives the next page.")
+            .Produces<IReadOnlyList<BatchStatus>>()
+            .ProducesValidationProblem();
 
         batches.MapGet("/{batchId}", async (string batchId, BatchTracker tracker, CancellationToken cancellationToken) =>
             IsBatchId(batchId) && await tracker.GetAsync(batchId, cancellationToken) is { } status
                 ? Results.Ok(status)
-                : NoBatch(batchId));
+                : NoBatch(batchId))
+            .WithName("GetBatch")
+            .WithSummary("A batch's progress: counts, images/s over the last minute, ETA, the first failures")
+            .Produces<BatchStatus>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         batches.MapGet("/{batchId}/failures", async (string batchId, int? limit, string? continuation, BatchTracker tracker,
             HttpResponse response, CancellationToken cancellationToken) =>
@@ -50,7 +67,12 @@ public static class BatchEndpoints
             ?? (IsBatchId(batchId) && await tracker.GetFailuresAsync(batchId, limit ?? DefaultFailuresPerPage,
                 continuation is null ? null : int.Parse(continuation, System.Globalization.CultureInfo.InvariantCulture), cancellationToken) is { } failures
                 ? Paged(response, failures)
-                : NoBatch(batchId)));
+                : NoBatch(batchId)))
+            .WithName("ListFailures")
+            .WithSummary("A batch's failed jobs with their error codes, in job order, paged")
+            .Produces<IReadOnlyList<JobFailure>>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         batches.MapPost("/{batchId}/requeue", async (
             string batchId,
@@ -66,7 +88,11 @@ public static class BatchEndpoints
 
             var selected = request?.JobIds is { Count: > 0 } ids ? ids.ToHashSet(StringComparer.Ordinal) : null;
             return Results.Ok(await requeuer.RequeueAsync(batchId, selected, cancellationToken));
-        });
+        })
+            .WithName("RequeueFailures")
+            .WithSummary("Send a batch's dead-lettered jobs back to work (those named, or all)")
+            .Produces<RequeueResult>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         return app;
     }

@@ -86,7 +86,17 @@ public static class ManifestEndpoints
             {
                 return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: ex.Message);
             }
-        }).DisableAntiforgery().RequireRateLimiting(UploadLimits.ConcurrencyPolicy);
+        }).DisableAntiforgery().RequireRateLimiting(UploadLimits.ConcurrencyPolicy)
+            .WithTags("Batches")
+            .WithName("SubmitManifest")
+            .WithSummary("Submit a batch from a CSV or JSON Lines manifest (multipart: manifest, optional style)")
+            .WithDescription("Every row is validated and every image looked up before anything is published; a bad row refuses the whole manifest, by line.")
+            .Accepts<IFormFile>("multipart/form-data")
+            .Produces<BatchAccepted>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         return app;
     }

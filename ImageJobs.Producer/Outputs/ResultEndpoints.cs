@@ -17,10 +17,19 @@ public static class ResultEndpoints
         app.MapGet("/api/batches/{batchId}/results", async (string batchId, BatchTracker tracker, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
             !BatchEndpoints.IsBatchId(batchId) || !await tracker.ExistsAsync(batchId, cancellationToken)
                 ? BatchEndpoints.NoBatch(batchId)
-                : await SourceEndpoints.ListAsync(ResultsContainer(blobs, storage), batchId + "/", "/api/results/", cancellationToken));
+                : await SourceEndpoints.ListAsync(ResultsContainer(blobs, storage), batchId + "/", "/api/results/", cancellationToken))
+            .WithTags("Results")
+            .WithName("ListResults")
+            .WithSummary("A batch's results: names, sizes and download links")
+            .Produces<IReadOnlyList<BlobFile>>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         app.MapGet("/api/results/{**name}", (string name, HttpContext context, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
-            SourceEndpoints.DownloadAsync(ResultsContainer(blobs, storage), name, context, cancellationToken));
+            SourceEndpoints.DownloadAsync(ResultsContainer(blobs, storage), name, context, cancellationToken))
+            .WithTags("Results")
+            .WithName("GetResult")
+            .WithSummary("A result image, served as the format its bytes are")
+            .ProducesBlob();
 
         // Every result of a batch in one zip, streamed as it is read: stored, not deflated (images are compressed already).
         app.MapGet("/api/batches/{batchId}/results.zip", async (string batchId, HttpContext context, BatchTracker tracker, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
@@ -45,7 +54,12 @@ public static class ResultEndpoints
                 await using var content = source.Value.Content;
                 await content.CopyToAsync(target, cancellationToken);
             }
-        });
+        })
+            .WithTags("Results")
+            .WithName("GetResultsZip")
+            .WithSummary("Every result of a batch in one zip, streamed")
+            .Produces(StatusCodes.Status200OK, contentType: "application/zip")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         return app;
     }

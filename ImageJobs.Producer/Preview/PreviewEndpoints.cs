@@ -2,6 +2,7 @@ using System.Globalization;
 using Azure;
 using Azure.Storage.Blobs;
 using ImageJobs.Contracts;
+using ImageJobs.Producer.ApiReference;
 using ImageJobs.Rendering;
 using ImageJobs.Storage;
 using Microsoft.Extensions.Options;
@@ -26,13 +27,15 @@ public static class PreviewEndpoints
     {
         app.MapPost("/api/preview", HandleAsync)
             .RequireRateLimiting(PreviewOptions.ConcurrencyPolicy)
+            .WithTags("Preview")
             .WithName("Preview")
+            .WithSummary("Render one image with a style now, without the queue (at most 1600 px on its longest side)")
             .Produces(StatusCodes.Status200OK, contentType: "image/jpeg", additionalContentTypes: ["image/png", "image/webp"])
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesCodedProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesCodedProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 

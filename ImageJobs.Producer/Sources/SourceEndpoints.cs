@@ -18,7 +18,7 @@ public static class SourceEndpoints
 
     public static IEndpointRouteBuilder MapSourceEndpoints(this IEndpointRouteBuilder app)
     {
-        var sources = app.MapGroup("/api/sources");
+        var sources = app.MapGroup("/api/sources").WithTags("Sources");
 
         // Multipart: image files and zips of images, stored under ?prefix= (streamed, see SourceUploader).
         sources.MapPost("/", async (HttpRequest request, string? prefix, SourceUploader uploader, SpoolBudget budget, IOptions<UploadLimits> limits, CancellationToken cancellationToken) =>
@@ -61,19 +61,41 @@ public static class SourceEndpoints
             }
 
             return result.Uploaded.Count == 0 && result.Rejected.Count > 0 ? Results.BadRequest(result) : Results.Ok(result);
-        }).DisableAntiforgery().RequireRateLimiting(UploadLimits.ConcurrencyPolicy);
+        }).DisableAntiforgery().RequireRateLimiting(UploadLimits.ConcurrencyPolicy)
+            .WithName("UploadSources")
+            .WithSummary("Upload image files and zips of images under ?prefix= (multipart, streamed)")
+            .Accepts<IFormFileCollection>("multipart/form-data")
+            .Produces<UploadResult>()
+            .Produces<UploadResult>(StatusCodes.Status400BadRequest)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         // The same check as a batch's prefix: a name from outside, however it is used, is a plain relative one.
         sources.MapGet("/", (string? prefix, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
             BlobNames.PrefixProblem(prefix) is { } problem
                 ? Task.FromResult(Results.ValidationProblem(new Dictionary<string, string[]> { ["prefix"] = [$"The prefix is refused: {problem}."] }))
-                : ListAsync(blobs.GetBlobContainerClient(storage.Value.SourcesContainer), prefix ?? string.Empty, "/api/sources/content/", cancellationToken));
+                : ListAsync(blobs.GetBlobContainerClient(storage.Value.SourcesContainer), prefix ?? string.Empty, "/api/sources/content/", cancellationToken))
+            .WithName("ListSources")
+            .WithSummary("Up to 1,000 source images under ?prefix=, with sizes and links")
+            .Produces<IReadOnlyList<BlobFile>>()
+            .ProducesValidationProblem();
 
         sources.MapGet("/content/{**name}", (string name, HttpContext context, BlobServiceClient blobs, IOptions<StorageOptions> storage, CancellationToken cancellationToken) =>
-            DownloadAsync(blobs.GetBlobContainerClient(storage.Value.SourcesContainer), name, context, cancellationToken));
+            DownloadAsync(blobs.GetBlobContainerClient(storage.Value.SourcesContainer), name, context, cancellationToken))
+            .WithName("GetSource")
+            .WithSummary("A source image, served as the format its bytes are")
+            .ProducesBlob();
 
         return app;
     }
+
+    /// <summary>A blob download's responses: the image (or other bytes as an attachment), a refused name, no such blob.</summary>
+    public static RouteHandlerBuilder ProducesBlob(this RouteHandlerBuilder endpoint) => endpoint
+        .Produces(StatusCodes.Status200OK, contentType: "image/jpeg", additionalContentTypes: ["image/png", "image/webp", "image/gif", "image/bmp", "application/octet-stream"])
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound);
 
     public static async Task<IResult> ListAsync(BlobContainerClient container, string prefix, string urlBase, CancellationToken cancellationToken)
     {

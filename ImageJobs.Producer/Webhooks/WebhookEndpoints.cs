@@ -39,7 +39,12 @@ public static class WebhookSetup
             return Results.Ok(new WebhookDeliveries(subscription is null ? null : WebhookAddressPolicy.Shown(subscription.Url), subscription?.OnFailure ?? false,
                 [.. events.OrderBy(e => e.RaisedAt).Select(e => new WebhookEventView(e.EventId, e.Type, e.State, e.RaisedAt,
                     e.State == WebhookStates.Pending ? e.NextAttemptAt : null, e.AttemptCount, e.Attempts))]));
-        });
+        })
+            .WithTags("Webhooks")
+            .WithName("ListWebhookDeliveries")
+            .WithSummary("A batch's callback and every event sent to it, with each attempt")
+            .Produces<WebhookDeliveries>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
