@@ -13,6 +13,7 @@ public static partial class ServiceConfiguration
     public const string SourcesContainer = "sources";
     public const string ResultsContainer = "results";
     public const string BatchesContainer = "batches";
+    public const string TemplatesContainer = "templates";
 
     /// <summary>Producer replicas (default 2): they share the batch state, so any number can run, and a deploy's overlap is harmless.</summary>
     public const string ProducerReplicasKey = "Producers:Replicas";
@@ -48,6 +49,10 @@ public static partial class ServiceConfiguration
         .WithEnvironment("Storage__SourcesContainer", SourcesContainer)
         .WithEnvironment("Storage__ResultsContainer", ResultsContainer)
         .WithEnvironment("Storage__BatchesContainer", BatchesContainer);
+
+    /// <summary>The producer's templates: workers never read them (a job carries its template resolved).</summary>
+    public static IResourceBuilder<ProjectResource> WithTemplatesContainer(this IResourceBuilder<ProjectResource> producer) => producer
+        .WithEnvironment("Storage__TemplatesContainer", TemplatesContainer);
 
     /// <summary>
     /// glibc's malloc gives threads their own arenas (up to 8 per core), and Skia's pixel buffers

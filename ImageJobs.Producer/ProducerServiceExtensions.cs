@@ -10,6 +10,7 @@ using ImageJobs.Producer.Problems;
 using ImageJobs.Producer.Sources;
 using ImageJobs.Producer.Startup;
 using ImageJobs.Producer.Telemetry;
+using ImageJobs.Producer.Templates;
 using ImageJobs.Producer.Webhooks;
 using ImageJobs.Rendering;
 using ImageJobs.Storage;
@@ -108,6 +109,7 @@ public static class ProducerServiceExtensions
         builder.Services.AddSingleton<BatchSubmitter>();
         builder.Services.AddSingleton<DeadLetterRequeuer>();
         builder.Services.AddSingleton<ManifestSubmitter>();
+        builder.Services.AddTemplates();
         builder.Services.AddOptions<UploadLimits>().BindConfiguration(UploadLimits.SectionName).ValidateDataAnnotations()
             .Validate(uploads => uploads.MaxZipBytes <= uploads.MaxSpoolBytes, "Uploads:MaxZipBytes must not be more than Uploads:MaxSpoolBytes: a zip is spooled to temporary disk whole.")
             .ValidateOnStart();
@@ -145,6 +147,7 @@ public static class ProducerServiceExtensions
         app.UseStaticFiles();
         app.MapBatchEndpoints();
         app.MapManifestEndpoints();
+        app.MapTemplateEndpoints();
         app.MapOperatorEndpoints();
         app.MapSourceEndpoints();
         app.MapResultEndpoints();

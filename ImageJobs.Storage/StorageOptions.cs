@@ -20,6 +20,10 @@ public sealed class StorageOptions
     [Required, RegularExpression(ContainerNamePattern)]
     public string BatchesContainer { get; set; } = "batches";
 
+    /// <summary>Where the producer keeps templates, every saved version (the workers never read it: jobs carry their resolved template).</summary>
+    [Required, RegularExpression(ContainerNamePattern)]
+    public string TemplatesContainer { get; set; } = "templates";
+
     /// <summary>
     /// Appends per outcome log before the next one is started: an append blob takes at most 50,000
     /// blocks, and a slow batch of 100,000 jobs can append once per outcome.

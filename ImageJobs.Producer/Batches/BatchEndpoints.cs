@@ -103,7 +103,7 @@ public static class BatchEndpoints
     public const int MaxFailuresPerPage = 5_000;
 
     /// <summary>A 400 naming the paging parameter that is out of range or not a token we handed out; null when both are fine.</summary>
-    private static IResult? PageProblem(int? limit, int maxLimit, string? continuation, Func<string, bool> isToken)
+    public static IResult? PageProblem(int? limit, int maxLimit, string? continuation, Func<string, bool> isToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (limit is < 1 || limit > maxLimit)
@@ -120,7 +120,7 @@ public static class BatchEndpoints
     }
 
     /// <summary>The page's items as the body, and where the next page starts in the Continuation-Token header.</summary>
-    private static IResult Paged<T>(HttpResponse response, Page<T> page)
+    public static IResult Paged<T>(HttpResponse response, Page<T> page)
     {
         if (page.ContinuationToken is { } next)
         {

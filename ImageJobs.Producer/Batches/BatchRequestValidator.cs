@@ -1,3 +1,4 @@
+using ImageJobs.Producer.Templates;
 using ImageJobs.Rendering;
 using ImageJobs.Storage;
 
@@ -19,6 +20,8 @@ public static class BatchRequestValidator
             list.Add(message);
         }
 
+        // A layered batch's rows give values, not texts and styles: LayeredBatchRules checks those.
+        var layered = LayeredBatchRules.IsLayered(request);
         var hasItems = request.Items is not null;
         var hasPrefix = request.Prefix is not null || request.Template is not null;
         if (hasItems == hasPrefix)
@@ -52,12 +55,12 @@ public static class BatchRequestValidator
                     Add($"items[{i}].source", sourceError);
                 }
 
-                if (TextError(item.Text, limits) is { } textError)
+                if (!layered && TextError(item.Text, limits) is { } textError)
                 {
                     Add($"items[{i}].text", textError);
                 }
 
-                if (item.Style is not null)
+                if (!layered && item.Style is not null)
                 {
                     CheckStyle($"items[{i}].style", item.Style, Add);
                 }
@@ -74,13 +77,14 @@ public static class BatchRequestValidator
                 Add("prefix", $"The prefix is refused: {prefixProblem}.");
             }
 
-            if (TextError(request.Template, limits) is { } templateError)
+            if (!layered && TextError(request.Template, limits) is { } templateError)
             {
                 Add("template", templateError);
             }
         }
 
         CheckStyle("style", request.Style, Add);
+        LayeredBatchRules.Check(request, limits, Add);
         return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
     }
 

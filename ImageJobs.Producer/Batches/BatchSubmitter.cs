@@ -6,6 +6,7 @@ using ImageJobs.Contracts;
 using ImageJobs.Messaging;
 using ImageJobs.Producer.Startup;
 using ImageJobs.Producer.Telemetry;
+using ImageJobs.Producer.Templates;
 using ImageJobs.Producer.Webhooks;
 using ImageJobs.Storage;
 using Microsoft.Extensions.Options;
@@ -39,6 +40,7 @@ public sealed partial class BatchSubmitter(
     InfrastructureInitializer infrastructure,
     ConfirmedPublisher publisher,
     PublishingRuns runs,
+    TemplatedBatches templated,
     TimeProvider time,
     IOptions<StorageOptions> storage,
     IOptions<BatchLimits> limits,
@@ -68,8 +70,11 @@ public sealed partial class BatchSubmitter(
 
         // Requests that arrive while the containers and queues are still being created wait for them.
         await infrastructure.Ready.WaitAsync(cancellationToken);
+        // A layered batch's template, read once: the version found is the one every job carries.
+        var plan = await templated.PrepareAsync(request, cancellationToken);
         // Hashing a 40,000-item request costs a second serialization: only a keyed submission needs it.
-        var requestHash = idempotencyKey is null ? null : JobPlanner.RequestHash(request);
+        // The version resolved is part of it: a repeat after the template changed is another request.
+        var requestHash = idempotencyKey is null ? null : JobPlanner.RequestHash(plan?.Version is { } version ? request with { TemplateVersion = version } : request);
         var now = time.GetUtcNow();
         var batchId = idempotencyKey is null ? JobPlanner.NewBatchId(now) : JobPlanner.BatchIdForKey(idempotencyKey);
         var earlier = idempotencyKey is null ? null : await store.LoadAsync(batchId, cancellationToken);
@@ -89,11 +94,13 @@ public sealed partial class BatchSubmitter(
         }
 
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["BatchId"] = batchId });
-        var items = request.Items ?? await ExpandPrefixAsync(request.Prefix ?? string.Empty, request.Template!, cancellationToken);
+        var items = request.Items ?? await ExpandPrefixAsync(request.Prefix ?? string.Empty, request.Template, plan, cancellationToken);
         activity?.SetTag("imagejobs.batch_id", batchId);
         activity?.SetTag("imagejobs.jobs", items.Count);
 
-        var jobs = JobPlanner.Plan(batchId, items, request.Style, now);
+        var jobs = plan is null
+            ? JobPlanner.Plan(batchId, items, request.Style, now)
+            : await templated.PlanAsync(plan, batchId, items, now, request.Items is null ? i => $"prefix ({items[i].Source})" : i => $"items[{i}]", cancellationToken);
         // Stored before the first job is published: every report of the batch finds it.
         if (WebhookRequestValidator.SubscriptionFor(request.Webhook, webhookOptions.Value) is { } subscription)
         {
@@ -116,7 +123,7 @@ public sealed partial class BatchSubmitter(
             LogPublished(logger, batchId, jobs.Count, stopwatch.ElapsedMilliseconds);
         }).WaitAsync(cancellationToken);
 
-        return new BatchAccepted(batchId, jobs.Count, $"/api/batches/{batchId}");
+        return new BatchAccepted(batchId, jobs.Count, $"/api/batches/{batchId}", plan?.Name, plan?.Version);
     }
 
     /// <summary>
@@ -139,11 +146,12 @@ public sealed partial class BatchSubmitter(
         }
     }
 
-    private async Task<IReadOnlyList<BatchItem>> ExpandPrefixAsync(string prefix, string template, CancellationToken cancellationToken)
+    /// <summary>Every blob under the prefix as an item: with the text template filled in, or for a layered template its metadata as <c>meta:key</c> values.</summary>
+    private async Task<IReadOnlyList<BatchItem>> ExpandPrefixAsync(string prefix, string? template, TemplatePlan? plan, CancellationToken cancellationToken)
     {
         var container = blobs.GetBlobContainerClient(storage.Value.SourcesContainer);
         var items = new List<BatchItem>();
-        var traits = JobPlanner.UsesMetadata(template) ? BlobTraits.Metadata : BlobTraits.None;
+        var traits = plan?.UsesMetadata ?? JobPlanner.UsesMetadata(template!) ? BlobTraits.Metadata : BlobTraits.None;
         await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix, Traits = traits }, cancellationToken))
         {
             if (items.Count == limits.Value.MaxJobsPerBatch)
@@ -163,7 +171,13 @@ public sealed partial class BatchSubmitter(
                 });
             }
 
-            var text = JobPlanner.ApplyTemplate(template, blob.Name, items.Count, blob.Metadata, limits.Value.MaxTextLength)
+            if (plan is not null)
+            {
+                items.Add(new BatchItem(blob.Name, null, null, plan.UsesMetadata ? blob.Metadata.ToDictionary(m => "meta:" + m.Key, m => m.Value) : null));
+                continue;
+            }
+
+            var text = JobPlanner.ApplyTemplate(template!, blob.Name, items.Count, blob.Metadata, limits.Value.MaxTextLength)
                 ?? throw new BatchRejectedException(new Dictionary<string, string[]>
                 {
                     ["template"] = [$"For '{blob.Name}' (image {items.Count + 1:N0} under the prefix) the template expands to more than {limits.Value.MaxTextLength:N0} characters."],

@@ -67,9 +67,7 @@ public static partial class JobPlanner
     /// </summary>
     public static string? ApplyTemplate(string template, string sourceBlob, int index, IDictionary<string, string>? metadata, int maxLength)
     {
-        var name = sourceBlob[(sourceBlob.LastIndexOf('/') + 1)..];
-        var dot = name.LastIndexOf('.');
-        var stem = dot > 0 ? name[..dot] : name;
+        var (name, stem) = NameAndStem(sourceBlob);
         var text = new StringBuilder(Math.Min(template.Length, maxLength));
         var rest = template.AsSpan();
         while (rest.Length > 0)
@@ -101,6 +99,14 @@ public static partial class JobPlanner
         }
 
         return text.ToString();
+    }
+
+    /// <summary>What {name} and {stem} stand for: the source's file name, and that name without its last extension.</summary>
+    public static (string Name, string Stem) NameAndStem(string sourceBlob)
+    {
+        var name = sourceBlob[(sourceBlob.LastIndexOf('/') + 1)..];
+        var dot = name.LastIndexOf('.');
+        return (name, dot > 0 ? name[..dot] : name);
     }
 
     /// <summary>A placeholder's value, or null when the braces hold no placeholder (kept as written).</summary>

@@ -1,3 +1,4 @@
+using ImageJobs.Producer.Templates;
 using ImageJobs.Producer.Webhooks;
 using ImageJobs.Rendering;
 
@@ -6,7 +7,9 @@ namespace ImageJobs.Producer.Batches;
 /// <summary>
 /// A batch, given either as explicit <see cref="Items"/> or as every blob under <see cref="Prefix"/>
 /// with one text <see cref="Template"/>. <see cref="Style"/> applies to every image; an item's own
-/// style overrides it property by property.
+/// style overrides it property by property. With a layered template (<see cref="TemplateName"/>, or
+/// <see cref="InlineTemplate"/>) each item gives its column <see cref="BatchItem.Values"/> instead of
+/// a text and a style (ImageJobs.Producer/Templates).
 /// </summary>
 public sealed record SubmitBatchRequest
 {
@@ -21,9 +24,18 @@ public sealed record SubmitBatchRequest
 
     /// <summary>Where to send the batch's events; none: the setting's (Webhooks:Url), if any.</summary>
     public WebhookRequest? Webhook { get; init; }
+
+    /// <summary>A stored template to draw every image with (/api/templates), its newest version unless <see cref="TemplateVersion"/> says which.</summary>
+    public string? TemplateName { get; init; }
+
+    public int? TemplateVersion { get; init; }
+
+    /// <summary>A template given with the batch, in place of a stored one.</summary>
+    public TemplateDefinition? InlineTemplate { get; init; }
 }
 
-public sealed record BatchItem(string? Source, string? Text, TextStyle? Style = null);
+/// <param name="Values">With a layered template: the row's value of each column its placeholders name.</param>
+public sealed record BatchItem(string? Source, string? Text, TextStyle? Style = null, IReadOnlyDictionary<string, string>? Values = null);
 
-/// <summary>The answer to a submission.</summary>
-public sealed record BatchAccepted(string BatchId, int Total, string StatusUrl);
+/// <summary>The answer to a submission; a layered batch says which stored template version it used.</summary>
+public sealed record BatchAccepted(string BatchId, int Total, string StatusUrl, string? TemplateName = null, int? TemplateVersion = null);

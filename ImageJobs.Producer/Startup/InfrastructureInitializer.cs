@@ -34,7 +34,7 @@ public sealed partial class InfrastructureInitializer(
         {
             try
             {
-                foreach (var name in new[] { storage.Value.SourcesContainer, storage.Value.ResultsContainer, storage.Value.BatchesContainer })
+                foreach (var name in new[] { storage.Value.SourcesContainer, storage.Value.ResultsContainer, storage.Value.BatchesContainer, storage.Value.TemplatesContainer })
                 {
                     await blobs.GetBlobContainerClient(name).CreateIfNotExistsAsync(cancellationToken: stoppingToken);
                 }

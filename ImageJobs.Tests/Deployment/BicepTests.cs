@@ -75,7 +75,7 @@ public sealed class BicepTests
         Assert.Equal("TLS1_2", account.GetProperty("minimumTlsVersion").GetString());
 
         var containers = template.RootElement.GetProperty("variables").GetProperty("containerNames").EnumerateArray().Select(c => c.GetString()).ToList();
-        Assert.Equal([ServiceConfiguration.SourcesContainer, ServiceConfiguration.ResultsContainer, ServiceConfiguration.BatchesContainer], containers);
+        Assert.Equal([ServiceConfiguration.SourcesContainer, ServiceConfiguration.ResultsContainer, ServiceConfiguration.BatchesContainer, ServiceConfiguration.TemplatesContainer], containers);
         Assert.Contains(BlobDataContributorRole, text, StringComparison.Ordinal);
         Assert.Contains("blobEndpoint", template.RootElement.GetProperty("outputs").EnumerateObject().Select(o => o.Name));
 
@@ -87,6 +87,7 @@ public sealed class BicepTests
             "producer batches Storage Blob Data Contributor",
             "producer results Storage Blob Data Contributor",
             "producer sources Storage Blob Data Contributor",
+            "producer templates Storage Blob Data Contributor",
             "worker results Storage Blob Data Contributor",
             "worker sources Storage Blob Data Reader",
         ], access);

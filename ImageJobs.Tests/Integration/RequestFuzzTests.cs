@@ -59,6 +59,26 @@ public sealed class RequestFuzzTests(LocalInfrastructure infrastructure, ITestOu
         Gen.Select(Value, Value, Style, (prefix, template, style) => $"{{\"prefix\":{prefix},\"template\":{template},\"style\":{style}}}"),
         Gen.Select(Value, Value, (items, prefix) => $"{{\"items\":{items},\"prefix\":{prefix}}}"));
 
+    private static readonly string[] LayerFields =
+        ["name", "box", "anchor", "opacity", "visible", "text", "markup", "style", "imageName", "fit", "cornerRadius", "value", "errorCorrection",
+         "symbology", "color", "background", "quietZone", "shape", "fill", "stroke", "strokeWidth"];
+
+    private static readonly Gen<string> Placeholders = Gen.OneOf(
+        Gen.Const("\"{a}\""), Gen.Const("\"{a\""), Gen.Const("\"}}{{\""), Gen.Const("\"[b]{a}[/b]\""), Gen.Const("\"{meta:k}{index}\""), Gen.Const("\"{a}/../{a}.jpg\""));
+
+    private static readonly Gen<string> Layer = Gen.Select(
+        Gen.OneOf(Gen.Const("\"text\""), Gen.Const("\"image\""), Gen.Const("\"qr\""), Gen.Const("\"barcode\""), Gen.Const("\"shape\""), Value),
+        Object(LayerFields, Gen.Frequency((4, Value), (2, Placeholders), (1, Style))),
+        (kind, rest) => rest.Length == 2 ? $"{{\"kind\":{kind}}}" : $"{{\"kind\":{kind},{rest[1..]}");
+
+    private static readonly Gen<string> Layers = Gen.Frequency((4, Layer.Array[0, 4].Select(layers => $"[{string.Join(",", layers)}]")), (1, Value));
+
+    private static readonly Gen<string> Template = Gen.Select(Gen.OneOf(Gen.Const("\"fuzz\""), Value), Layers, Object(NestedFields, Value),
+        (name, layers, output) => $"{{\"name\":{name},\"layers\":{layers},\"output\":{output}}}");
+
+    private static readonly Gen<string> LayeredBatch = Gen.Select(Layers, Gen.Frequency((3, Gen.Const("\"a.jpg\"")), (1, Value)), Gen.OneOf(Value, Placeholders), Value,
+        (layers, source, a, version) => $"{{\"inlineTemplate\":{{\"layers\":{layers}}},\"items\":[{{\"source\":{source},\"values\":{{\"a\":{a}}}}}],\"templateVersion\":{version}}}");
+
     private static readonly Gen<string> Preview = Gen.Select(Gen.Frequency((3, Gen.Const("\"a.jpg\"")), (2, Value)), Gen.Frequency((1, Gen.Const("null")), (1, Value)),
         Value, Style, (source, image, text, style) => $"{{\"source\":{source},\"image\":{image},\"text\":{text},\"style\":{style}}}");
 
@@ -89,6 +109,8 @@ public sealed class RequestFuzzTests(LocalInfrastructure infrastructure, ITestOu
         Gen.Select(Gen.OneOf(Batch, Broken), body => Attempt.Json("/api/batches", body)),
         Gen.Select(Gen.OneOf(Preview, Broken), body => Attempt.Json("/api/preview", body)),
         Gen.Select(Gen.OneOf(Requeue, Broken), body => Attempt.Json("/api/batches/b/requeue", body)),
+        Gen.Select(Gen.OneOf(Template, Broken), body => Attempt.Json("/api/templates", body)),
+        Gen.Select(LayeredBatch, body => Attempt.Json("/api/batches", body)),
         Gen.Select(Batch, Gen.OneOf(Gen.Const("text/plain"), Gen.Const("application/xml"), Gen.Const("multipart/form-data; boundary=x")),
             (body, type) => new Attempt("/api/batches", type, Encoding.UTF8.GetBytes(body))));
 

@@ -73,6 +73,7 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
         ["Storage:SourcesContainer"] = $"sources-{containerSuffix}",
         ["Storage:ResultsContainer"] = $"results-{containerSuffix}",
         ["Storage:BatchesContainer"] = $"batches-{containerSuffix}",
+        ["Storage:TemplatesContainer"] = $"templates-{containerSuffix}",
         ["ConnectionStrings:tables"] = TableConnectionString,
         ["BatchState:Table"] = TableName(containerSuffix),
     };

@@ -1,0 +1,208 @@
+using System.Globalization;
+using ImageJobs.Contracts;
+using ImageJobs.Contracts.Templates;
+using ImageJobs.Rendering.Templates;
+using ImageJobs.Rendering.Text;
+using ImageJobs.Storage;
+
+namespace ImageJobs.Producer.Templates;
+
+/// <summary>
+/// A template checked once and ready to be filled row by row: every value that holds no placeholder
+/// is validated here, by path (<c>layers[2].box.width</c>); what a placeholder fills in (a text, a
+/// code's value, a picture's name) is validated per row, on the row's own values, by
+/// <see cref="Resolve"/>. Pure: no I/O.
+/// </summary>
+public sealed class TemplatePlan
+{
+    private readonly Template _template;
+    private readonly int _maxTextLength;
+
+    // The fields with placeholders: their layer, pattern, and path (as Template.Validate names it).
+    private readonly (int Layer, FieldPattern Pattern, string Path)[] _fields;
+    private readonly string[] _columns;
+
+    private TemplatePlan(Template template, (int Layer, FieldPattern Pattern, string Path)[] fields, int maxTextLength, string? name, int? version)
+    {
+        _template = template;
+        _fields = fields;
+        _maxTextLength = maxTextLength;
+        Name = name;
+        Version = version;
+        _columns = [.. fields.SelectMany(f => f.Pattern.Keys).Where(k => !FieldPattern.IsBuiltIn(k)).Distinct(StringComparer.Ordinal)];
+        UsesMetadata = fields.Any(f => f.Pattern.Keys.Any(k => k.StartsWith("meta:", StringComparison.Ordinal)));
+    }
+
+    /// <summary>The stored template's name and version it came from; null for an inline template.</summary>
+    public string? Name { get; }
+
+    public int? Version { get; }
+
+    /// <summary>The manifest columns the placeholders name (not counting the source's {name}, {stem}, {index}, {meta:key}).</summary>
+    public IReadOnlyList<string> Columns => _columns;
+
+    /// <summary>Whether a placeholder reads the source's metadata, so a prefix listing asks for it only then.</summary>
+    public bool UsesMetadata { get; }
+
+    /// <summary>The plan, or null with every problem keyed by path (<c>layers</c>, <c>layers[2].fit</c>, <c>output.quality</c>).</summary>
+    public static TemplatePlan? TryCompile(TemplateDefinition definition, int maxTextLength, out Dictionary<string, string> errors, string? name = null, int? version = null)
+    {
+        errors = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (definition.Layers is not { Count: > 0 } wireLayers)
+        {
+            errors["layers"] = "must hold at least one layer";
+            return null;
+        }
+
+        if (wireLayers.Count > Template.MaxLayers)
+        {
+            errors["layers"] = string.Create(CultureInfo.InvariantCulture, $"holds {wireLayers.Count} layers, more than {Template.MaxLayers}");
+            return null;
+        }
+
+        for (var i = 0; i < wireLayers.Count; i++)
+        {
+            if (wireLayers[i] is null)
+            {
+                errors[string.Create(CultureInfo.InvariantCulture, $"layers[{i}]")] = "is empty";
+            }
+        }
+
+        Template template = new();
+        try
+        {
+            if (errors.Count == 0)
+            {
+                template = new JobTemplate(wireLayers, definition.Output).ToTemplate();
+            }
+        }
+        catch (JobFailedException ex)
+        {
+            // The mapping names the one bad kind or enum by its path, first: "layers[2].fit 'x' is not one of: ...".
+            var end = ex.Message.IndexOfAny([' ', ':']);
+            errors[end > 0 ? ex.Message[..end] : "layers"] = end > 0 ? ex.Message[end..].TrimStart(' ', ':') : ex.Message;
+        }
+
+        if (errors.Count > 0)
+        {
+            return null;
+        }
+
+        var layers = template.Layers.ToArray();
+        var fields = new List<(int Layer, FieldPattern Pattern, string Path)>();
+        for (var i = 0; i < layers.Length; i++)
+        {
+            var (field, text) = Field(layers[i]);
+            if (field is null)
+            {
+                continue;
+            }
+
+            var path = string.Create(CultureInfo.InvariantCulture, $"layers[{i}].{field}");
+            if (FieldPattern.TryParse(text ?? "", out var patternError) is not { } pattern)
+            {
+                errors[path] = patternError!;
+            }
+            else if (pattern.HasPlaceholders)
+            {
+                fields.Add((i, pattern, path));
+            }
+            else
+            {
+                // The literal braces ({{, }}) unescaped: what is drawn.
+                layers[i] = WithField(layers[i], pattern.Fill(new TemplateRow("", 0, null)));
+            }
+        }
+
+        template = template with { Layers = layers };
+        var placeholderPaths = fields.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        foreach (var (path, problem) in template.Validate(maxTextLength))
+        {
+            if (!placeholderPaths.Contains(path))
+            {
+                errors.TryAdd(path, problem);
+            }
+        }
+
+        foreach (var (i, layer) in layers.Index())
+        {
+            var path = string.Create(CultureInfo.InvariantCulture, $"layers[{i}].imageName");
+            if (layer is ImageLayer { ImageName: { Length: > 0 } picture } && !placeholderPaths.Contains(path) && BlobNames.Problem(picture) is { } refused)
+            {
+                errors.TryAdd(path, $"is refused: {refused}");
+            }
+        }
+
+        return errors.Count > 0 ? null : new TemplatePlan(template, [.. fields], maxTextLength, name, version);
+    }
+
+    /// <summary>
+    /// The template filled with one row's values, or null with the row's problems added to
+    /// <paramref name="problems"/> (<c>column "price" is missing</c>, <c>layers[4].value: ...</c>).
+    /// </summary>
+    public Template? Resolve(TemplateRow row, ICollection<string> problems)
+    {
+        var before = problems.Count;
+        foreach (var column in _columns)
+        {
+            if (row.Value(column) is null)
+            {
+                problems.Add($"column \"{column}\" is missing");
+            }
+        }
+
+        if (problems.Count > before)
+        {
+            return null;
+        }
+
+        if (_fields.Length == 0)
+        {
+            return _template;
+        }
+
+        var layers = _template.Layers.ToArray();
+        foreach (var (i, pattern, _) in _fields)
+        {
+            var markup = layers[i] is TextLayer { Markup: true };
+            layers[i] = WithField(layers[i], pattern.Fill(row, markup ? RichText.Escape : null));
+        }
+
+        var resolved = _template with { Layers = layers };
+        var errors = resolved.Validate(_maxTextLength);
+        foreach (var (i, _, path) in _fields)
+        {
+            if (errors.TryGetValue(path, out var problem))
+            {
+                problems.Add($"{path}: {problem}");
+            }
+            else if (layers[i] is ImageLayer image && BlobNames.Problem(image.ImageName) is { } refused)
+            {
+                problems.Add($"{path}: the picture name '{Truncate(image.ImageName)}' is refused: {refused}");
+            }
+        }
+
+        return problems.Count > before ? null : resolved;
+    }
+
+    /// <summary>A resolved template as a version-2 job carries it, with the stored name and version it came from.</summary>
+    public JobTemplate ToJob(Template resolved) => resolved.ToContract(Name, Version);
+
+    private static (string? Field, string? Text) Field(Layer layer) => layer switch
+    {
+        TextLayer text => ("text", text.Text),
+        CodeLayer code => ("value", code.Value),
+        ImageLayer image => ("imageName", image.ImageName),
+        _ => (null, null),
+    };
+
+    private static Layer WithField(Layer layer, string value) => layer switch
+    {
+        TextLayer text => text with { Text = value },
+        CodeLayer code => code with { Value = value },
+        ImageLayer image => image with { ImageName = value },
+        _ => layer,
+    };
+
+    private static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "...";
+}
