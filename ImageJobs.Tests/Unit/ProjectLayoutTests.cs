@@ -10,7 +10,7 @@ namespace ImageJobs.Tests.Unit;
 [Trait("Category", "Unit")]
 public class ProjectLayoutTests
 {
-    private static readonly string[] Hosts = ["ImageJobs.AppHost", "ImageJobs.Producer", "ImageJobs.Worker"];
+    private static readonly string[] Hosts = ["ImageJobs.AppHost", "ImageJobs.Producer", "ImageJobs.Worker", "ImageJobs.Cli"];
 
     [Fact]
     public void No_service_references_another_host()
@@ -27,6 +27,7 @@ public class ProjectLayoutTests
     [InlineData("ImageJobs.Rendering")]
     [InlineData("ImageJobs.Messaging")]
     [InlineData("ImageJobs.Storage")]
+    [InlineData("ImageJobs.Client")]
     public void A_library_references_no_host(string library) =>
         Assert.Empty(ProjectReferences(library).Intersect(Hosts));
 
