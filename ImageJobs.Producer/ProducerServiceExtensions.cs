@@ -84,14 +84,22 @@ public static class ProducerServiceExtensions
                 PermitLimit = context.RequestServices.GetRequiredService<IOptions<UploadLimits>>().Value.MaxConcurrentUploads,
                 QueueLimit = 0,
             }));
-            limiter.OnRejected = (rejected, _) => TooBusy(rejected.HttpContext, rejected.HttpContext.Request.Path.StartsWithSegments("/api/preview")
-                ? "Previews are being rendered at the limit; try again shortly."
-                : "Uploads are being read at the limit; try again shortly.");
+            // Every request of a key shares the key's bucket: its own rate, or ApiKeys:PermitsPerSecond.
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => ApiCaller.Of(context) is { } caller && caller != ApiCaller.Open
+                ? RateLimitPartition.GetTokenBucketLimiter(caller.Name, _ => KeyBucket(context, caller))
+                : RateLimitPartition.GetNoLimiter(string.Empty));
+            limiter.OnRejected = (rejected, _) => rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
+                ? TooBusy(rejected.HttpContext, $"The key '{ApiCaller.Of(rejected.HttpContext)?.Name}' is over its rate limit; try again after Retry-After.", retryAfter)
+                : TooBusy(rejected.HttpContext, rejected.HttpContext.Request.Path.StartsWithSegments("/api/preview")
+                    ? "Previews are being rendered at the limit; try again shortly."
+                    : "Uploads are being read at the limit; try again shortly.");
         });
         builder.Services.AddOptions<AccessOptions>().BindConfiguration(AccessOptions.SectionName).ValidateDataAnnotations()
             .Validate<IHostEnvironment>((access, environment) => environment.IsDevelopment() || !string.IsNullOrEmpty(access.Key),
                 "Access:Key must be set outside Development: without it the page and API are open to anyone who can reach them.")
             .ValidateOnStart();
+        builder.Services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddOptions<BatchLimits>().BindConfiguration(BatchLimits.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
@@ -153,19 +161,35 @@ public static class ProducerServiceExtensions
         app.MapResultEndpoints();
         app.MapPreviewEndpoints();
         app.MapWebhookEndpoints();
+        app.MapApiKeyEndpoints();
         app.MapApiDescription();
         return app;
     }
 
     /// <summary>A 429 with Retry-After as problem details: a limit on concurrent work is full, nothing was done.</summary>
-    public static async ValueTask TooBusy(HttpContext context, string title)
+    public static async ValueTask TooBusy(HttpContext context, string title, TimeSpan? retryAfter = null)
     {
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        context.Response.Headers.RetryAfter = "1";
+        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling((retryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
             ProblemDetails = { Status = StatusCodes.Status429TooManyRequests, Title = title },
         });
+    }
+
+    private static TokenBucketRateLimiterOptions KeyBucket(HttpContext context, ApiCaller caller)
+    {
+        var keys = context.RequestServices.GetRequiredService<IOptions<ApiKeyOptions>>().Value;
+        var perSecond = caller.PermitsPerSecond ?? keys.PermitsPerSecond;
+        // Tokens come back ten times a second, so a rate below one per second still refills.
+        return new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = keys.Burst,
+            TokensPerPeriod = Math.Max(1, (int)Math.Round(perSecond / 10)),
+            ReplenishmentPeriod = TimeSpan.FromSeconds(Math.Max(1, (int)Math.Round(perSecond / 10)) / perSecond),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
     }
 }

@@ -89,3 +89,4 @@ output BLOBS_ENDPOINT string = resources.outputs.BLOBS_ENDPOINT
 // The AppHost's `tables-endpoint` parameter: the producer's ConnectionStrings__tables, and its table.
 output TABLES_ENDPOINT string = resources.outputs.TABLES_ENDPOINT
 output BATCH_TABLE string = resources.outputs.BATCH_TABLE
+output API_KEY_TABLE string = resources.outputs.API_KEY_TABLE

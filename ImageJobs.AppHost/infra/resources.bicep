@@ -125,3 +125,4 @@ output STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output BLOBS_ENDPOINT string = storage.outputs.blobEndpoint
 output TABLES_ENDPOINT string = storage.outputs.tableEndpoint
 output BATCH_TABLE string = storage.outputs.batchTable
+output API_KEY_TABLE string = storage.outputs.apiKeyTable

@@ -38,6 +38,8 @@ var tableDataContributorRole = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 
 // The producers' batch state (BatchState__Table); the workers have no access to it.
 var batchTableName = 'batches'
+// The producers' named API keys (ApiKeys__Table): hashes, names and scopes, apart from batch state.
+var apiKeyTableName = 'apikeys'
 var roles = {
   'Storage Blob Data Reader': '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
   'Storage Blob Data Contributor': blobDataContributorRole
@@ -155,10 +157,26 @@ resource batchTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023
   name: batchTableName
 }
 
-// The producer reads and writes rows of its one table; no other table, and nothing on the account.
+// The producer reads and writes rows of its batch table (and of its key table, below); no other table, and nothing on the account.
 resource producerTableAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(account.id, batchTableName, producerPrincipalId, tableDataContributorRole)
   scope: batchTable
+  properties: {
+    principalId: producerPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', tableDataContributorRole)
+  }
+}
+
+resource apiKeyTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: apiKeyTableName
+}
+
+// The producer reads and writes the rows of the key table too; the workers see no key.
+resource producerKeyTableAccess 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(account.id, apiKeyTableName, producerPrincipalId, tableDataContributorRole)
+  scope: apiKeyTable
   properties: {
     principalId: producerPrincipalId
     principalType: 'ServicePrincipal'
@@ -180,3 +198,4 @@ output name string = account.name
 output blobEndpoint string = account.properties.primaryEndpoints.blob
 output tableEndpoint string = account.properties.primaryEndpoints.table
 output batchTable string = batchTable.name
+output apiKeyTable string = apiKeyTable.name

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ImageJobs.Producer.Access;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -17,8 +18,8 @@ public static class CodedProblems
 
 /// <summary>
 /// The responses every endpoint shares, which the access middleware gives before any endpoint
-/// runs (401 without the key, 403 for a browser's change from another site), the Retry-After of a
-/// 429, and coded problems pointed at the catalogue.
+/// runs (401 without a key; 403 for a key without the endpoint's scope, or a browser's change from
+/// another site), the scope each needs, the Retry-After of a 429, and coded problems pointed at the catalogue.
 /// </summary>
 public sealed class ApiOperationTransformer : IOpenApiOperationTransformer
 {
@@ -34,19 +35,18 @@ public sealed class ApiOperationTransformer : IOpenApiOperationTransformer
         {
             operation.Responses.TryAdd("401", new OpenApiResponse
             {
-                Description = "The access key is missing or wrong (only when the producer has one: Access:Key).",
+                Description = "No valid key: the Access:Key or a named key, missing, wrong or revoked (without an Access:Key, local development, only a named key is checked).",
                 Headers = new Dictionary<string, IOpenApiHeader>
                 {
                     ["WWW-Authenticate"] = new OpenApiHeader { Description = "Basic realm=\"ImageJobs\": what makes a browser ask for the key.", Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
                 },
             });
-        }
-
-        if (!HttpMethods.IsGet(context.Description.HttpMethod ?? string.Empty))
-        {
+            var scope = metadata.OfType<ScopeRequirement>().LastOrDefault()?.Scope
+                ?? (HttpMethods.IsGet(context.Description.HttpMethod ?? string.Empty) ? ApiScopes.Read : ApiScopes.Admin);
+            operation.Description = (operation.Description is { Length: > 0 } d ? d + "\n\n" : string.Empty) + $"Needs a key with the `{scope}` scope (or `admin`).";
             operation.Responses.TryAdd("403", new OpenApiResponse
             {
-                Description = "A browser sent this change from another site (Sec-Fetch-Site or Origin): changes are taken only from the producer's own page or from clients that are not browsers.",
+                Description = $"The key lacks the `{scope}` scope; or a browser sent a change from another site (Sec-Fetch-Site or Origin), which is taken only from the producer's own page or from clients that are not browsers.",
             });
         }
 

@@ -1,3 +1,4 @@
+using ImageJobs.Producer.Access;
 using ImageJobs.Producer.ApiReference;
 using ImageJobs.Storage;
 using Microsoft.AspNetCore.Mvc;
@@ -33,6 +34,7 @@ public static class BatchEndpoints
                 return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: ex.Message);
             }
         })
+            .RequireScope(ApiScopes.Submit)
             .WithName("SubmitBatch")
             .WithSummary("Submit a batch: items, or every image under a prefix with a text template")
             .WithDescription("Answered once the broker has confirmed every job. An Idempotency-Key makes a submission safe to repeat: "
@@ -89,6 +91,7 @@ public static class BatchEndpoints
             var selected = request?.JobIds is { Count: > 0 } ids ? ids.ToHashSet(StringComparer.Ordinal) : null;
             return Results.Ok(await requeuer.RequeueAsync(batchId, selected, cancellationToken));
         })
+            .RequireScope(ApiScopes.Submit)
             .WithName("RequeueFailures")
             .WithSummary("Send a batch's dead-lettered jobs back to work (those named, or all)")
             .Produces<RequeueResult>()

@@ -32,6 +32,24 @@ public static class BatchStateSetup
         return builder;
     }
 
+    /// <summary>
+    /// Creates a table when it is missing. In Azure it exists (infra/storage.bicep) and the producer
+    /// may only use its rows, not create tables: it is read first, and created only if absent.
+    /// </summary>
+    public static async Task CreateIfMissingAsync(this TableClient table, string partition, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var page = table.QueryAsync<TableEntity>(e => e.PartitionKey == partition, maxPerPage: 1, cancellationToken: cancellationToken)
+                .AsPages().GetAsyncEnumerator(cancellationToken);
+            await page.MoveNextAsync();
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+            await table.CreateIfNotExistsAsync(cancellationToken);
+        }
+    }
+
     internal static TableServiceClient CreateClient(string? connectionString)
     {
         var options = new TableClientOptions

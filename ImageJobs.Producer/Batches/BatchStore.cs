@@ -61,23 +61,8 @@ public sealed partial class BatchStore(TableServiceClient tables, IOptions<Batch
 
     private TableClient Table => tables.GetTableClient(options.Value.Table);
 
-    /// <summary>
-    /// Creates the table when it is missing. In Azure it exists (infra/storage.bicep) and the
-    /// producer may only use its rows, not create tables: it is read first, and created only if absent.
-    /// </summary>
-    public async Task CreateAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var page = Table.QueryAsync<TableEntity>(e => e.PartitionKey == DefinitionsPartition, maxPerPage: 1, cancellationToken: cancellationToken)
-                .AsPages().GetAsyncEnumerator(cancellationToken);
-            await page.MoveNextAsync();
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            await Table.CreateIfNotExistsAsync(cancellationToken);
-        }
-    }
+    /// <summary>Creates the table when it is missing (see <see cref="BatchStateSetup.CreateIfMissingAsync"/>).</summary>
+    public Task CreateAsync(CancellationToken cancellationToken) => Table.CreateIfMissingAsync(DefinitionsPartition, cancellationToken);
 
     /// <summary>Ids our own code makes (dates, hex, hyphens); anything else names no stored batch and is never used as a key.</summary>
     public static bool IsBatchId(string? batchId) =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ImageJobs.Producer.Access;
 using ImageJobs.Producer.Problems;
 using ImageJobs.Producer.Sources;
 using ImageJobs.Rendering;
@@ -88,6 +89,7 @@ public static class ManifestEndpoints
             }
         }).DisableAntiforgery().RequireRateLimiting(UploadLimits.ConcurrencyPolicy)
             .WithTags("Batches")
+            .RequireScope(ApiScopes.Submit)
             .WithName("SubmitManifest")
             .WithSummary("Submit a batch from a CSV or JSON Lines manifest (multipart: manifest, optional style)")
             .WithDescription("Every row is validated and every image looked up before anything is published; a bad row refuses the whole manifest, by line.")

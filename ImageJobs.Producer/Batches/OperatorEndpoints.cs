@@ -1,3 +1,4 @@
+using ImageJobs.Producer.Access;
 using ImageJobs.Producer.Demo;
 
 namespace ImageJobs.Producer.Batches;
@@ -10,7 +11,7 @@ public static class OperatorEndpoints
 {
     public static IEndpointRouteBuilder MapOperatorEndpoints(this IEndpointRouteBuilder app)
     {
-        var operations = app.MapGroup("/api/operator").WithTags("Operator");
+        var operations = app.MapGroup("/api/operator").WithTags("Operator").RequireScope(ApiScopes.Admin);
 
         operations.MapPost("/demo-batch", async (BatchSubmitter submitter, CancellationToken cancellationToken) =>
         {

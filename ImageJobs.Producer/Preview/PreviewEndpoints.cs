@@ -2,6 +2,7 @@ using System.Globalization;
 using Azure;
 using Azure.Storage.Blobs;
 using ImageJobs.Contracts;
+using ImageJobs.Producer.Access;
 using ImageJobs.Producer.ApiReference;
 using ImageJobs.Rendering;
 using ImageJobs.Storage;
@@ -28,6 +29,7 @@ public static class PreviewEndpoints
         app.MapPost("/api/preview", HandleAsync)
             .RequireRateLimiting(PreviewOptions.ConcurrencyPolicy)
             .WithTags("Preview")
+            .RequireScope(ApiScopes.Submit)
             .WithName("Preview")
             .WithSummary("Render one image with a style now, without the queue (at most 1600 px on its longest side)")
             .Produces(StatusCodes.Status200OK, contentType: "image/jpeg", additionalContentTypes: ["image/png", "image/webp"])

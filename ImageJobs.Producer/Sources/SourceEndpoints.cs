@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using ImageJobs.Producer.Access;
 using ImageJobs.Rendering.Imaging;
 using ImageJobs.Storage;
 using Microsoft.AspNetCore.Http.Features;
@@ -62,6 +63,7 @@ public static class SourceEndpoints
 
             return result.Uploaded.Count == 0 && result.Rejected.Count > 0 ? Results.BadRequest(result) : Results.Ok(result);
         }).DisableAntiforgery().RequireRateLimiting(UploadLimits.ConcurrencyPolicy)
+            .RequireScope(ApiScopes.Submit)
             .WithName("UploadSources")
             .WithSummary("Upload image files and zips of images under ?prefix= (multipart, streamed)")
             .Accepts<IFormFileCollection>("multipart/form-data")

@@ -1,5 +1,6 @@
 using Azure.Storage.Blobs;
 using ImageJobs.Messaging;
+using ImageJobs.Producer.Access;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -15,6 +16,7 @@ namespace ImageJobs.Producer.Startup;
 public sealed partial class InfrastructureInitializer(
     BlobServiceClient blobs,
     BatchStore batches,
+    ApiKeyStore keys,
     IConnection connection,
     IOptions<StorageOptions> storage,
     IOptions<MessagingOptions> messaging,
@@ -40,6 +42,7 @@ public sealed partial class InfrastructureInitializer(
                 }
 
                 await batches.CreateAsync(stoppingToken);
+                await keys.CreateAsync(stoppingToken);
                 await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
                 await JobTopology.DeclareAsync(channel, messaging.Value, stoppingToken);
                 _ready.TrySetResult();

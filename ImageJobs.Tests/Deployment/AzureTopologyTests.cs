@@ -122,6 +122,7 @@ public sealed class AzureTopologyTests : IAsyncLifetime, IDisposable
         var producer = DeploymentFiles.LoadTemplate("producer");
         Assert.Equal("env.TABLES_ENDPOINT", producer.Environment()["ConnectionStrings__tables"].Value);
         Assert.Equal("env.BATCH_TABLE", producer.Environment()["BatchState__Table"].Value);
+        Assert.Equal("env.API_KEY_TABLE", producer.Environment()["ApiKeys__Table"].Value);
         Assert.False(DeploymentFiles.LoadTemplate("worker").Environment().ContainsKey("ConnectionStrings__tables"));
         // Retention: the producers delete rows, the lifecycle rule results, after the same time.
         Assert.Equal("false", producer.Environment()["Retention__DeleteResults"].Value);

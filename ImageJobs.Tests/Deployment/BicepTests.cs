@@ -95,11 +95,18 @@ public sealed class BicepTests
         var perContainer = Assert.Single(assignments, a => a.TryGetProperty("copy", out _));
         Assert.Contains("blobServices/containers", perContainer.GetProperty("scope").GetString(), StringComparison.Ordinal);
         Assert.Equal("[length(variables('containerAccess'))]", perContainer.GetProperty("copy").GetProperty("count").GetString());
-        // The producer's batch state: row access to its one table, nothing more; the workers have none.
-        var table = Assert.Single(assignments, a => a.GetProperty("scope").GetString()!.Contains("tableServices/tables", StringComparison.Ordinal));
+        // The producer's batch state and its API keys: row access to each of its two tables, nothing more; the workers have none.
+        var tables = assignments.Where(a => a.GetProperty("scope").GetString()!.Contains("tableServices/tables", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, tables.Count);
+        Assert.Contains(tables, t => t.GetProperty("scope").GetString()!.Contains("batchTableName", StringComparison.Ordinal));
+        Assert.Contains(tables, t => t.GetProperty("scope").GetString()!.Contains("apiKeyTableName", StringComparison.Ordinal));
         Assert.Equal(TableDataContributorRole, template.RootElement.GetProperty("variables").GetProperty("tableDataContributorRole").GetString());
-        Assert.Contains("tableDataContributorRole", table.GetProperty("properties").GetProperty("roleDefinitionId").GetString(), StringComparison.Ordinal);
-        Assert.Contains("producerPrincipalId", table.GetProperty("properties").GetProperty("principalId").GetString(), StringComparison.Ordinal);
+        foreach (var table in tables)
+        {
+            Assert.Contains("tableDataContributorRole", table.GetProperty("properties").GetProperty("roleDefinitionId").GetString(), StringComparison.Ordinal);
+            Assert.Contains("producerPrincipalId", table.GetProperty("properties").GetProperty("principalId").GetString(), StringComparison.Ordinal);
+        }
+
         Assert.Contains("tableEndpoint", template.RootElement.GetProperty("outputs").EnumerateObject().Select(o => o.Name));
 
         // The only account-wide assignment is the deploying user's, for uploading sources.

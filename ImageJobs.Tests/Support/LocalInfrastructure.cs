@@ -76,6 +76,7 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
         ["Storage:TemplatesContainer"] = $"templates-{containerSuffix}",
         ["ConnectionStrings:tables"] = TableConnectionString,
         ["BatchState:Table"] = TableName(containerSuffix),
+        ["ApiKeys:Table"] = "apikeys" + new string(containerSuffix.Where(char.IsAsciiLetterOrDigit).ToArray()),
     };
 
     /// <summary>A batch table of a test's own (table names are letters and digits only).</summary>
