@@ -5,7 +5,7 @@ using Spectre.Console;
 namespace ImageJobs.Cli;
 
 /// <summary>
-/// The <c>imagejobs</c> command line: <c>submit</c>, <c>status</c>, <c>failures</c>, <c>requeue</c>.
+/// The <c>imagejobs</c> command line: <c>submit</c>, <c>status</c>, <c>failures</c>, <c>requeue</c>, <c>templates</c>.
 /// The producer's URL and key come from <c>--url</c> / <c>--key</c> or <c>IMAGEJOBS_URL</c> /
 /// <c>IMAGEJOBS_KEY</c>; the exit code is one of <see cref="ExitCodes"/>. Thin: parsing here, the
 /// work in <see cref="Commands"/>, every HTTP call in <see cref="ImageJobsClient"/>.
@@ -35,7 +35,8 @@ public static class CliApp
         var failures = new Command("failures", "List a batch's failed jobs with their error codes.") { batchId };
         var jobs = new Option<string[]>("--job") { Description = "A job id to requeue (repeatable; none: every failed job).", AllowMultipleArgumentsPerToken = true };
         var requeue = new Command("requeue", "Send a batch's failed jobs back to work after a fix.") { batchId, jobs, wait };
-        var root = new RootCommand("ImageJobs: put text on very many images.") { url, key, submit, status, failures, requeue };
+        var templates = new Command("templates", "List the stored templates (their newest versions).");
+        var root = new RootCommand("ImageJobs: put text on very many images.") { url, key, submit, status, failures, requeue, templates };
 
         Commands? commands = null;
         Commands Connect(ParseResult parse) => commands ??= new Commands(console, new ImageJobsClient(ImageJobsClient.CreateHttpClient(
@@ -45,6 +46,7 @@ public static class CliApp
             parse.GetValue(prefix), parse.GetValue(wait), parse.GetValue(output), parse.GetValue(idempotencyKey), token));
         status.SetAction((parse, token) => Connect(parse).StatusAsync(parse.GetRequiredValue(batchId), parse.GetValue(wait), token));
         failures.SetAction((parse, token) => Connect(parse).FailuresAsync(parse.GetRequiredValue(batchId), token));
+        templates.SetAction((parse, token) => Connect(parse).TemplatesAsync(token));
         requeue.SetAction((parse, token) => Connect(parse).RequeueAsync(parse.GetRequiredValue(batchId), parse.GetValue(jobs), parse.GetValue(wait), token));
 
         var parsed = root.Parse(args);

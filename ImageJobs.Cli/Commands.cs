@@ -106,6 +106,24 @@ public sealed class Commands(IAnsiConsole console, ImageJobsClient client)
         return wait ? await SummaryAsync(await FollowAsync(batchId, cancellationToken), cancellationToken) : ExitCodes.Succeeded;
     });
 
+    public Task<int> TemplatesAsync(CancellationToken cancellationToken) => GuardAsync(async () =>
+    {
+        var templates = await client.ListTemplatesAsync(cancellationToken);
+        if (templates.Count > 0)
+        {
+            var table = new Table().AddColumns("template", "version", "saved");
+            foreach (var template in templates)
+            {
+                table.AddRow(Cells(template.Name, template.Version, template.SavedAt.ToString("u", CultureInfo.InvariantCulture)));
+            }
+
+            console.Write(table);
+        }
+
+        console.MarkupLineInterpolated($"{templates.Count} templates.");
+        return ExitCodes.Succeeded;
+    });
+
     /// <summary>A live progress bar, with throughput and ETA as the producer measures them, until every job has ended.</summary>
     private async Task<BatchProgressView> FollowAsync(string batchId, CancellationToken cancellationToken)
     {

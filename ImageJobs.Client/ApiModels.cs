@@ -9,6 +9,9 @@ public sealed record FailureView(string JobId, string? ErrorCode, string? Error)
 /// <summary>The answer to a submission.</summary>
 public sealed record SubmittedBatch(string BatchId, int Total, string StatusUrl);
 
+/// <summary>A stored template's newest version (<c>GET /api/templates</c>).</summary>
+public sealed record TemplateView(string Name, int Version, DateTimeOffset SavedAt);
+
 public sealed record UploadedSource(string Name, long Bytes);
 
 public sealed record RejectedSource(string Name, string Reason);

@@ -72,19 +72,26 @@ public sealed class ImageJobsClient(HttpClient http)
     }
 
     /// <summary>Every failed job of the batch, reading page after page.</summary>
-    public async Task<IReadOnlyList<FailureView>> GetFailuresAsync(string batchId, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<FailureView>> GetFailuresAsync(string batchId, CancellationToken cancellationToken) =>
+        ReadAllPagesAsync<FailureView>($"api/batches/{Uri.EscapeDataString(batchId)}/failures", cancellationToken);
+
+    /// <summary>Every stored template's newest version, by name.</summary>
+    public Task<IReadOnlyList<TemplateView>> ListTemplatesAsync(CancellationToken cancellationToken) =>
+        ReadAllPagesAsync<TemplateView>("api/templates", cancellationToken);
+
+    /// <summary>A paged list, whole: each response's Continuation-Token header, sent back as ?continuation=, gives the next page.</summary>
+    private async Task<IReadOnlyList<T>> ReadAllPagesAsync<T>(string path, CancellationToken cancellationToken)
     {
-        var failures = new List<FailureView>();
+        var items = new List<T>();
         string? continuation = null;
         do
         {
-            var path = $"api/batches/{Uri.EscapeDataString(batchId)}/failures" + (continuation is null ? "" : $"?continuation={Uri.EscapeDataString(continuation)}");
-            using var response = await http.GetAsync(path, cancellationToken);
-            failures.AddRange(await ReadAsync<List<FailureView>>(response, cancellationToken));
+            using var response = await http.GetAsync(path + (continuation is null ? "" : $"?continuation={Uri.EscapeDataString(continuation)}"), cancellationToken);
+            items.AddRange(await ReadAsync<List<T>>(response, cancellationToken));
             continuation = response.Headers.TryGetValues("Continuation-Token", out var next) ? next.FirstOrDefault() : null;
         }
         while (continuation is not null);
-        return failures;
+        return items;
     }
 
     /// <summary>Sends the batch's dead-lettered jobs (those named, or all) back to work.</summary>

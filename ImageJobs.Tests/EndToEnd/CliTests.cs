@@ -87,6 +87,8 @@ public sealed partial class CliTests(ITestOutputHelper output)
         var (againCode, againText) = await RunAsync(submit);
         Assert.Equal((ExitCodes.Succeeded, mixed), (againCode, BatchIdIn(againText)));
         Assert.Equal(ExitCodes.Invalid, (await RunAsync(["status", "no-such-batch", "--url", url])).Code);
+        var (templatesCode, templatesText) = await RunAsync(["templates", "--url", url]);
+        Assert.Equal((ExitCodes.Succeeded, true), (templatesCode, templatesText.Contains("0 templates.", StringComparison.Ordinal)));
     }
 
     /// <summary>The README's example lines (the bash block after the cli-example marker).</summary>

@@ -106,6 +106,19 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task Templates_lists_every_page()
+    {
+        var handler = new RecordedAnswers(HttpStatusCode.OK,
+            ["[{\"name\":\"price-tag\",\"version\":3,\"savedAt\":\"2026-12-01T10:00:00Z\"}]", "[{\"name\":\"sale\",\"version\":1,\"savedAt\":\"2026-12-01T11:00:00Z\"}]"],
+            nextPage: "sale");
+        var console = NewConsole(out var text);
+        Assert.Equal(ExitCodes.Succeeded, await CliApp.RunAsync(["templates"], console, NoEnvironment, handler));
+        Assert.Equal(["http://localhost:5280/api/templates", "http://localhost:5280/api/templates?continuation=sale"], handler.Requests.Select(r => r.Url));
+        Assert.Contains("price-tag", text.ToString(), StringComparison.Ordinal);
+        Assert.Contains("2 templates.", text.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_same_files_and_manifest_give_the_same_idempotency_key()
     {
         using var folder = new Support.ScratchDirectory("imagejobs-cli-key");
@@ -140,7 +153,7 @@ public sealed class CliTests
     private static RecordedAnswers Answer(HttpStatusCode status, params string[] bodies) => new(status, bodies);
 
     /// <summary>Answers each request with the next body (the last one again when they run out), and records what was asked.</summary>
-    private sealed class RecordedAnswers(HttpStatusCode status, string[] bodies) : HttpMessageHandler
+    private sealed class RecordedAnswers(HttpStatusCode status, string[] bodies, string? nextPage = null) : HttpMessageHandler
     {
         public List<(string Url, string? Authorization)> Requests { get; } = [];
 
@@ -148,7 +161,14 @@ public sealed class CliTests
         {
             Requests.Add((request.RequestUri!.ToString(), request.Headers.Authorization?.ToString()));
             var body = bodies[Math.Min(Requests.Count - 1, bodies.Length - 1)];
-            return Task.FromResult(new HttpResponseMessage(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") });
+            var response = new HttpResponseMessage(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            // The first answer says a next page follows (a Continuation-Token), when told to.
+            if (nextPage is not null && Requests.Count == 1)
+            {
+                response.Headers.Add("Continuation-Token", nextPage);
+            }
+
+            return Task.FromResult(response);
         }
     }
 }
