@@ -20,6 +20,10 @@ public sealed record Template
         Output = style?.Output,
     };
 
+    /// <summary>The pictures the visible image layers draw, each name once: what a renderer must be handed.</summary>
+    public IReadOnlyList<string> PictureNames() =>
+        [.. Layers.OfType<ImageLayer>().Where(l => l.Visible && (l.Opacity ?? 1) > 0).Select(l => l.ImageName).Distinct(StringComparer.Ordinal)];
+
     /// <summary>Path (<c>layers[2].box.width</c>) to problem, for every invalid value; empty when valid.</summary>
     public IReadOnlyDictionary<string, string> Validate(int maxTextLength) => TemplateValidation.Validate(this, maxTextLength);
 }

@@ -129,31 +129,11 @@ public sealed class JobProcessor(
         }
     }
 
-    /// <summary>
-    /// The pictures the template's visible image layers name, from the sources container, each by
-    /// the bounded download; together they may not exceed one source's byte limit.
-    /// </summary>
+    /// <summary>The pictures the template's visible image layers name, from the sources container; together at most one source's byte limit.</summary>
     private async Task<Dictionary<string, ReadOnlyMemory<byte>>> DownloadPicturesAsync(Template template, CancellationToken cancellationToken)
     {
-        var pictures = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
-        var budget = limits.Value.MaxSourceBytes;
-        var names = template.Layers.OfType<ImageLayer>().Where(l => l.Visible && (l.Opacity ?? 1) > 0).Select(l => l.ImageName).Distinct(StringComparer.Ordinal);
-        using var activity = names.Any() ? ActivitySource.StartActivity("download pictures") : null;
-        var container = blobs.GetBlobContainerClient(storage.Value.SourcesContainer);
-        foreach (var name in names)
-        {
-            try
-            {
-                var bytes = await container.GetBlobClient(name).DownloadSourceAsync(budget, cancellationToken);
-                budget -= bytes.Length;
-                pictures[name] = bytes;
-            }
-            catch (RequestFailedException ex) when (ex.Status == 404)
-            {
-                throw new JobFailedException(ErrorCodes.TemplateImageMissing, $"The picture '{name}' that an image layer names does not exist in the sources container.", ex);
-            }
-        }
-
-        return pictures;
+        var names = template.PictureNames();
+        using var activity = names.Count > 0 ? ActivitySource.StartActivity("download pictures") : null;
+        return await blobs.GetBlobContainerClient(storage.Value.SourcesContainer).DownloadPicturesAsync(names, limits.Value.MaxSourceBytes, cancellationToken);
     }
 }
