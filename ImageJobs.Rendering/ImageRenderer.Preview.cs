@@ -24,17 +24,36 @@ public sealed partial class ImageRenderer
     {
         Check(source, text, style ?? TextStyle.Default);
         var effective = (style ?? TextStyle.Default).Over(TextStyle.Default);
+        return Preview(source, Template.SingleCaption(text, effective), NoImages, limits, cancellationToken);
+    }
+
+    /// <summary>Every layer of a template on a reduced copy of the image; pictures by name, as bytes.</summary>
+    /// <exception cref="JobFailedException">The input is refused; <see cref="JobFailedException.Code"/> says why.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public RenderedImage RenderPreview(ReadOnlyMemory<byte> source, Template template, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> images,
+        PreviewLimits limits, CancellationToken cancellationToken)
+    {
+        CheckSource(source);
+        Check(template);
+        return Preview(source, template, images, limits, cancellationToken);
+    }
+
+    private RenderedImage Preview(ReadOnlyMemory<byte> source, Template template, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> images,
+        PreviewLimits limits, CancellationToken cancellationToken)
+    {
+        var output = (template.Output ?? OutputStyle.Default).Over(OutputStyle.Default);
         var format = SourceImage.Sniff(source.Span) ?? throw new JobFailedException(ErrorCodes.NotAnImage, "The data is not an image; accepted: JPEG, PNG, WebP, GIF, BMP.");
         var buffer = MemoryMarshal.TryGetArray(source, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : source.ToArray();
         var sourceLimits = new RenderLimits { MaxPixels = limits.MaxSourcePixels };
         using var reduced = format == SourceFormat.Bmp ? ThumbnailWhole(source, limits, sourceLimits) : Thumbnail(buffer, limits, sourceLimits);
         cancellationToken.ThrowIfCancellationRequested();
-        using var captioned = DrawLayers(reduced.Image, Template.SingleCaption(text, Scaled(effective, reduced.Factor)), NoImages);
-        var image = captioned ?? reduced.Image;
+        using var drawn = DrawLayers(reduced.Image, Scaled(template, reduced.Factor), images);
+        var image = drawn ?? reduced.Image;
+        var chosen = ResultEncoder.Choose(output.Format!.Value, format);
         try
         {
-            var encoded = ResultEncoder.Encode(image, ResultEncoder.Choose(effective.Output!.Format!.Value, format), EncodeSettings.For(effective.Output!, null), cancellationToken);
-            return new RenderedImage(encoded, ResultEncoder.Choose(effective.Output!.Format!.Value, format), image.Width, image.Height);
+            var encoded = ResultEncoder.Encode(image, chosen, EncodeSettings.For(output, null), cancellationToken);
+            return new RenderedImage(encoded, chosen, image.Width, image.Height);
         }
         catch (VipsException ex)
         {
@@ -72,15 +91,19 @@ public sealed partial class ImageRenderer
         return new Reduced(thumbnail, (double)Math.Max(thumbnail.Width, thumbnail.Height) / Math.Max(opened.Image.Width, opened.Image.Height));
     }
 
-    /// <summary>The style's pixel sizes (offsets, a pixel box) times <paramref name="factor"/>; ratios, percent and em need nothing.</summary>
-    private static TextStyle Scaled(TextStyle effective, double factor) => factor >= 1 ? effective : effective with
+    /// <summary>Every pixel size in the template (pixel boxes, text offsets) times <paramref name="factor"/>; ratios, percent and em need nothing.</summary>
+    private static Template Scaled(Template template, double factor) => factor >= 1 ? template : template with
     {
-        OffsetX = effective.OffsetX * factor,
-        OffsetY = effective.OffsetY * factor,
-        Box = effective.Box is { Unit: BoxUnit.Pixels } box
-            ? box with { X = box.X * factor, Y = box.Y * factor, Width = box.Width * factor, Height = box.Height * factor }
-            : effective.Box,
+        Layers = [.. template.Layers.Select(layer => (layer with { Box = Scaled(layer.Box, factor) }) switch
+        {
+            TextLayer { Style: { } style } text => text with { Style = style with { OffsetX = style.OffsetX * factor, OffsetY = style.OffsetY * factor, Box = Scaled(style.Box, factor) } },
+            var other => other,
+        })],
     };
+
+    private static TextBoxStyle? Scaled(TextBoxStyle? box, double factor) => box is { Unit: BoxUnit.Pixels }
+        ? box with { X = box.X * factor, Y = box.Y * factor, Width = box.Width * factor, Height = box.Height * factor }
+        : box;
 
     private sealed record Reduced(Image Image, double Factor) : IDisposable
     {

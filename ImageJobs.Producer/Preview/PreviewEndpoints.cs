@@ -4,7 +4,10 @@ using Azure.Storage.Blobs;
 using ImageJobs.Contracts;
 using ImageJobs.Producer.Access;
 using ImageJobs.Producer.ApiReference;
+using ImageJobs.Producer.Batches;
+using ImageJobs.Producer.Templates;
 using ImageJobs.Rendering;
+using ImageJobs.Rendering.Templates;
 using ImageJobs.Storage;
 using Microsoft.Extensions.Options;
 
@@ -12,9 +15,11 @@ namespace ImageJobs.Producer.Preview;
 
 /// <summary>
 /// One image to render now, without the queue: a source blob's name or the image itself (base64),
-/// the text and the style (the same JSON as a batch's style).
+/// and either a text and its style (the same JSON as a batch's style) or a template (as
+/// <c>/api/templates</c> takes it) with one manifest row's values for its placeholders.
 /// </summary>
-public sealed record PreviewRequest(string? Source, string? Image, string? Text, TextStyle? Style);
+public sealed record PreviewRequest(string? Source, string? Image, string? Text, TextStyle? Style,
+    TemplateDefinition? Template = null, IReadOnlyDictionary<string, string>? Values = null);
 
 /// <summary>
 /// <c>POST /api/preview</c>: renders one image with a style so a user can tune it before submitting
@@ -31,7 +36,7 @@ public static class PreviewEndpoints
             .WithTags("Preview")
             .RequireScope(ApiScopes.Submit)
             .WithName("Preview")
-            .WithSummary("Render one image with a style now, without the queue (at most 1600 px on its longest side)")
+            .WithSummary("Render one image now, without the queue: a text and its style, or a template and one row (at most 1600 px on its longest side)")
             .Produces(StatusCodes.Status200OK, contentType: "image/jpeg", additionalContentTypes: ["image/png", "image/webp"])
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -47,9 +52,11 @@ public static class PreviewEndpoints
         BlobServiceClient blobs,
         IOptions<StorageOptions> storage,
         IOptions<PreviewOptions> options,
+        IOptions<BatchLimits> batchLimits,
         CancellationToken cancellationToken)
     {
         var errors = Validate(request);
+        var template = request.Template is { } definition ? Resolve(request, definition, batchLimits.Value, errors) : null;
         if (errors.Count > 0)
         {
             return Results.ValidationProblem(errors, title: "The preview request is invalid.");
@@ -92,8 +99,12 @@ public static class PreviewEndpoints
                 }
             }
 
+            var pictures = template is null ? null : await blobs.GetBlobContainerClient(storage.Value.SourcesContainer)
+                .DownloadPicturesAsync(template.PictureNames(), limits.MaxSourceBytes, deadline.Token);
             // The render runs to its next stage even when cancelled, and holds its concurrency slot until then.
-            var rendered = await Task.Run(() => renderer.RenderPreview(source, request.Text!, request.Style, limits.Limits, deadline.Token), deadline.Token);
+            var rendered = await Task.Run(() => template is null
+                ? renderer.RenderPreview(source, request.Text!, request.Style, limits.Limits, deadline.Token)
+                : renderer.RenderPreview(source, template, pictures!, limits.Limits, deadline.Token), deadline.Token);
             return Results.File(rendered.Data.ToArray(), rendered.ContentType, "preview" + rendered.Format.Extension);
         }
         catch (JobFailedException ex)
@@ -120,9 +131,13 @@ public static class PreviewEndpoints
             errors["source"] = [$"The source blob name is refused: {problem}."];
         }
 
-        if (request.Text is null)
+        if ((request.Text is null) == (request.Template is null))
         {
-            errors["text"] = ["The text is required (it may be empty)."];
+            errors[request.Text is null ? "text" : "template"] = ["Give either a text (it may be empty) and its style, or a template with the row's values."];
+        }
+        else if (request.Template is not null && request.Style is not null)
+        {
+            errors["style"] = ["A template's layers carry their own styles."];
         }
 
         foreach (var (field, message) in request.Style?.Validate() ?? new Dictionary<string, string>())
@@ -132,6 +147,40 @@ public static class PreviewEndpoints
 
         return errors;
     }
+
+    /// <summary>The template filled with the request's row, or null with the problems added to <paramref name="errors"/>.</summary>
+    private static Template? Resolve(PreviewRequest request, TemplateDefinition definition, BatchLimits limits, Dictionary<string, string[]> errors)
+    {
+        var values = request.Values ?? new Dictionary<string, string>();
+        // A row, as a manifest would give it: no more columns than a manifest may have, each bounded.
+        if (values.Count > MaxValues || values.Any(v => v.Key.Length > FieldPattern.MaxKeyLength || v.Value.Length > limits.MaxTextLength))
+        {
+            errors["values"] = [string.Create(CultureInfo.InvariantCulture,
+                $"At most {MaxValues} values, names of at most {FieldPattern.MaxKeyLength} characters, values of at most {limits.MaxTextLength:N0}.")];
+            return null;
+        }
+
+        if (TemplatePlan.TryCompile(definition, limits.MaxTextLength, out var invalid) is not { } plan)
+        {
+            foreach (var (path, problem) in invalid)
+            {
+                errors["template." + path] = [problem];
+            }
+
+            return null;
+        }
+
+        var problems = new List<string>();
+        var template = plan.Resolve(new TemplateRow(request.Source ?? "", 1, values), problems);
+        if (template is null)
+        {
+            errors["values"] = [.. problems];
+        }
+
+        return template;
+    }
+
+    private const int MaxValues = 200;
 
     private static IResult Refused(string code, string message) => Results.Problem(
         statusCode: StatusCodes.Status422UnprocessableEntity,

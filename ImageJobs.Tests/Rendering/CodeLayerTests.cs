@@ -1,9 +1,9 @@
 using ImageJobs.Contracts;
 using ImageJobs.Rendering;
 using ImageJobs.Rendering.Templates;
+using ImageJobs.Tests.Support;
 using SkiaSharp;
 using ZXing;
-using ZXing.Common;
 
 namespace ImageJobs.Tests.Rendering;
 
@@ -121,15 +121,5 @@ public class CodeLayerTests(RendererFixture fixture) : IClassFixture<RendererFix
         return cropped.Copy(SKColorType.Rgba8888);
     }
 
-    private static Result Decode(SKBitmap bitmap, BarcodeFormat format)
-    {
-        using var rgba = bitmap.Copy(SKColorType.Rgba8888);
-        var reader = new BarcodeReaderGeneric
-        {
-            Options = new DecodingOptions { PossibleFormats = [format], TryHarder = true, CharacterSet = "UTF-8" },
-        };
-        var result = reader.Decode(rgba.Bytes, rgba.Width, rgba.Height, RGBLuminanceSource.BitmapFormat.RGBA32);
-        Assert.True(result is not null, $"ZXing read no {format} in the {bitmap.Width}x{bitmap.Height} image.");
-        return result!;
-    }
+    private static Result Decode(SKBitmap bitmap, BarcodeFormat format) => CodeReader.Read(bitmap, format);
 }
