@@ -45,10 +45,6 @@ public sealed class ApiReferencePageTests(LocalInfrastructure infrastructure, IT
         {
             HttpCredentials = new HttpCredentials { Username = "person", Password = AccessKey, Origin = chromium.Site.GetLeftPart(UriPartial.Authority), Send = HttpCredentialsSend.Always },
         });
-        await context.AddInitScriptAsync("""
-            window.cspViolations = [];
-            document.addEventListener('securitypolicyviolation', e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
-            """);
         var requested = new List<string>();
         context.Request += (_, request) =>
         {

@@ -23,14 +23,6 @@ public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutp
     private const string AccessKey = "a-key-for-the-page-test-0123456789";
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
 
-    /// <summary>
-    /// Test output by default, so a test run leaves the tree clean; with
-    /// IMAGEJOBS_UPDATE_SCREENSHOTS=1 the README's screenshots in docs/screenshots are refreshed.
-    /// </summary>
-    private static string Screenshots { get; } = Environment.GetEnvironmentVariable("IMAGEJOBS_UPDATE_SCREENSHOTS") == "1"
-        ? Path.Combine(Repository.Root, "docs", "screenshots")
-        : Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots")).FullName;
-
     [Fact]
     public async Task A_batch_started_from_the_page_is_watched_to_100_percent_on_a_laptop_and_a_phone()
     {
@@ -65,8 +57,8 @@ public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutp
             ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
             HttpCredentials = credentials,
         });
-        // Before the page's own script: every Content-Security-Policy violation, and the signal of every preview request.
-        await laptop.AddInitScriptAsync(PageProbes);
+        // Before the page's own script: the signal of every preview request.
+        await laptop.AddInitScriptAsync(PreviewProbe);
         var page = await laptop.NewPageAsync();
         await page.GotoAsync(producer.Address);
         await Expect(page.Locator("#status")).ToContainTextAsync("batches", new() { Timeout = 30_000 });
@@ -107,7 +99,7 @@ public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutp
         }
 
         await page.UntilAsync($"{percent} > 0 && {percent} < 100", TimeSpan.FromSeconds(10));
-        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "page-mid-batch.png") });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Chromium.Screenshots, "page-mid-batch.png") });
         var counts = (await row.Locator(".counts").TextContentAsync())!;
         output.WriteLine("mid-batch: " + counts);
         var shown = Regex.Match(counts, $@"^(\d+) ok · (\d+) failed · (\d+) in flight · (\d+) retrying · (\d+) queued of {Images}$");
@@ -136,27 +128,19 @@ public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutp
         await Expect(page.Locator("#results img")).ToHaveCountAsync(Images, new() { Timeout = 30_000 });
         await page.UntilAsync("[...document.querySelectorAll('#results img')].every(i => i.complete && i.naturalWidth > 0)", TimeSpan.FromSeconds(60));
         await Expect(page.Locator("#failures li")).ToHaveTextAsync("none");
-        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "page-done.png"), FullPage = true });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Chromium.Screenshots, "page-done.png"), FullPage = true });
         // The whole page worked under its Content-Security-Policy: nothing was blocked.
-        Assert.Equal("[]", await page.EvaluateAsync<string>("JSON.stringify(window.cspViolations)"));
+        Assert.Equal("[]", await page.CspViolationsAsync());
 
         // A phone, touch and all: the same batch opened there, one column, nothing wider than the screen.
-        await using var phone = await chromium.NewContextAsync(new BrowserNewContextOptions
-        {
-            ViewportSize = new ViewportSize { Width = 390, Height = 844 },
-            DeviceScaleFactor = 3,
-            IsMobile = true,
-            HasTouch = true,
-            HttpCredentials = credentials,
-        });
-        await phone.AddInitScriptAsync(PageProbes);
+        await using var phone = await chromium.NewContextAsync(Chromium.Phone(credentials));
         var small = await phone.NewPageAsync();
         await small.GotoAsync(producer.Address);
         await small.Locator($"#batches li[data-batch=\"{batchId}\"]").TapAsync(new() { Timeout = 30_000 });
         await Expect(small.Locator("#results img")).ToHaveCountAsync(Images, new() { Timeout = 30_000 });
         Assert.True(await small.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"), "the page is wider than a phone");
-        await small.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "page-phone.png") });
-        Assert.Equal("[]", await small.EvaluateAsync<string>("JSON.stringify(window.cspViolations)"));
+        await small.ScreenshotAsync(new() { Path = Path.Combine(Chromium.Screenshots, "page-phone.png") });
+        Assert.Equal("[]", await small.CspViolationsAsync());
 
         // Offline by design: not one request left the producer's origin.
         Assert.Empty(chromium.OffHostRequests);
@@ -171,9 +155,7 @@ public sealed class BatchPageTests(LocalInfrastructure infrastructure, ITestOutp
         Assert.All(zip.Entries, e => Assert.True(e.Length > 1000));
     }
 
-    private const string PageProbes = """
-        window.cspViolations = [];
-        document.addEventListener('securitypolicyviolation', e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
+    private const string PreviewProbe = """
         window.previewSignals = [];
         const pageFetch = window.fetch;
         window.fetch = function (input, init) {

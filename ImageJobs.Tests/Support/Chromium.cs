@@ -23,6 +23,24 @@ public sealed class Chromium : IAsyncDisposable
 
     public static bool IsInstalled => File.Exists(Executable);
 
+    /// <summary>
+    /// Where pages' screenshots go: the test output by default, so a run leaves the tree clean; with
+    /// IMAGEJOBS_UPDATE_SCREENSHOTS=1 the README's, in docs/screenshots.
+    /// </summary>
+    public static string Screenshots { get; } = Environment.GetEnvironmentVariable("IMAGEJOBS_UPDATE_SCREENSHOTS") == "1"
+        ? Path.Combine(Repository.Root, "docs", "screenshots")
+        : Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots")).FullName;
+
+    /// <summary>A phone: 390 x 844 CSS pixels at 3x, touch, mobile viewport rules.</summary>
+    public static BrowserNewContextOptions Phone(HttpCredentials? credentials = null) => new()
+    {
+        ViewportSize = new ViewportSize { Width = 390, Height = 844 },
+        DeviceScaleFactor = 3,
+        IsMobile = true,
+        HasTouch = true,
+        HttpCredentials = credentials,
+    };
+
     public IBrowser Browser { get; }
 
     public Uri Site { get; }
@@ -60,10 +78,18 @@ public sealed class Chromium : IAsyncDisposable
         }
     }
 
-    /// <summary>A fresh context (cookies, cache, viewport) whose off-site requests are refused.</summary>
+    /// <summary>
+    /// A fresh context (cookies, cache, viewport) whose off-site requests are refused, and whose
+    /// pages record every Content-Security-Policy violation before their own scripts run
+    /// (<see cref="PageWaits.CspViolationsAsync"/>).
+    /// </summary>
     public async Task<IBrowserContext> NewContextAsync(BrowserNewContextOptions options)
     {
         var context = await Browser.NewContextAsync(options);
+        await context.AddInitScriptAsync("""
+            window.cspViolations = [];
+            document.addEventListener('securitypolicyviolation', e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
+            """);
         await context.RouteAsync(url => !IsOnSite(url), async route =>
         {
             lock (_offHost)
@@ -89,6 +115,9 @@ public sealed class Chromium : IAsyncDisposable
 
 public static class PageWaits
 {
+    /// <summary>The page's Content-Security-Policy violations so far, as JSON (<c>[]</c>: none).</summary>
+    public static Task<string> CspViolationsAsync(this IPage page) => page.EvaluateAsync<string>("JSON.stringify(window.cspViolations)");
+
     /// <summary>
     /// Polls a JavaScript condition until it is true. Playwright's WaitForFunction compiles its
     /// predicate inside the page, which a strict Content-Security-Policy (no unsafe-eval) refuses;
