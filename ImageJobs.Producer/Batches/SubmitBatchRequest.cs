@@ -32,6 +32,9 @@ public sealed record SubmitBatchRequest
 
     /// <summary>A template given with the batch, in place of a stored one.</summary>
     public TemplateDefinition? InlineTemplate { get; init; }
+
+    /// <summary>With a layered template: each result's file name, with placeholders, over the template's own <see cref="TemplateDefinition.OutputName"/>.</summary>
+    public string? OutputName { get; init; }
 }
 
 /// <param name="Values">With a layered template: the row's value of each column its placeholders name.</param>

@@ -13,6 +13,9 @@ public sealed record TemplateDefinition
     public IReadOnlyList<JobLayer>? Layers { get; init; }
 
     public JobOutput? Output { get; init; }
+
+    /// <summary>Each result's file name, with placeholders (<c>{id}-{last_name}.png</c>); unset, the job's index and the source's name.</summary>
+    public string? OutputName { get; init; }
 }
 
 /// <summary>A create request: the new template's name and its first version.</summary>
@@ -24,13 +27,15 @@ public sealed record CreateTemplateRequest
 
     public JobOutput? Output { get; init; }
 
-    public TemplateDefinition Definition => new() { Layers = Layers, Output = Output };
+    public string? OutputName { get; init; }
+
+    public TemplateDefinition Definition => new() { Layers = Layers, Output = Output, OutputName = OutputName };
 }
 
 /// <summary>One saved version of a template: versions never change once saved.</summary>
-public sealed record StoredTemplate(string Name, int Version, DateTimeOffset SavedAt, IReadOnlyList<JobLayer> Layers, JobOutput? Output)
+public sealed record StoredTemplate(string Name, int Version, DateTimeOffset SavedAt, IReadOnlyList<JobLayer> Layers, JobOutput? Output, string? OutputName = null)
 {
-    public TemplateDefinition Definition => new() { Layers = Layers, Output = Output };
+    public TemplateDefinition Definition => new() { Layers = Layers, Output = Output, OutputName = OutputName };
 }
 
 /// <summary>A template in a list: its newest version and when that was saved.</summary>

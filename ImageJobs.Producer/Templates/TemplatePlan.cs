@@ -21,16 +21,19 @@ public sealed class TemplatePlan
     // The fields with placeholders: their layer, pattern, and path (as Template.Validate names it).
     private readonly (int Layer, FieldPattern Pattern, string Path)[] _fields;
     private readonly string[] _columns;
+    private readonly FieldPattern? _outputName;
 
-    private TemplatePlan(Template template, (int Layer, FieldPattern Pattern, string Path)[] fields, int maxTextLength, string? name, int? version)
+    private TemplatePlan(Template template, (int Layer, FieldPattern Pattern, string Path)[] fields, FieldPattern? outputName, int maxTextLength, string? name, int? version)
     {
         _template = template;
+        _outputName = outputName;
         _fields = fields;
         _maxTextLength = maxTextLength;
         Name = name;
         Version = version;
-        _columns = [.. fields.SelectMany(f => f.Pattern.Keys).Where(k => !FieldPattern.IsBuiltIn(k)).Distinct(StringComparer.Ordinal)];
-        UsesMetadata = fields.Any(f => f.Pattern.Keys.Any(k => k.StartsWith("meta:", StringComparison.Ordinal)));
+        var keys = fields.SelectMany(f => f.Pattern.Keys).Concat(outputName?.Keys ?? []).ToList();
+        _columns = [.. keys.Where(k => !FieldPattern.IsBuiltIn(k)).Distinct(StringComparer.Ordinal)];
+        UsesMetadata = keys.Any(k => k.StartsWith("meta:", StringComparison.Ordinal));
     }
 
     /// <summary>The stored template's name and version it came from; null for an inline template.</summary>
@@ -44,10 +47,28 @@ public sealed class TemplatePlan
     /// <summary>Whether a placeholder reads the source's metadata, so a prefix listing asks for it only then.</summary>
     public bool UsesMetadata { get; }
 
-    /// <summary>The plan, or null with every problem keyed by path (<c>layers</c>, <c>layers[2].fit</c>, <c>output.quality</c>).</summary>
-    public static TemplatePlan? TryCompile(TemplateDefinition definition, int maxTextLength, out Dictionary<string, string> errors, string? name = null, int? version = null)
+    /// <summary>Whether each result is named by the template's or the batch's output name pattern.</summary>
+    public bool NamesResults => _outputName is not null;
+
+    /// <summary>
+    /// The plan, or null with every problem keyed by path (<c>layers</c>, <c>layers[2].fit</c>,
+    /// <c>output.quality</c>, <c>outputName</c>); <paramref name="outputName"/> (a batch's) wins over the template's.
+    /// </summary>
+    public static TemplatePlan? TryCompile(TemplateDefinition definition, int maxTextLength, out Dictionary<string, string> errors, string? name = null, int? version = null,
+        string? outputName = null)
     {
         errors = new Dictionary<string, string>(StringComparer.Ordinal);
+        FieldPattern? output = null;
+        if ((outputName ?? definition.OutputName) is { } namePattern)
+        {
+            output = FieldPattern.TryParse(namePattern, out var outputError);
+            var literalProblem = output is { HasPlaceholders: false } ? ResultNames.Problem(output.Fill(new TemplateRow("", 0, null))) : null;
+            if (output is null || literalProblem is not null)
+            {
+                errors["outputName"] = outputError ?? $"'{Truncate(namePattern)}' {literalProblem}";
+            }
+        }
+
         if (definition.Layers is not { Count: > 0 } wireLayers)
         {
             errors["layers"] = "must hold at least one layer";
@@ -133,7 +154,7 @@ public sealed class TemplatePlan
             }
         }
 
-        return errors.Count > 0 ? null : new TemplatePlan(template, [.. fields], maxTextLength, name, version);
+        return errors.Count > 0 ? null : new TemplatePlan(template, [.. fields], output, maxTextLength, name, version);
     }
 
     /// <summary>
@@ -183,6 +204,19 @@ public sealed class TemplatePlan
         }
 
         return problems.Count > before ? null : resolved;
+    }
+
+    /// <summary>The row's result file name from the output name pattern, or null with its problem added (checked as <see cref="ResultNames.Problem"/>).</summary>
+    public string? ResultName(TemplateRow row, ICollection<string> problems)
+    {
+        var name = _outputName!.Fill(row);
+        if (ResultNames.Problem(name) is { } problem)
+        {
+            problems.Add($"outputName: '{Truncate(name)}' {problem}");
+            return null;
+        }
+
+        return name;
     }
 
     /// <summary>A resolved template as a version-2 job carries it, with the stored name and version it came from.</summary>

@@ -58,7 +58,7 @@ public sealed partial class TemplateStore(BlobServiceClient blobs, IOptions<Stor
                 return null;
             }
 
-            var stored = new StoredTemplate(name, 0, time.GetUtcNow(), definition.Layers!, definition.Output);
+            var stored = new StoredTemplate(name, 0, time.GetUtcNow(), definition.Layers!, definition.Output, definition.OutputName);
             stored = await CreateVersionAsync(stored with { Version = (head?.Version ?? 0) + 1 }, cancellationToken);
             try
             {

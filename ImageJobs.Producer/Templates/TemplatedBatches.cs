@@ -25,7 +25,7 @@ public sealed class TemplatedBatches(TemplateStore store, BlobServiceClient blob
     {
         if (request.InlineTemplate is { } inline)
         {
-            return Compile(inline, "inlineTemplate", null, null);
+            return Compile(inline, "inlineTemplate", null, null, request.OutputName);
         }
 
         if (request.TemplateName is not { } name)
@@ -36,7 +36,7 @@ public sealed class TemplatedBatches(TemplateStore store, BlobServiceClient blob
         var stored = await store.GetAsync(name, request.TemplateVersion, cancellationToken)
             ?? throw Rejected(request.TemplateVersion is { } v ? "templateVersion" : "templateName",
                 request.TemplateVersion is { } version ? $"Template '{name}' has no version {version}." : $"No template '{name}'.");
-        return Compile(stored.Definition, "templateName", stored.Name, stored.Version);
+        return Compile(stored.Definition, "templateName", stored.Name, stored.Version, request.OutputName);
     }
 
     /// <summary>
@@ -51,11 +51,20 @@ public sealed class TemplatedBatches(TemplateStore store, BlobServiceClient blob
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var pictures = new Dictionary<string, int>(StringComparer.Ordinal);
         var problems = new List<string>();
+        var names = plan.NamesResults ? new Dictionary<string, int>(StringComparer.Ordinal) : null;
         for (var i = 0; i < items.Count && errors.Count < MaxRowErrors; i++)
         {
             var source = items[i].Source!;
             problems.Clear();
-            if (plan.Resolve(new TemplateRow(source, i, items[i].Values), problems) is not { } resolved)
+            var row = new TemplateRow(source, i, items[i].Values);
+            var resolved = plan.Resolve(row, problems);
+            var fileName = names is null ? null : plan.ResultName(row, problems);
+            if (fileName is not null && !names!.TryAdd(ResultNames.CollisionKey(fileName), i))
+            {
+                problems.Add($"outputName: '{fileName}' is also the result name of {rowKey(names[ResultNames.CollisionKey(fileName)])}");
+            }
+
+            if (resolved is null || problems.Count > 0)
             {
                 errors[rowKey(i)] = [.. problems];
                 continue;
@@ -66,7 +75,7 @@ public sealed class TemplatedBatches(TemplateStore store, BlobServiceClient blob
                 pictures.TryAdd(image.ImageName, i);
             }
 
-            var resultBlob = JobPlanner.ResultBlob(batchId, i, source);
+            var resultBlob = fileName is null ? JobPlanner.ResultBlob(batchId, i, source) : $"{batchId}/{fileName}";
             jobs[i] = new RenderJob(RenderJob.TemplateSchemaVersion, JobPlanner.JobId(batchId, i), batchId, i, source, null, resultBlob, null, now)
             {
                 Template = plan.ToJob(resolved),
@@ -84,11 +93,11 @@ public sealed class TemplatedBatches(TemplateStore store, BlobServiceClient blob
         return errors.Count > 0 ? throw new BatchRejectedException(errors) : jobs;
     }
 
-    private TemplatePlan Compile(TemplateDefinition definition, string field, string? name, int? version) =>
-        TemplatePlan.TryCompile(definition, limits.Value.MaxTextLength, out var errors, name, version)
+    private TemplatePlan Compile(TemplateDefinition definition, string field, string? name, int? version, string? outputName) =>
+        TemplatePlan.TryCompile(definition, limits.Value.MaxTextLength, out var errors, name, version, outputName)
         ?? throw new BatchRejectedException(errors.ToDictionary(
-            e => field == "inlineTemplate" ? $"{field}.{e.Key}" : field,
-            e => field == "inlineTemplate" ? new[] { e.Value } : [$"Template '{name}' version {version}: {e.Key}: {e.Value}"]));
+            e => e.Key == "outputName" && outputName is not null ? e.Key : field == "inlineTemplate" ? $"{field}.{e.Key}" : field,
+            e => field == "inlineTemplate" || (e.Key == "outputName" && outputName is not null) ? new[] { e.Value } : [$"Template '{name}' version {version}: {e.Key}: {e.Value}"]));
 
     /// <summary>
     /// The pictures (with the first row naming each) that do not exist: one listing per folder they

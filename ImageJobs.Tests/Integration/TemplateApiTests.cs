@@ -182,6 +182,33 @@ public sealed class TemplateApiTests(LocalInfrastructure infrastructure)
     }
 
     [Fact]
+    public async Task Results_are_named_by_the_output_name_pattern_and_names_that_collide_or_climb_out_are_refused()
+    {
+        await ServiceHosts.ResetQueuesAsync(infrastructure);
+        await UploadAsync("in/a.jpg", "brand/logo.png");
+        await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix);
+        await producer.Http.PostAsJsonAsync("/api/templates", new { name = "certificate", layers = Certificate, outputName = "{id}-{last}.png" });
+        object Row(string last, string id) => new { source = "in/a.jpg", values = new Dictionary<string, string> { ["first"] = "A", ["last"] = last, ["id"] = id } };
+
+        using var accepted = await producer.Http.PostAsJsonAsync("/api/batches", new { templateName = "certificate", items = new[] { Row("Lovelace", "0042"), Row("Turing", "0043") } });
+        var batch = (await accepted.Content.ReadFromJsonAsync<BatchAccepted>())!;
+        Assert.Equal([$"{batch.BatchId}/0042-Lovelace.png", $"{batch.BatchId}/0043-Turing.png"], (await TakeJobsAsync(2)).Select(j => j.ResultBlob));
+
+        // The batch's pattern over the template's: names that collide (extension and case aside) or hold a path are refused by row.
+        using var refused = await producer.Http.PostAsJsonAsync("/api/batches", new
+        {
+            templateName = "certificate",
+            outputName = "{last}.jpg",
+            items = new[] { Row("Lovelace", "1"), Row("LOVELACE", "2"), Row("../up", "3") },
+        });
+        var errors = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("outputName: 'LOVELACE.jpg' is also the result name of items[0]", errors.GetProperty("items[1]")[0].GetString());
+        Assert.Contains("holds '/'", errors.GetProperty("items[2]")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, (await producer.Http.PostAsJsonAsync("/api/templates", new { name = "bad", layers = Certificate, outputName = "a/b.png" })).StatusCode);
+    }
+
+    [Fact]
     public async Task A_prefix_batch_fills_a_stored_template_from_each_source()
     {
         await ServiceHosts.ResetQueuesAsync(infrastructure);

@@ -130,6 +130,30 @@ public class TemplatePlanTests
         Assert.Equal("Grace/cat//", Assert.IsType<TextLayer>(fromColumn!.Layers[0]).Text);
     }
 
+    [Fact]
+    public void An_output_name_is_filled_per_row_and_refused_for_path_segments_and_control_characters()
+    {
+        var definition = PriceTag with { OutputName = "{sku}-{product}.png" };
+        var plan = Compile(definition);
+        Assert.True(plan.NamesResults);
+        var problems = new List<string>();
+
+        Assert.Equal("t-1-Tea.png", plan.ResultName(new TemplateRow("in/a.jpg", 0, Row("Tea", "1", "4006381333931", "t-1")), problems));
+        Assert.Null(plan.ResultName(new TemplateRow("in/a.jpg", 0, Row("a/b", "1", "4006381333931", "t-1")), problems));
+        Assert.Null(plan.ResultName(new TemplateRow("in/a.jpg", 0, Row(@"back\slash", "1", "4006381333931", "t-1")), problems));
+        Assert.Null(plan.ResultName(new TemplateRow("in/a.jpg", 0, Row("bell\u0007", "1", "4006381333931", "t-1")), problems));
+        Assert.Collection(problems,
+            p => Assert.Contains("holds '/'", p, StringComparison.Ordinal),
+            p => Assert.Contains("holds '/' or '\\'", p, StringComparison.Ordinal),
+            p => Assert.Contains("control character", p, StringComparison.Ordinal));
+
+        // A batch's pattern wins over the template's; a literal name that can never be valid is refused at once.
+        Assert.Null(TemplatePlan.TryCompile(definition, 2_000, out var errors, outputName: "../out.png"));
+        Assert.Equal(["outputName"], errors.Keys);
+        Assert.Equal("T-1", ResultNames.CollisionKey("t-1.png"));
+        Assert.Equal(ResultNames.CollisionKey("A.jpg"), ResultNames.CollisionKey("a.png"));
+    }
+
     [Theory]
     [InlineData("{}", "character 1")]
     [InlineData("a {b", "character 3")]
