@@ -81,7 +81,7 @@ public static class TemplateBenchmark
     }
 
     /// <summary>A 400x300 PNG logo with transparency, drawn in code.</summary>
-    private static byte[] Logo()
+    internal static byte[] Logo()
     {
         using var bitmap = new SKBitmap(new SKImageInfo(400, 300, SKColorType.Rgba8888, SKAlphaType.Premul));
         bitmap.Erase(SKColors.Transparent);
