@@ -12,7 +12,8 @@ namespace ImageJobs.Tests.FaultInjection;
 /// What became of every job of a batch, in the fields RabbitMQ's Jepsen test reports:
 /// lost (submitted, but neither succeeded nor dead-lettered), duplicated (an end reported again for
 /// a job already ended so: counted once, but done twice), unexpected (results or failures nobody asked for),
-/// dead-lettered, redelivered, and the longest stall between two completions.
+/// dead-lettered, redelivered, republished (lost jobs the producers published again from the batch's
+/// definition), and the longest stall between two completions.
 /// </summary>
 public sealed record BatchAudit(
     string Scenario,
@@ -23,12 +24,13 @@ public sealed record BatchAudit(
     int Duplicated,
     int Unexpected,
     int Redelivered,
+    int Republished,
     TimeSpan LongestStall,
     TimeSpan Elapsed,
     IReadOnlyDictionary<string, string?> FailureCodes)
 {
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Scenario,-34} submitted {Submitted,4}  succeeded {Succeeded,4}  dead-lettered {DeadLettered,3}  lost {Lost}  duplicated {Duplicated,3}  unexpected {Unexpected}  redelivered {Redelivered,3}  longest stall {LongestStall.TotalSeconds,5:F1} s  elapsed {Elapsed.TotalSeconds,5:F1} s");
+        $"{Scenario,-34} submitted {Submitted,4}  succeeded {Succeeded,4}  dead-lettered {DeadLettered,3}  lost {Lost}  duplicated {Duplicated,3}  unexpected {Unexpected}  redelivered {Redelivered,3}  republished {Republished,3}  longest stall {LongestStall.TotalSeconds,5:F1} s  elapsed {Elapsed.TotalSeconds,5:F1} s");
 
     public static async Task<BatchAudit> TakeAsync(string scenario, RunningSystem system, BatchAccepted batch, TimeSpan elapsed)
     {
@@ -70,6 +72,7 @@ public sealed record BatchAudit(
             duplicated,
             results.Keys.Concat(failures.Keys).Count(id => !expected.Contains(id)),
             results.Values.Count(m => m["redelivered"] == "true" || m["attempt"] != "1"),
+            (await store.ReadJobRowsAsync(batch.BatchId, CancellationToken.None)).Values.Sum(job => job.Republished),
             longestStall,
             elapsed,
             failures);

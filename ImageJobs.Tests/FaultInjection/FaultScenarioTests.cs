@@ -81,15 +81,20 @@ public sealed partial class FaultScenarioTests(RunningSystem system, ITestOutput
     [Fact]
     public async Task The_blob_store_down_for_20_seconds_mid_batch()
     {
-        var (batch, clock) = await StartBatchAsync("blob-outage");
-        await WaitForProgressAsync(batch, Jobs / 4);
-        output.WriteLine("stopping Azurite for 20 s");
-        await system.ExecuteAsync("blobs", KnownResourceCommands.StopCommand);
-        await Task.Delay(TimeSpan.FromSeconds(20));
-        await system.ExecuteAsync("blobs", KnownResourceCommands.StartCommand);
-
-        var audit = await FinishAsync("blob store down 20 s", batch, clock);
+        var audit = await StopMidBatchAsync("blob-outage", "blobs", "blob store down 20 s");
         Assert.Equal(0, audit.DeadLettered);
+    }
+
+    /// <summary>Stops a resource for 20 s a quarter into a batch, and audits the batch.</summary>
+    private async Task<BatchAudit> StopMidBatchAsync(string scenario, string resource, string row)
+    {
+        var (batch, clock) = await StartBatchAsync(scenario);
+        await WaitForProgressAsync(batch, Jobs / 4);
+        output.WriteLine($"stopping {resource} for 20 s");
+        await system.ExecuteAsync(resource, KnownResourceCommands.StopCommand);
+        await Task.Delay(TimeSpan.FromSeconds(20));
+        await system.ExecuteAsync(resource, KnownResourceCommands.StartCommand);
+        return await FinishAsync(row, batch, clock);
     }
 
     [Fact]
@@ -210,6 +215,19 @@ public sealed partial class FaultScenarioTests(RunningSystem system, ITestOutput
         var status = await system.WaitUntilDoneAsync(batch.BatchId, BatchTimeout);
         var audit = await BatchAudit.TakeAsync(scenario, system, batch, clock.Elapsed);
         output.WriteLine(audit.ToString());
+        foreach (var code in audit.FailureCodes.GroupBy(f => f.Value))
+        {
+            output.WriteLine($"  dead-lettered as {code.Key}: {code.Count()} ({string.Join(", ", code.Take(3).Select(f => f.Key))})");
+        }
+
+        if (audit.FailureCodes.Count > 0)
+        {
+            foreach (var failure in (await system.Http.GetFromJsonAsync<List<Producer.Batches.JobFailure>>($"/api/batches/{batch.BatchId}/failures?limit=2"))!)
+            {
+                output.WriteLine($"  {failure.JobId}: {failure.Error}");
+            }
+        }
+
         Assert.True(status.Done, $"batch not done: {status}");
         Assert.Equal(0, audit.Lost);
         Assert.Equal(0, audit.Unexpected);

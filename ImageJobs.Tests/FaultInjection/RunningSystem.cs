@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net.Http.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
@@ -23,6 +24,9 @@ public sealed class RunningSystem : IAsyncLifetime, IDisposable
 
     /// <summary>The AppHost's default: two producers sharing the batch state.</summary>
     public const int Producers = 2;
+
+    /// <summary>How long a batch must be unheard of, with nothing queued, before its unended jobs count as lost.</summary>
+    public static readonly TimeSpan QuietFor = TimeSpan.FromSeconds(40);
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     private readonly ScratchDirectory _data = new("imagejobs-faults");
@@ -44,7 +48,11 @@ public sealed class RunningSystem : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        var builder = await LocalAppHost.CreateBuilderAsync(_data.Path, Workers);
+        // Lost jobs judged within a minute, not ten: the broker-wipe scenario waits for it. Longer
+        // than the 20 s store outage, so that outage alone never makes a batch look quiet.
+        var builder = await LocalAppHost.CreateBuilderAsync(_data.Path, Workers, $"LostJobs:QuietFor={QuietFor}", "Messaging:ProgressHeartbeat=00:00:10");
+        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "producer"))
+            .WithEnvironment("LostJobs__CheckEvery", "00:00:05");
         builder.Services.AddLogging(logging => logging
             .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Warning)
             .AddFilter("Aspire.Hosting", LogLevel.Warning));
@@ -138,6 +146,52 @@ public sealed class RunningSystem : IAsyncLifetime, IDisposable
 
             await Task.Delay(500);
         }
+    }
+
+    /// <summary>
+    /// Stops the broker, deletes its data directory (queues, messages and all), and starts it again,
+    /// as a broker without a volume restarts: the users come back from its definitions, the
+    /// topology from the producers that declare it.
+    /// </summary>
+    public async Task WipeBrokerAsync()
+    {
+        var mnesia = System.IO.Path.Combine(_data.Path, "messaging", "mnesia");
+        await ExecuteAsync("messaging", KnownResourceCommands.StopCommand);
+        Assert.Empty(await Processes.WaitUntilGoneAsync(mnesia, TimeSpan.FromSeconds(60)));
+        Directory.Delete(mnesia, recursive: true);
+        await ExecuteAsync("messaging", KnownResourceCommands.StartCommand);
+    }
+
+    /// <summary>
+    /// Starts one more producer process beside the replicas, as a deploy's new revision starts
+    /// before the old one stops: the same program and settings (never printed), a port of its own.
+    /// The caller stops it (by its id).
+    /// </summary>
+    public (Process Process, Uri Address) StartExtraProducer()
+    {
+        var template = ProducerPids()[0];
+        var executable = File.ReadAllText($"/proc/{template}/cmdline").Split('\0')[0];
+        var address = new Uri($"http://127.0.0.1:{Processes.FreePort()}");
+        var start = new ProcessStartInfo(executable)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = File.ResolveLinkTarget($"/proc/{template}/cwd", returnFinalTarget: false)?.FullName ?? System.IO.Path.GetDirectoryName(executable)!,
+        };
+        start.Environment.Clear();
+        foreach (var (name, value) in Processes.EnvironmentOf(template))
+        {
+            start.Environment[name] = value;
+        }
+
+        start.Environment["ASPNETCORE_URLS"] = address.ToString();
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return (process, address);
     }
 
     /// <summary>Waits until the producer answers its API again (after a restart).</summary>

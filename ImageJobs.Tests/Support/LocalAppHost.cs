@@ -10,13 +10,15 @@ namespace ImageJobs.Tests.Support;
 /// </summary>
 public static class LocalAppHost
 {
-    public static Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(string dataDirectory, int workers) =>
+    /// <param name="settings">More of the AppHost's settings, as <c>Key=Value</c>.</param>
+    public static Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(string dataDirectory, int workers, params string[] settings) =>
         DistributedApplicationTestingBuilder.CreateAsync<Projects.ImageJobs_AppHost>(
         [
             "Infrastructure:Mode=LocalProcesses",
             $"LocalInfrastructure:DataDirectory={dataDirectory}",
             "Demo:Enabled=false",
             $"Workers:Replicas={workers}",
+            .. settings,
         ]);
 
     /// <summary>Starts the app and waits until the producer is healthy (its queues and containers exist).</summary>
