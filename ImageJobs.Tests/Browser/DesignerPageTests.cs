@@ -115,6 +115,11 @@ public sealed class DesignerPageTests(LocalInfrastructure infrastructure, ITestO
 
         Assert.Equal("[]", await page.CspViolationsAsync());
 
+        // A version saved elsewhere with what the designer does not edit (its result names): kept by the next save.
+        var third = saved.DeepClone().AsObject();
+        third["outputName"] = "{id}.png";
+        (await producer.Http.PutAsJsonAsync($"/api/templates/{name}", third)).EnsureSuccessStatusCode();
+
         // A phone: the saved template loaded, a box dragged with a finger, nothing wider than the screen.
         await using var phone = await chromium.NewContextAsync(Chromium.Phone());
         var small = await phone.NewPageAsync();
@@ -124,13 +129,18 @@ public sealed class DesignerPageTests(LocalInfrastructure infrastructure, ITestO
         await small.FillAsync("#template-name", name);
         await small.UntilAsync("document.getElementById('backdrop').complete && document.getElementById('backdrop').naturalWidth > 0", TimeSpan.FromSeconds(30));
         await small.TapAsync("#load");
-        await Expect(small.Locator("#save-message")).ToHaveTextAsync($"loaded {name} version 2", new() { Timeout = 30_000 });
+        await Expect(small.Locator("#save-message")).ToHaveTextAsync($"loaded {name} version 3", new() { Timeout = 30_000 });
         await small.Locator(".box[data-layer='image-1']").TapAsync();
         var logo = await BoxAsync(small, "image-1");
         await TouchDragAsync(small, "image-1", to: (logo.X + 20, logo.Y + 10));
         var moved = await BoxAsync(small, "image-1");
         Assert.InRange(moved.X - logo.X, 19, 21);
         Assert.InRange(moved.Y - logo.Y, 9, 11);
+        await small.TapAsync("#save");
+        await Expect(small.Locator("#save-message")).ToHaveTextAsync($"saved {name} version 4", new() { Timeout = 30_000 });
+        var fourth = (await producer.Http.GetFromJsonAsync<JsonObject>($"/api/templates/{name}"))!;
+        Assert.Equal("{id}.png", (string?)fourth["outputName"]);
+        Assert.Equal(moved.X, (double)fourth["layers"]![2]!["box"]!["x"]!, 2);
         Assert.True(await small.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"), "the designer is wider than a phone");
         await small.ScreenshotAsync(new() { Path = Path.Combine(Chromium.Screenshots, "designer-phone.png"), FullPage = true });
         Assert.Empty(chromium.OffHostRequests);

@@ -19,6 +19,8 @@ const state = {
   source: null, // { name, url }
   values: {}, // the row previewed: column -> value
   saved: null, // { name, version } of the template last loaded or saved
+  // What a loaded template has besides layers (its output format, its result names): kept as it was.
+  rest: {},
 };
 
 async function api(path, options) {
@@ -35,7 +37,7 @@ function problems(body) {
 
 function selectedLayer() { return state.layers[state.selected] ?? null; }
 
-function definition() { return { layers: state.layers }; }
+function definition() { return { ...state.rest, layers: state.layers }; }
 
 // ---- the stage: the image and a box per layer --------------------------------------------------
 
@@ -332,7 +334,9 @@ async function load() {
   const name = $("template-name").value.trim();
   const { ok, body } = await api(`/api/templates/${encodeURIComponent(name)}`);
   if (!ok) { $("save-message").textContent = problems(body) || `no template "${name}"`; return; }
-  state.layers = body.layers.map((l) => ({ ...l, box: { unit: "Percent", x: 5, y: 5, width: 90, height: 90, ...l.box } }));
+  const { layers, name: _name, version: _version, savedAt: _savedAt, ...rest } = body;
+  state.rest = rest;
+  state.layers = layers.map((l) => ({ ...l, box: { unit: "Percent", x: 5, y: 5, width: 90, height: 90, ...l.box } }));
   state.selected = state.layers.length ? 0 : null;
   state.saved = { name: body.name, version: body.version };
   $("save-message").textContent = `loaded ${body.name} version ${body.version}`;
