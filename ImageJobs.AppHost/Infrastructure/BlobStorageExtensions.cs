@@ -37,6 +37,9 @@ public static class Azurite
     /// </summary>
     public static readonly string[] ServiceArgs = ["--skipApiVersionCheck", "--disableProductStyleUrl", "--disableTelemetry", "--silent"];
 
+    /// <summary>How supervise.sh stops an Azurite: its table service saves its rows on SIGINT, and on SIGTERM drops the last seconds of acknowledged writes.</summary>
+    public const string StopSignal = "INT";
+
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 }
 
@@ -111,6 +114,7 @@ public static class BlobStorageExtensions
             var port = LocalProcesses.Port(builder, service.PortSetting);
             resource = builder.AddResource(new LocalAzuriteResource(name, service, "bash", dataDirectory))
                 .WithArgs([LocalProcesses.Script(builder, "supervise.sh"), azurite, .. service.Args("127.0.0.1", port, dataDirectory)])
+                .WithEnvironment("SUPERVISE_STOP_SIGNAL", Azurite.StopSignal)
                 .WithEndpoint(port: port, name: service.Service, scheme: "http", isProxied: false)
                 .WithHealthCheck(healthCheckKey)
                 .ExcludeFromManifest()

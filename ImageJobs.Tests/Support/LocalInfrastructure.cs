@@ -94,8 +94,11 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
     /// <summary>An Azurite blob service of its own (for outage tests); stop it with SIGTERM.</summary>
     public static Process StartAzurite(int port, string dataDirectory) => StartAzurite(AzuriteService.Blob, port, dataDirectory);
 
-    private static Process StartAzurite(AzuriteService service, int port, string dataDirectory) =>
-        Start(new ProcessStartInfo("bash", [Path.Combine(Repository.AppHostScripts, "supervise.sh"), service.Program, .. service.Args("127.0.0.1", port, dataDirectory)]));
+    public static Process StartAzurite(AzuriteService service, int port, string dataDirectory) =>
+        Start(new ProcessStartInfo("bash", [Path.Combine(Repository.AppHostScripts, "supervise.sh"), service.Program, .. service.Args("127.0.0.1", port, dataDirectory)])
+        {
+            Environment = { ["SUPERVISE_STOP_SIGNAL"] = Azurite.StopSignal },
+        });
 
     public static Task WaitForBlobServiceAsync(string connectionString) => WaitUntilAsync(async () =>
     {
