@@ -57,8 +57,10 @@ public sealed partial class QueueSubscription(
                 {
                     return;
                 }
-                catch (Exception ex) when (ex is BrokerUnreachableException or OperationInterruptedException or AlreadyClosedException or IOException)
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
+                    // Whatever a broker restart throws (a recovery in progress, an RPC timeout), the
+                    // loop subscribes again: a worker that stops consuming strands every job.
                     LogSubscribeFailed(logger, ex, queue);
                 }
 
