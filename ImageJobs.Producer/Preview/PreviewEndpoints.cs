@@ -152,11 +152,10 @@ public static class PreviewEndpoints
     private static Template? Resolve(PreviewRequest request, TemplateDefinition definition, BatchLimits limits, Dictionary<string, string[]> errors)
     {
         var values = request.Values ?? new Dictionary<string, string>();
-        // A row, as a manifest would give it: no more columns than a manifest may have, each bounded.
-        if (values.Count > MaxValues || values.Any(v => v.Key.Length > FieldPattern.MaxKeyLength || v.Value.Length > limits.MaxTextLength))
+        // A row, bounded as a batch's rows are.
+        if (LayeredBatchRules.ValuesProblem(values, limits) is { } badRow)
         {
-            errors["values"] = [string.Create(CultureInfo.InvariantCulture,
-                $"At most {MaxValues} values, names of at most {FieldPattern.MaxKeyLength} characters, values of at most {limits.MaxTextLength:N0}.")];
+            errors["values"] = [badRow];
             return null;
         }
 
@@ -179,8 +178,6 @@ public static class PreviewEndpoints
 
         return template;
     }
-
-    private const int MaxValues = 200;
 
     private static IResult Refused(string code, string message) => Results.Problem(
         statusCode: StatusCodes.Status422UnprocessableEntity,

@@ -76,7 +76,8 @@ public static class LayeredBatchRules
         }
     }
 
-    private static string? ValuesProblem(IReadOnlyDictionary<string, string> values, BatchLimits limits)
+    /// <summary>What is wrong with one row's values (too many, a bad name, a null or too long value), or null.</summary>
+    public static string? ValuesProblem(IReadOnlyDictionary<string, string> values, BatchLimits limits)
     {
         if (values.Count > MaxValuesPerRow)
         {

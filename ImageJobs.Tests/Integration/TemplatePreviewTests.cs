@@ -106,6 +106,10 @@ public sealed class TemplatePreviewTests(LocalInfrastructure infrastructure) : I
         }, HttpStatusCode.UnprocessableEntity);
         Assert.Equal(ErrorCodes.TemplateImageMissing, (string)missing["code"]!);
 
+        var nullValue = await RefusedAsync(new JsonObject { ["source"] = "blank/wide.png", ["template"] = Template(), ["values"] = new JsonObject { ["first"] = null, ["last"] = "", ["id"] = "1" } },
+            HttpStatusCode.BadRequest);
+        Assert.Contains("\"first\" has no value", nullValue["errors"]!["values"]![0]!.GetValue<string>());
+
         var both = await RefusedAsync(new JsonObject { ["source"] = "blank/wide.png", ["text"] = "x", ["template"] = Template() }, HttpStatusCode.BadRequest);
         Assert.True(both["errors"]!.AsObject().ContainsKey("template"), both.ToJsonString());
     }
