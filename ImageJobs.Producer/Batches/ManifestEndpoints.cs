@@ -1,8 +1,5 @@
-using System.Text.Json;
 using ImageJobs.Producer.Access;
-using ImageJobs.Producer.Problems;
 using ImageJobs.Producer.Sources;
-using ImageJobs.Rendering;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Producer.Batches;
@@ -10,73 +7,25 @@ namespace ImageJobs.Producer.Batches;
 public static class ManifestEndpoints
 {
     /// <summary>
-    /// POST /api/batches/manifest, multipart: <c>manifest</c> (a .csv or .jsonl file) and an
-    /// optional <c>style</c> (JSON) for the whole batch
-    /// and <c>webhook</c> (JSON: url, secret, onFailure). 400 with every bad row by line number.
+    /// POST /api/batches/manifest, multipart: <c>manifest</c> (a .csv or .jsonl file), an optional
+    /// <c>style</c> (JSON) for the whole batch or a layered template (<c>templateName</c> and
+    /// <c>templateVersion</c>, or <c>inlineTemplate</c> as JSON, with <c>mapping</c> and <c>outputName</c>;
+    /// <see cref="ManifestForm"/>), and <c>webhook</c> (JSON: url, secret, onFailure). 400 with every bad row by line number.
     /// </summary>
     public static IEndpointRouteBuilder MapManifestEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/batches/manifest", async (HttpRequest request, ManifestSubmitter submitter, IOptions<UploadLimits> limits, CancellationToken cancellationToken) =>
         {
-            if (!request.HasFormContentType)
+            var (manifest, invalid) = await ManifestForm.ReadAsync(request, limits.Value, cancellationToken);
+            if (manifest is null)
             {
-                return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Send multipart/form-data with a 'manifest' file.");
+                return invalid!;
             }
 
-            IFormCollection form;
-            try
-            {
-                form = await request.ReadFormAsync(cancellationToken);
-            }
-            catch (Exception ex) when (ex is InvalidDataException or (IOException and not BadHttpRequestException) && !cancellationToken.IsCancellationRequested)
-            {
-                // A malformed multipart body, or one past the form limits (parts, part headers, part sizes).
-                return Invalid("manifest", $"The multipart body is malformed: {ex.Message}");
-            }
-
-            if (form.Files["manifest"] is not { } file || ManifestParser.FormatOf(file.FileName) is not { } format)
-            {
-                return Invalid("manifest", "A 'manifest' file named *.csv or *.jsonl is required.");
-            }
-
-            if (file.Length > limits.Value.MaxManifestBytes)
-            {
-                return Invalid("manifest", $"The manifest is larger than {limits.Value.MaxManifestBytes:N0} bytes.");
-            }
-
-            TextStyle? style = null;
-            if (form["style"].ToString() is { Length: > 0 } styleJson)
-            {
-                try
-                {
-                    style = JsonSerializer.Deserialize<TextStyle>(styleJson, JsonSerializerOptions.Web);
-                }
-                catch (JsonException ex)
-                {
-                    var path = BadRequestHandler.JsonField(ex.Path);
-                    return Invalid(path == "body" ? "style" : "style." + path, ex.Message);
-                }
-            }
-
-            Webhooks.WebhookRequest? webhook = null;
-            if (form["webhook"].ToString() is { Length: > 0 } webhookJson)
-            {
-                try
-                {
-                    webhook = JsonSerializer.Deserialize<Webhooks.WebhookRequest>(webhookJson, JsonSerializerOptions.Web);
-                }
-                catch (JsonException ex)
-                {
-                    return Invalid("webhook", ex.Message);
-                }
-            }
-
-            using var reader = new StreamReader(file.OpenReadStream());
-            var content = await reader.ReadToEndAsync(cancellationToken);
             try
             {
                 var idempotencyKey = request.Headers["Idempotency-Key"].ToString();
-                var accepted = await submitter.SubmitAsync(content, format, style, idempotencyKey.Length > 0 ? idempotencyKey : null, cancellationToken, webhook);
+                var accepted = await submitter.SubmitAsync(manifest, idempotencyKey.Length > 0 ? idempotencyKey : null, cancellationToken);
                 return Results.Accepted(accepted.StatusUrl, accepted);
             }
             catch (BatchRejectedException ex)
@@ -91,7 +40,7 @@ public static class ManifestEndpoints
             .WithTags("Batches")
             .RequireScope(ApiScopes.Submit)
             .WithName("SubmitManifest")
-            .WithSummary("Submit a batch from a CSV or JSON Lines manifest (multipart: manifest, optional style)")
+            .WithSummary("Submit a batch from a CSV or JSON Lines manifest (multipart: manifest, optional style or template)")
             .WithDescription("Every row is validated and every image looked up before anything is published; a bad row refuses the whole manifest, by line.")
             .Accepts<IFormFile>("multipart/form-data")
             .Produces<BatchAccepted>(StatusCodes.Status202Accepted)
@@ -103,6 +52,4 @@ public static class ManifestEndpoints
         return app;
     }
 
-    private static IResult Invalid(string field, string message) =>
-        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The manifest is invalid; nothing was published.");
 }

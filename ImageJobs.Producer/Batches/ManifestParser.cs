@@ -61,59 +61,18 @@ public static class ManifestParser
     /// The manifest's rows checked as a batch (names, texts, styles, count), errors keyed by
     /// "line N" so a person can find each row in the file.
     /// </summary>
-    public static Dictionary<string, string[]> Validate(ManifestParse parse, TextStyle? batchStyle, BatchLimits limits)
+    public static Dictionary<string, string[]> Validate(ManifestParse parse, TextStyle? batchStyle, BatchLimits limits) =>
+        ValidateAs(parse, new SubmitBatchRequest { Items = parse.Items, Style = batchStyle }, limits);
+
+    /// <summary>
+    /// The manifest's rows checked as <paramref name="request"/> (which holds them as its items) would
+    /// be: names, texts or values, styles, count; errors keyed by "line N".
+    /// </summary>
+    public static Dictionary<string, string[]> ValidateAs(ManifestParse parse, SubmitBatchRequest request, BatchLimits limits)
     {
-        var errors = parse.Errors.GroupBy(e => Key(e.Line)).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToList());
-        void Add(string key, string message)
-        {
-            if (!errors.TryGetValue(key, out var list))
-            {
-                errors[key] = list = [];
-            }
-
-            list.Add(message);
-        }
-
-        if (parse.Items.Count > 0)
-        {
-            var request = new SubmitBatchRequest { Items = parse.Items, Style = batchStyle };
-            foreach (var (field, messages) in BatchRequestValidator.Validate(request, limits))
-            {
-                // "items[12].text" -> "line 14", "text: ..."; batch-wide problems keep their field.
-                if (field.StartsWith("items[", StringComparison.Ordinal) && field.IndexOf(']', StringComparison.Ordinal) is var close and > 6
-                    && int.TryParse(field.AsSpan(6, close - 6), NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index < parse.Lines.Count)
-                {
-                    var property = field[(close + 1)..].TrimStart('.');
-                    foreach (var message in messages)
-                    {
-                        Add(Key(parse.Lines[index]), property.Length > 0 ? $"{Where(property, parse.Columns)}: {message}" : message);
-                    }
-                }
-                else
-                {
-                    foreach (var message in messages)
-                    {
-                        Add(field == "items" ? "manifest" : field, message);
-                    }
-                }
-            }
-        }
-
-        return errors.OrderBy(e => e.Key.StartsWith("line ", StringComparison.Ordinal) ? int.Parse(e.Key.AsSpan(5), CultureInfo.InvariantCulture) : 0)
-            .ToDictionary(e => e.Key, e => e.Value.ToArray());
+        var errors = parse.Errors.GroupBy(e => ManifestErrors.Key(e.Line)).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());
+        return parse.Items.Count > 0 ? ManifestErrors.ByLine(BatchRequestValidator.Validate(request, limits), parse, errors) : ManifestErrors.ByLine(errors, parse);
     }
-
-    /// <summary>A row's field as a person finds it: its CSV column when it has one ("column 3 (color)"), else its name.</summary>
-    private static string Where(string property, IReadOnlyDictionary<string, int>? columns)
-    {
-        var friendly = property == "source" ? "image" : property;
-        var cell = property.StartsWith("style.", StringComparison.Ordinal) ? property["style.".Length..] : property;
-        return columns is not null && (columns.TryGetValue(cell, out var column) || columns.TryGetValue(friendly, out column))
-            ? $"column {column.ToString(CultureInfo.InvariantCulture)} ({(property == "source" ? friendly : cell)})"
-            : friendly;
-    }
-
-    private static string Key(int line) => $"line {line.ToString(CultureInfo.InvariantCulture)}";
 
     private static ManifestParse ParseCsv(string content, BatchLimits limits)
     {
@@ -204,67 +163,21 @@ public static class ManifestParser
         return new ManifestParse(items, lines, errors, columns);
     }
 
-    private static ManifestParse ParseJsonLines(string content, BatchLimits limits)
+    private static ManifestParse ParseJsonLines(string content, BatchLimits limits) => ManifestJson.ReadLines(content, limits.MaxJobsPerBatch, MaxErrors, row =>
     {
-        var items = new List<BatchItem>();
-        var lines = new List<int>();
-        var errors = new List<ManifestError>();
-        var lineNumber = 0;
-        foreach (var raw in content.Split('\n'))
+        var unknown = row.Select(p => p.Key).Where(k => k is not ("image" or "source" or "text" or "style")).ToList();
+        var image = (row["image"] ?? row["source"]) is JsonValue i && i.TryGetValue<string>(out var s) ? s : null;
+        var caption = row["text"] is JsonValue t && t.TryGetValue<string>(out var c) ? c : null;
+        string? styleError = unknown.Count > 0 ? $"unknown field(s): {string.Join(", ", unknown)}" : null;
+        TextStyle? style = null;
+        if (styleError is null && row["style"] is { } styleNode)
         {
-            lineNumber++;
-            var text = raw.TrimEnd('\r');
-            if (text.Trim().Length == 0)
-            {
-                continue;
-            }
-
-            if (errors.Count >= MaxErrors || items.Count > limits.MaxJobsPerBatch)
-            {
-                break;
-            }
-
-            try
-            {
-                if (ManifestJson.Parse(text) is not JsonObject row)
-                {
-                    errors.Add(new ManifestError(lineNumber, "Not a JSON object."));
-                    continue;
-                }
-
-                var unknown = row.Select(p => p.Key).Where(k => k is not ("image" or "source" or "text" or "style")).ToList();
-                var image = (row["image"] ?? row["source"]) is JsonValue i && i.TryGetValue<string>(out var s) ? s : null;
-                var caption = row["text"] is JsonValue t && t.TryGetValue<string>(out var c) ? c : null;
-                string? styleError = unknown.Count > 0 ? $"unknown field(s): {string.Join(", ", unknown)}" : null;
-                TextStyle? style = null;
-                if (styleError is null && row["style"] is { } styleNode)
-                {
-                    style = styleNode is JsonObject o ? ReadStyle(o, null, out styleError) : null;
-                    styleError ??= styleNode is JsonObject ? null : "style: must be an object";
-                }
-
-                if (styleError is not null)
-                {
-                    errors.Add(new ManifestError(lineNumber, styleError));
-                    continue;
-                }
-
-                items.Add(new BatchItem(image, caption, style));
-                lines.Add(lineNumber);
-            }
-            catch (JsonException ex)
-            {
-                errors.Add(new ManifestError(lineNumber, $"Not valid JSON: {ex.Message}"));
-            }
-            catch (ArgumentException ex)
-            {
-                // A JSON object naming one property twice: JsonObject refuses it when first read.
-                errors.Add(new ManifestError(lineNumber, $"Not a valid row: {ex.Message}"));
-            }
+            style = styleNode is JsonObject o ? ReadStyle(o, null, out styleError) : null;
+            styleError ??= styleNode is JsonObject ? null : "style: must be an object";
         }
 
-        return new ManifestParse(items, lines, errors);
-    }
+        return styleError is null ? (new BatchItem(image, caption, style), null) : (null, styleError);
+    });
 
     /// <summary>The row's style, or null with why not: by the CSV column of the bad value when there is one.</summary>
     private static TextStyle? ReadStyle(JsonObject style, Dictionary<string, int>? columns, out string? error)

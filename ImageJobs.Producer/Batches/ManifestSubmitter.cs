@@ -1,32 +1,50 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using ImageJobs.Rendering;
+using ImageJobs.Producer.Templates;
 using ImageJobs.Storage;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Producer.Batches;
 
+/// <summary>A manifest read and checked: the batch its rows make, the rows with their lines, and the template they fill (null for captions).</summary>
+public sealed record ManifestRows(SubmitBatchRequest Request, ManifestParse Parse, TemplatePlan? Plan);
+
 /// <summary>
-/// A batch from a manifest: parsed, validated row by row, and each image looked up in the
-/// sources container, all before anything is published. Any bad row rejects the whole manifest.
+/// A batch from a manifest: parsed (for a layered template, its columns bound to the template's
+/// placeholders), validated row by row, and each image looked up in the sources container, all
+/// before anything is published. Any bad row rejects the whole manifest, by its line.
 /// </summary>
 public sealed class ManifestSubmitter(
     BatchSubmitter submitter,
+    TemplatedBatches templated,
     BlobServiceClient blobs,
     IOptions<StorageOptions> storage,
     IOptions<BatchLimits> limits)
 {
-    public async Task<BatchAccepted> SubmitAsync(string content, ManifestFormat format, TextStyle? style, string? idempotencyKey, CancellationToken cancellationToken,
-        Webhooks.WebhookRequest? webhook = null)
+    public async Task<BatchAccepted> SubmitAsync(ManifestSubmission manifest, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var parse = ManifestParser.Parse(content, format, limits.Value);
-        var errors = ManifestParser.Validate(parse, style, limits.Value);
-        if (errors.Count == 0)
+        var rows = await ReadAsync(manifest, cancellationToken);
+        try
         {
-            foreach (var (line, missing) in await MissingSourcesAsync(parse, cancellationToken))
-            {
-                errors[$"line {line}"] = [$"image: '{missing}' is not in container '{storage.Value.SourcesContainer}'"];
-            }
+            return await submitter.SubmitAsync(rows.Request, idempotencyKey, cancellationToken);
+        }
+        catch (BatchRejectedException ex)
+        {
+            // The template filled row by row: "items[12]" is the manifest's line 14.
+            throw new BatchRejectedException(ManifestErrors.ByLine(ex.Errors, rows.Parse));
+        }
+    }
+
+    /// <summary>The manifest's rows as a batch, checked; a stored template's version is pinned to the one read here.</summary>
+    /// <exception cref="BatchRejectedException">Any problem, by line (<c>line 14</c>) or by field (<c>templateName</c>, <c>mapping.price</c>).</exception>
+    public async Task<ManifestRows> ReadAsync(ManifestSubmission manifest, CancellationToken cancellationToken)
+    {
+        var batch = manifest.Batch;
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        LayeredBatchRules.Check(batch, limits.Value, (field, message) => errors[field] = [.. errors.GetValueOrDefault(field) ?? [], message]);
+        if (manifest.Mapping is not null && !LayeredBatchRules.IsLayered(batch))
+        {
+            errors["mapping"] = ["A mapping binds a layered template's placeholders: name a templateName or give an inlineTemplate."];
         }
 
         if (errors.Count > 0)
@@ -34,7 +52,34 @@ public sealed class ManifestSubmitter(
             throw new BatchRejectedException(errors);
         }
 
-        return await submitter.SubmitAsync(new SubmitBatchRequest { Items = parse.Items, Style = style, Webhook = webhook }, idempotencyKey, cancellationToken);
+        var plan = await templated.PrepareAsync(batch, cancellationToken);
+        ManifestParse parse;
+        if (plan is null)
+        {
+            parse = ManifestParser.Parse(manifest.Content, manifest.Format, limits.Value);
+        }
+        else
+        {
+            var binding = new ManifestBinding(plan.Placeholders, manifest.Mapping);
+            if (binding.Problems() is { Count: > 0 } mappingProblems)
+            {
+                throw new BatchRejectedException(mappingProblems);
+            }
+
+            parse = LayeredManifestParser.Parse(manifest.Content, manifest.Format, binding, limits.Value);
+        }
+
+        var request = batch with { Items = parse.Items, TemplateVersion = batch.TemplateName is null ? null : plan!.Version };
+        errors = ManifestParser.ValidateAs(parse, request, limits.Value);
+        if (errors.Count == 0)
+        {
+            foreach (var (line, missing) in await MissingSourcesAsync(parse, cancellationToken))
+            {
+                errors[ManifestErrors.Key(line)] = [$"image: '{missing}' is not in container '{storage.Value.SourcesContainer}'"];
+            }
+        }
+
+        return errors.Count > 0 ? throw new BatchRejectedException(errors) : new ManifestRows(request, parse, plan);
     }
 
     /// <summary>Rows whose image does not exist: one listing under the names' common prefix, not one call per row.</summary>

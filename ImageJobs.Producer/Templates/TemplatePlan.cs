@@ -32,7 +32,8 @@ public sealed class TemplatePlan
         Name = name;
         Version = version;
         var keys = fields.SelectMany(f => f.Pattern.Keys).Concat(outputName?.Keys ?? []).ToList();
-        _columns = [.. keys.Where(k => !FieldPattern.IsBuiltIn(k)).Distinct(StringComparer.Ordinal)];
+        Placeholders = [.. keys.Distinct(StringComparer.Ordinal)];
+        _columns = [.. Placeholders.Where(k => !FieldPattern.IsBuiltIn(k))];
         UsesMetadata = keys.Any(k => k.StartsWith("meta:", StringComparison.Ordinal));
     }
 
@@ -43,6 +44,9 @@ public sealed class TemplatePlan
 
     /// <summary>The manifest columns the placeholders name (not counting the source's {name}, {stem}, {index}, {meta:key}).</summary>
     public IReadOnlyList<string> Columns => _columns;
+
+    /// <summary>Every key a placeholder names, the source's built-in ones included (a manifest column of that name wins over them).</summary>
+    public IReadOnlyList<string> Placeholders { get; }
 
     /// <summary>Whether a placeholder reads the source's metadata, so a prefix listing asks for it only then.</summary>
     public bool UsesMetadata { get; }

@@ -222,27 +222,7 @@ public sealed class TemplateApiTests(LocalInfrastructure infrastructure)
         Assert.Equal(["x #1", "y #2"], (await TakeJobsAsync(2)).Select(j => j.Template!.Layers[0].Text));
     }
 
-    private async Task UploadAsync(params string[] names)
-    {
-        var sources = infrastructure.Blobs().GetBlobContainerClient($"sources-{_suffix}");
-        await sources.CreateIfNotExistsAsync();
-        foreach (var name in names)
-        {
-            await sources.UploadBlobAsync(name, BinaryData.FromBytes([1]));
-        }
-    }
+    private Task UploadAsync(params string[] names) => QueuedJobs.UploadPlaceholdersAsync(infrastructure, _suffix, names);
 
-    private async Task<List<RenderJob>> TakeJobsAsync(int count)
-    {
-        await using var connection = await infrastructure.ConnectAsync();
-        await using var channel = await connection.CreateChannelAsync();
-        var jobs = new List<RenderJob>();
-        while (jobs.Count < count && await channel.BasicGetAsync(JobTopology.JobsQueue, autoAck: true) is { } message)
-        {
-            jobs.Add(JsonSerializer.Deserialize(message.Body.Span, JobJson.Default.RenderJob)!);
-        }
-
-        Assert.Equal(count, jobs.Count);
-        return [.. jobs.OrderBy(j => j.Index)];
-    }
+    private Task<List<RenderJob>> TakeJobsAsync(int count) => QueuedJobs.TakeAsync(infrastructure, count);
 }
