@@ -16,6 +16,9 @@ namespace ImageJobs.Producer.Templates;
 public sealed class TemplatePlan
 {
     private readonly Template _template;
+
+    // The template as a job carries it, mapped once: each row patches only the layers it fills.
+    private readonly JobTemplate _contract;
     private readonly int _maxTextLength;
 
     // The fields with placeholders: their layer, pattern, and path (as Template.Validate names it).
@@ -26,6 +29,7 @@ public sealed class TemplatePlan
     private TemplatePlan(Template template, (int Layer, FieldPattern Pattern, string Path)[] fields, FieldPattern? outputName, int maxTextLength, string? name, int? version)
     {
         _template = template;
+        _contract = template.ToContract(name, version);
         _outputName = outputName;
         _fields = fields;
         _maxTextLength = maxTextLength;
@@ -186,18 +190,13 @@ public sealed class TemplatePlan
             return _template;
         }
 
+        // Only the filled values can be wrong: the rest of the template was checked once, by TryCompile.
         var layers = _template.Layers.ToArray();
-        foreach (var (i, pattern, _) in _fields)
+        foreach (var (i, pattern, path) in _fields)
         {
             var markup = layers[i] is TextLayer { Markup: true };
             layers[i] = WithField(layers[i], pattern.Fill(row, markup ? RichText.Escape : null));
-        }
-
-        var resolved = _template with { Layers = layers };
-        var errors = resolved.Validate(_maxTextLength);
-        foreach (var (i, _, path) in _fields)
-        {
-            if (errors.TryGetValue(path, out var problem))
+            if (Template.ValueProblem(layers[i], _maxTextLength) is var (_, problem))
             {
                 problems.Add($"{path}: {problem}");
             }
@@ -207,7 +206,7 @@ public sealed class TemplatePlan
             }
         }
 
-        return problems.Count > before ? null : resolved;
+        return problems.Count > before ? null : _template with { Layers = layers };
     }
 
     /// <summary>The row's result file name from the output name pattern, or null with its problem added (checked as <see cref="ResultNames.Problem"/>).</summary>
@@ -223,8 +222,28 @@ public sealed class TemplatePlan
         return name;
     }
 
-    /// <summary>A resolved template as a version-2 job carries it, with the stored name and version it came from.</summary>
-    public JobTemplate ToJob(Template resolved) => resolved.ToContract(Name, Version);
+    /// <summary>A template this plan resolved, as a version-2 job carries it, with the stored name and version it came from.</summary>
+    public JobTemplate ToJob(Template resolved)
+    {
+        if (_fields.Length == 0)
+        {
+            return _contract;
+        }
+
+        var layers = _contract.Layers.ToArray();
+        foreach (var (i, _, _) in _fields)
+        {
+            layers[i] = resolved.Layers[i] switch
+            {
+                TextLayer text => layers[i] with { Text = text.Text },
+                CodeLayer code => layers[i] with { Value = code.Value },
+                ImageLayer image => layers[i] with { ImageName = image.ImageName },
+                _ => layers[i],
+            };
+        }
+
+        return _contract with { Layers = layers };
+    }
 
     private static (string? Field, string? Text) Field(Layer layer) => layer switch
     {

@@ -26,6 +26,12 @@ public sealed record Template
 
     /// <summary>Path (<c>layers[2].box.width</c>) to problem, for every invalid value; empty when valid.</summary>
     public IReadOnlyDictionary<string, string> Validate(int maxTextLength) => TemplateValidation.Validate(this, maxTextLength);
+
+    /// <summary>
+    /// The problem of the value a row fills in <paramref name="layer"/> (its text, code value or
+    /// picture name) as (field, problem), or null: all that changes from row to row of a checked template.
+    /// </summary>
+    public static (string Field, string Problem)? ValueProblem(Layer layer, int maxTextLength) => TemplateValidation.ValueProblem(layer, maxTextLength);
 }
 
 /// <summary>

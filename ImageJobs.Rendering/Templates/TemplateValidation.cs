@@ -62,54 +62,48 @@ internal static class TemplateValidation
         at.Range("opacity", layer.Opacity, 0, 1);
     }
 
+    /// <summary>
+    /// The problem of the one value a row's placeholders fill in a layer (a text, a code's value, a
+    /// picture's name) as (field, problem), or null: the only check a filled row needs.
+    /// </summary>
+    public static (string Field, string Problem)? ValueProblem(Layer layer, int maxTextLength) => layer switch
+    {
+        TextLayer { Text: null } => ("text", "is required"),
+        TextLayer text when text.Text.Length > maxTextLength =>
+            ("text", string.Create(CultureInfo.InvariantCulture, $"is {text.Text.Length:N0} characters, more than {maxTextLength:N0}")),
+        TextLayer { Markup: true } text when RichText.TryParse(text.Text, out var markupError) is null => ("text", markupError!),
+        ImageLayer image when string.IsNullOrWhiteSpace(image.ImageName) => ("imageName", "is required"),
+        ImageLayer image when image.ImageName.Length > MaxImageNameLength => ("imageName", $"must be at most {MaxImageNameLength} characters"),
+        QrLayer qr when CodePatterns.CheckQr(qr.Value ?? "") is { } problem => ("value", problem),
+        BarcodeLayer { Symbology: var symbology } barcode when (symbology is null || Enum.IsDefined(symbology.Value))
+            && CodePatterns.CheckBarcode(barcode.Value ?? "", symbology ?? BarcodeSymbology.Code128) is { } problem => ("value", problem),
+        _ => null,
+    };
+
     private static void Kind(Layer layer, StyleErrors at, int maxTextLength)
     {
+        if (ValueProblem(layer, maxTextLength) is var (field, problem))
+        {
+            at.Add(field, problem);
+        }
+
         switch (layer)
         {
             case TextLayer text:
-                if (text.Text is null)
-                {
-                    at.Add("text", "is required");
-                    break;
-                }
-
-                if (text.Text.Length > maxTextLength)
-                {
-                    at.Add("text", string.Create(CultureInfo.InvariantCulture, $"is {text.Text.Length:N0} characters, more than {maxTextLength:N0}"));
-                }
-                else if (text.Markup && RichText.TryParse(text.Text, out var markupError) is null)
-                {
-                    at.Add("text", markupError!);
-                }
-
                 text.Style?.Validate(at.Under("style"));
                 break;
             case ImageLayer image:
-                if (string.IsNullOrWhiteSpace(image.ImageName))
-                {
-                    at.Add("imageName", "is required");
-                }
-                else if (image.ImageName.Length > MaxImageNameLength)
-                {
-                    at.Add("imageName", $"must be at most {MaxImageNameLength} characters");
-                }
-
                 at.Defined("fit", image.Fit);
                 at.Range("cornerRadius", image.CornerRadius, 0, 0.5);
                 break;
             case CodeLayer code:
                 if (code is QrLayer qr)
                 {
-                    Problem(at, "value", CodePatterns.CheckQr(qr.Value ?? ""));
                     at.Defined("errorCorrection", qr.ErrorCorrection);
                 }
                 else if (code is BarcodeLayer barcode)
                 {
                     at.Defined("symbology", barcode.Symbology);
-                    if (barcode.Symbology is not { } symbology || Enum.IsDefined(symbology))
-                    {
-                        Problem(at, "value", CodePatterns.CheckBarcode(barcode.Value ?? "", barcode.Symbology ?? BarcodeSymbology.Code128));
-                    }
                 }
 
                 at.Color("color", code.Color);
@@ -123,14 +117,6 @@ internal static class TemplateValidation
                 at.Range("strokeWidth", shape.StrokeWidth, 0, 0.5);
                 at.Range("cornerRadius", shape.CornerRadius, 0, 0.5);
                 break;
-        }
-    }
-
-    private static void Problem(StyleErrors at, string field, string? problem)
-    {
-        if (problem is not null)
-        {
-            at.Add(field, problem);
         }
     }
 }
