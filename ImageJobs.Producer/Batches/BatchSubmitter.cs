@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using ImageJobs.Contracts;
@@ -113,11 +112,23 @@ public sealed partial class BatchSubmitter(
         await runs.RunAsync(batchId, async stoppingToken =>
         {
             var stopwatch = Stopwatch.StartNew();
-            // Stored beside the publishing, not before it: the answer waits for neither alone.
-            var defining = SaveDefinitionAsync(batchId, jobs, stoppingToken);
-            await publisher.PublishAsync(JobTopology.JobsQueue, jobs,
-                static job => new OutgoingMessage(job.JobId, JsonSerializer.SerializeToUtf8Bytes(job, JobJson.Default.RenderJob)), stoppingToken);
-            await defining;
+            using var definition = new JobDefinitionWriter();
+            try
+            {
+                await publisher.PublishAsync(JobTopology.JobsQueue, jobs, job =>
+                {
+                    var message = JobDefinitions.Message(job);
+                    definition.Add(message.Span);
+                    return new OutgoingMessage(job.JobId, message);
+                }, stoppingToken);
+            }
+            finally
+            {
+                // Whole even when publishing is cut short: what the broker never had is republished from it.
+                definition.AddFrom(jobs);
+                await SaveDefinitionAsync(batchId, definition, stoppingToken);
+            }
+
             metrics.Published(jobs.Count);
             await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: true, requestHash), stoppingToken);
             LogPublished(logger, batchId, jobs.Count, stopwatch.ElapsedMilliseconds);
@@ -130,11 +141,11 @@ public sealed partial class BatchSubmitter(
     /// Keeps the jobs for a republish should the broker lose them. A batch whose definition cannot
     /// be stored still runs; only its lost jobs then end as lost instead of being published again.
     /// </summary>
-    private async Task SaveDefinitionAsync(string batchId, IReadOnlyList<RenderJob> jobs, CancellationToken cancellationToken)
+    private async Task SaveDefinitionAsync(string batchId, JobDefinitionWriter definition, CancellationToken cancellationToken)
     {
         try
         {
-            await definitions.SaveAsync(batchId, jobs, cancellationToken);
+            await definitions.SaveAsync(batchId, definition, cancellationToken);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {

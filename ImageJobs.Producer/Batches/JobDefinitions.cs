@@ -28,16 +28,21 @@ public sealed class JobDefinitions(BlobServiceClient blobs, IOptions<StorageOpti
     private BlobClient Blob(string batchId) =>
         blobs.GetBlobContainerClient(storage.Value.BatchesContainer).GetBlobClient($"{batchId}/jobs.jsonl.gz");
 
+    /// <summary>A job's message: one serialization for the broker and for the stored definition.</summary>
+    public static ReadOnlyMemory<byte> Message(RenderJob job) => JsonSerializer.SerializeToUtf8Bytes(job, JobJson.Default.RenderJob);
+
+    /// <summary>Stores the messages <paramref name="writer"/> gathered as the batch's definition.</summary>
+    public async Task SaveAsync(string batchId, JobDefinitionWriter writer, CancellationToken cancellationToken)
+    {
+        // One upload, visible only once whole: a crash mid-write leaves no definition, not a partial one.
+        await Blob(batchId).UploadAsync(writer.Complete(), overwrite: true, cancellationToken);
+    }
+
     public async Task SaveAsync(string batchId, IReadOnlyList<RenderJob> jobs, CancellationToken cancellationToken)
     {
-        // Written whole before it becomes visible: a crash mid-write leaves no definition, not a partial one.
-        await using var blob = await Blob(batchId).OpenWriteAsync(overwrite: true, cancellationToken: cancellationToken);
-        await using var gzip = new GZipStream(blob, CompressionLevel.Fastest);
-        foreach (var job in jobs)
-        {
-            await gzip.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(job, JobJson.Default.RenderJob), cancellationToken);
-            gzip.WriteByte((byte)'\n');
-        }
+        using var writer = new JobDefinitionWriter();
+        writer.AddFrom(jobs);
+        await SaveAsync(batchId, writer, cancellationToken);
     }
 
     public async Task DeleteAsync(string batchId, CancellationToken cancellationToken) =>
@@ -132,5 +137,50 @@ public sealed class JobDefinitions(BlobServiceClient blobs, IOptions<StorageOpti
         {
             return $"is no valid job: {ex.Message}";
         }
+    }
+}
+
+/// <summary>
+/// A batch's job messages compressed as they are published, so that each is serialized once; the
+/// compressed lines are a few percent of the messages' size, held in memory until stored.
+/// </summary>
+public sealed class JobDefinitionWriter : IDisposable
+{
+    private readonly MemoryStream _compressed = new();
+    private readonly GZipStream _gzip;
+
+    public JobDefinitionWriter() => _gzip = new GZipStream(_compressed, CompressionLevel.Fastest, leaveOpen: true);
+
+    /// <summary>The jobs added so far, in job order.</summary>
+    public int Count { get; private set; }
+
+    public void Add(ReadOnlySpan<byte> message)
+    {
+        _gzip.Write(message);
+        _gzip.WriteByte((byte)'\n');
+        Count++;
+    }
+
+    /// <summary>Adds the jobs of <paramref name="jobs"/> not added yet (those after <see cref="Count"/>).</summary>
+    public void AddFrom(IReadOnlyList<RenderJob> jobs)
+    {
+        for (var i = Count; i < jobs.Count; i++)
+        {
+            Add(JobDefinitions.Message(jobs[i]).Span);
+        }
+    }
+
+    /// <summary>The gzipped lines, from the start; nothing can be added after.</summary>
+    public Stream Complete()
+    {
+        _gzip.Dispose();
+        _compressed.Position = 0;
+        return _compressed;
+    }
+
+    public void Dispose()
+    {
+        _gzip.Dispose();
+        _compressed.Dispose();
     }
 }
