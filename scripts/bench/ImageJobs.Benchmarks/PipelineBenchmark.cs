@@ -279,7 +279,7 @@ public static class PipelineBenchmark
         var request = BatchOf(Enumerable.Range(0, jobs).Select(i => i % 10));
 
         var first = await ProducerAsync();
-        var body = await OneJobBodyAsync(pipeline);
+        var body = await pipeline.OneJobBodyAsync();
         await pipeline.PurgeJobsAsync();
         await BarePublisher.PublishAsync(pipeline.Broker, body, jobs);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"publish, cold: producer {first.TotalSeconds:0.00} s; load {ProcFiles.LoadAverage()}"));
@@ -312,15 +312,6 @@ public static class PipelineBenchmark
             await pipeline.SubmitAsync(request);
             return watch.Elapsed;
         }
-    }
-
-    /// <summary>A job exactly as the producer published it, so the bare publisher sends the same bytes.</summary>
-    private static async Task<ReadOnlyMemory<byte>> OneJobBodyAsync(RunningPipeline pipeline)
-    {
-        await using var channel = await pipeline.Broker.CreateChannelAsync();
-        var message = await channel.BasicGetAsync(ImageJobs.Messaging.JobTopology.JobsQueue, autoAck: true)
-            ?? throw new InvalidOperationException("No job in the queue after a publish.");
-        return message.Body.ToArray();
     }
 
     private sealed record WorkerMemory(int Pid, long Quarter, long End, long Peak)

@@ -175,6 +175,15 @@ public sealed class RunningPipeline : IAsyncDisposable
         await channel.QueuePurgeAsync(ImageJobs.Messaging.JobTopology.JobsQueue);
     }
 
+    /// <summary>A job exactly as the producer published it (taken off the queue), so a bare publisher can send the same bytes.</summary>
+    public async Task<ReadOnlyMemory<byte>> OneJobBodyAsync()
+    {
+        await using var channel = await _broker.CreateChannelAsync();
+        var message = await channel.BasicGetAsync(ImageJobs.Messaging.JobTopology.JobsQueue, autoAck: true)
+            ?? throw new InvalidOperationException("No job in the queue after a publish.");
+        return message.Body.ToArray();
+    }
+
     public async Task<Accepted> SubmitAsync(object request)
     {
         using var response = await Http.PostAsJsonAsync("/api/batches", request);
