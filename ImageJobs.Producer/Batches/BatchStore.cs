@@ -252,11 +252,19 @@ public sealed partial class BatchStore(TableServiceClient tables, IOptions<Batch
 
                 return committed.Count;
             }
-            catch (TableTransactionFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
+            catch (TableTransactionFailedException ex) when (ex.Status is 404 or 409 or 412 && attempt < MaxAttempts)
             {
-                // Another replica changed one of these jobs, or this writer's row moved on (an
-                // earlier attempt that timed out was stored after all): read again and re-plan.
+                // Another replica changed one of these jobs, this writer's row moved on (an earlier
+                // attempt that timed out was stored after all), or a row as read is gone (a store
+                // that lost its last writes, this writer's own row among them): read again and re-plan.
                 _own.TryRemove(batch.BatchId, out _);
+            }
+            catch (Exception)
+            {
+                // Whether the failed write was stored is unknown: this writer's row is read again
+                // next time, never written over an ETag that may no longer exist.
+                _own.TryRemove(batch.BatchId, out _);
+                throw;
             }
         }
     }

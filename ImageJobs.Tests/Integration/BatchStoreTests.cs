@@ -127,6 +127,25 @@ public sealed class BatchStoreTests(LocalInfrastructure infrastructure) : IAsync
     }
 
     [Fact]
+    public async Task A_replica_whose_rows_the_store_lost_stores_its_next_reports()
+    {
+        // A store that lost its last writes (Azurite's table service killed before it saved):
+        // the rows are gone, this replica's own counts row with them, which it last wrote itself.
+        var tracker = new BatchTracker(NewStore(), _time);
+        await tracker.StartAsync(Definition(total: 3), CancellationToken.None);
+        await tracker.RecordAsync([Report(0, JobStatus.Succeeded)], CancellationToken.None);
+        var table = infrastructure.Tables().GetTableClient(_options.Value.Table);
+        await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == _batchId))
+        {
+            await table.DeleteEntityAsync(row.PartitionKey, row.RowKey);
+        }
+
+        await tracker.RecordAsync([Report(0, JobStatus.Succeeded), Report(1, JobStatus.Succeeded)], CancellationToken.None);
+        var status = (await new BatchTracker(NewStore(), _time).GetAsync(_batchId, CancellationToken.None))!;
+        Assert.Equal((2, 0, 1), (status.Succeeded, status.Failed, status.Pending));
+    }
+
+    [Fact]
     public async Task A_batch_no_replica_heard_of_for_the_quiet_period_names_its_unended_jobs()
     {
         var quietFor = TimeSpan.FromMinutes(10);
