@@ -29,6 +29,13 @@ public sealed partial class FaultScenarioTests
     }
 
     [Fact]
+    public async Task The_state_store_down_for_20_seconds_mid_batch()
+    {
+        var audit = await StopMidBatchAsync("state-store-outage", "tables", "state store down 20 s");
+        Assert.Equal(0, audit.DeadLettered);
+    }
+
+    [Fact]
     public async Task The_broker_data_wiped_mid_batch_and_the_broker_restarted_the_batch_heals()
     {
         var (batch, clock) = await StartBatchAsync("broker-wipe");
