@@ -56,6 +56,13 @@ public sealed class RunningSystem : IAsyncLifetime, IDisposable
         builder.Services.AddLogging(logging => logging
             .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Warning)
             .AddFilter("Aspire.Hosting", LogLevel.Warning));
+        // The services' own lines (producers', workers', the broker's), kept when asked for.
+        if (Environment.GetEnvironmentVariable("IMAGEJOBS_FAULT_LOG") is { Length: > 0 } logPath)
+        {
+            builder.Services.AddLogging(logging => logging
+                .AddFilter<ServiceLogFile>("ImageJobs.AppHost.Resources", LogLevel.Trace)
+                .AddProvider(new ServiceLogFile(logPath)));
+        }
         _app = await builder.BuildAsync();
         _ = WatchResourcesAsync(_app.ResourceNotifications, _watching.Token);
         await LocalAppHost.StartAsync(_app, StartTimeout);
