@@ -35,6 +35,28 @@ public static class ProducerCommands
                     IconName = "ArrowRepeatAll",
                     ConfirmationMessage = "Requeue every failed job of the latest batch?",
                     PrepareRequest = sendKey,
+                })
+            .WithHttpCommand("/api/operator/pause-latest", "Pause latest batch", commandName: "pause-latest-batch",
+                commandOptions: new HttpCommandOptions
+                {
+                    Description = "Holds the newest batch's jobs not yet rendered until it is resumed.",
+                    IconName = "Pause",
+                    PrepareRequest = sendKey,
+                })
+            .WithHttpCommand("/api/operator/resume-latest", "Resume latest batch", commandName: "resume-latest-batch",
+                commandOptions: new HttpCommandOptions
+                {
+                    Description = "Sends the newest batch's held jobs back to the workers.",
+                    IconName = "Play",
+                    PrepareRequest = sendKey,
+                })
+            .WithHttpCommand("/api/operator/cancel-latest", "Cancel latest batch", commandName: "cancel-latest-batch",
+                commandOptions: new HttpCommandOptions
+                {
+                    Description = "Ends the newest batch's jobs not yet rendered as cancelled, without rendering them.",
+                    IconName = "Dismiss",
+                    ConfirmationMessage = "Cancel the latest batch? Its jobs not yet rendered will not be rendered.",
+                    PrepareRequest = sendKey,
                 });
     }
 

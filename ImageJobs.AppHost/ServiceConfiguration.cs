@@ -15,6 +15,9 @@ public static partial class ServiceConfiguration
     public const string BatchesContainer = "batches";
     public const string TemplatesContainer = "templates";
 
+    /// <summary>Each batch's control (paused, cancelled): the producer writes it, the workers only read it.</summary>
+    public const string ControlsContainer = "controls";
+
     /// <summary>Producer replicas (default 2): they share the batch state, so any number can run, and a deploy's overlap is harmless.</summary>
     public const string ProducerReplicasKey = "Producers:Replicas";
 
@@ -48,7 +51,8 @@ public static partial class ServiceConfiguration
     public static IResourceBuilder<ProjectResource> WithBlobContainers(this IResourceBuilder<ProjectResource> service) => service
         .WithEnvironment("Storage__SourcesContainer", SourcesContainer)
         .WithEnvironment("Storage__ResultsContainer", ResultsContainer)
-        .WithEnvironment("Storage__BatchesContainer", BatchesContainer);
+        .WithEnvironment("Storage__BatchesContainer", BatchesContainer)
+        .WithEnvironment("Storage__ControlsContainer", ControlsContainer);
 
     /// <summary>The producer's templates: workers never read them (a job carries its template resolved).</summary>
     public static IResourceBuilder<ProjectResource> WithTemplatesContainer(this IResourceBuilder<ProjectResource> producer) => producer

@@ -10,4 +10,5 @@ namespace ImageJobs.Contracts;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(RenderJob))]
 [JsonSerializable(typeof(JobOutcome))]
+[JsonSerializable(typeof(BatchControl))]
 public sealed partial class JobJson : JsonSerializerContext;

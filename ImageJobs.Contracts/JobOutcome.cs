@@ -15,6 +15,17 @@ public enum JobStatus
 
     /// <summary>A failed job sent back to work by an operator; it counts as pending again.</summary>
     Requeued,
+
+    /// <summary>
+    /// Its batch is paused: the worker settled it without rendering, and the producer publishes it
+    /// again from the batch's definition on resume. Pending, not lost. (Added after version 1: a
+    /// producer from before reads it as no status and parks the report; no worker sends it unless a
+    /// newer producer paused the batch.)
+    /// </summary>
+    Held,
+
+    /// <summary>An end: its batch was cancelled, and the worker settled it without rendering.</summary>
+    Cancelled,
 }
 
 /// <summary>
@@ -40,5 +51,9 @@ public sealed record JobOutcome(
 
     /// <summary>Progress reports say where a job is now; only ends are kept in the batch's log.</summary>
     [JsonIgnore]
-    public bool IsProgress => Status is JobStatus.Started or JobStatus.Retrying;
+    public bool IsProgress => Status is JobStatus.Started or JobStatus.Retrying or JobStatus.Held;
+
+    /// <summary>Whether the job has ended: succeeded, failed (until a requeue) or cancelled.</summary>
+    [JsonIgnore]
+    public bool IsEnd => Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;
 }

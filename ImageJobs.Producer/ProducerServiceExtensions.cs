@@ -3,6 +3,7 @@ using ImageJobs.Messaging;
 using ImageJobs.Producer.Access;
 using ImageJobs.Producer.ApiReference;
 using ImageJobs.Producer.Batches;
+using ImageJobs.Producer.Control;
 using ImageJobs.Producer.Demo;
 using ImageJobs.Producer.Outputs;
 using ImageJobs.Producer.Preview;
@@ -42,6 +43,7 @@ public static class ProducerServiceExtensions
         builder.AddBlobContainers();
         builder.AddBatchState();
         builder.AddWebhooks();
+        builder.AddBatchControl();
         // Previews and sample images: the workers' engine, with the workers' limits.
         builder.AddRenderer();
         builder.Services.AddMetrics();
@@ -154,6 +156,7 @@ public static class ProducerServiceExtensions
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapBatchEndpoints();
+        app.MapBatchControlEndpoints();
         app.MapManifestEndpoints();
         app.MapTemplateEndpoints();
         app.MapOperatorEndpoints();

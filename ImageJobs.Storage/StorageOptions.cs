@@ -24,6 +24,10 @@ public sealed class StorageOptions
     [Required, RegularExpression(ContainerNamePattern)]
     public string TemplatesContainer { get; set; } = "templates";
 
+    /// <summary>Where the producer writes each batch's control (paused, cancelled) and the workers read it; nothing else is kept there.</summary>
+    [Required, RegularExpression(ContainerNamePattern)]
+    public string ControlsContainer { get; set; } = "controls";
+
     /// <summary>
     /// Appends per outcome log before the next one is started: an append blob takes at most 50,000
     /// blocks, and a slow batch of 100,000 jobs can append once per outcome.

@@ -20,6 +20,8 @@ public static class WorkerServiceExtensions
         builder.Services.AddSingleton<JobProcessor>();
         builder.Services.AddTransient<QueueSubscription>();
         builder.Services.AddSingleton<ProgressReporter>();
+        builder.Services.AddOptions<BatchControlOptions>().BindConfiguration(BatchControlOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<BatchControlCache>();
         builder.Services.AddSingleton<JobRunner>();
 
         // A SIGTERM never abandons a job in hand: the host waits for every job it holds.

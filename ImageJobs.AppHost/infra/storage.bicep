@@ -32,6 +32,7 @@ var containerNames = [
   'results'
   'batches'
   'templates'
+  'controls'
 ]
 var blobDataContributorRole = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
 var tableDataContributorRole = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
@@ -50,17 +51,20 @@ var principals = {
 }
 
 // Each app's blob access, container by container (none on the account): the producer uploads
-// sources, serves results and keeps batches and templates (and creates the four containers when
-// they are missing, which needs write); the workers read sources and write results, and see no
-// batch or template (their jobs carry the template resolved).
+// sources, serves results, keeps batches and templates and writes each batch's control (and creates
+// the five containers when they are missing, which needs write); the workers read sources and the
+// controls (paused, cancelled) and write results, and see no batch or template (their jobs carry
+// the template resolved).
 // An assets container, when one exists, goes beside 'sources' for the workers.
 var containerAccess = [
   { identity: 'producer', container: 'sources', role: 'Storage Blob Data Contributor' }
   { identity: 'producer', container: 'results', role: 'Storage Blob Data Contributor' }
   { identity: 'producer', container: 'batches', role: 'Storage Blob Data Contributor' }
   { identity: 'producer', container: 'templates', role: 'Storage Blob Data Contributor' }
+  { identity: 'producer', container: 'controls', role: 'Storage Blob Data Contributor' }
   { identity: 'worker', container: 'sources', role: 'Storage Blob Data Reader' }
   { identity: 'worker', container: 'results', role: 'Storage Blob Data Contributor' }
+  { identity: 'worker', container: 'controls', role: 'Storage Blob Data Reader' }
 ]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {

@@ -78,6 +78,7 @@ public sealed partial class BatchStore
         }
 
         _own.TryRemove(batchId, out _);
+        await Table.DeleteEntityAsync(ControlsPartition, batchId, ETag.All, cancellationToken);
         await Table.DeleteEntityAsync(DefinitionsPartition, batchId, ETag.All, cancellationToken);
         await Table.DeleteEntityAsync(OrderPartition, orderKey, ETag.All, cancellationToken);
     }

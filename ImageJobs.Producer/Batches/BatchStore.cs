@@ -153,7 +153,8 @@ public sealed partial class BatchStore(TableServiceClient tables, IOptions<Batch
     {
         try
         {
-            return (new BatchCounts(row.GetInt32("Succeeded") ?? 0, row.GetInt32("Failed") ?? 0, row.GetInt32("Retrying") ?? 0, row.GetInt32("InFlight") ?? 0),
+            return (new BatchCounts(row.GetInt32("Succeeded") ?? 0, row.GetInt32("Failed") ?? 0, row.GetInt32("Retrying") ?? 0, row.GetInt32("InFlight") ?? 0,
+                    row.GetInt32("Cancelled") ?? 0, row.GetInt32("Held") ?? 0),
                 EndRate.Parse(row.GetString("Rate")), row.GetInt32("RepeatedEnds") ?? 0, row.GetDateTimeOffset("WrittenAt") ?? DateTimeOffset.MinValue);
         }
         catch (InvalidOperationException ex)
@@ -206,7 +207,11 @@ public sealed partial class BatchStore(TableServiceClient tables, IOptions<Batch
     /// job. Idempotent: a report that changes nothing stored changes no job. Throws when the store
     /// cannot be written; what was stored stays stored, and applying again is safe.
     /// </summary>
-    public async Task<int> ApplyAsync(BatchDefinition batch, IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
+    public async Task<int> ApplyAsync(BatchDefinition batch, IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken) =>
+        (await ApplyChangesAsync(batch, outcomes, cancellationToken)).Count;
+
+    /// <summary>As <see cref="ApplyAsync"/>, returning the ids of the jobs this call changed (another replica's change of the same job is not among them).</summary>
+    public async Task<IReadOnlySet<string>> ApplyChangesAsync(BatchDefinition batch, IReadOnlyList<JobOutcome> outcomes, CancellationToken cancellationToken)
     {
         // Jobs whose change is stored by an earlier transaction of this call: seen again after a
         // conflict, they are no repeat.
@@ -238,7 +243,7 @@ public sealed partial class BatchStore(TableServiceClient tables, IOptions<Batch
             var changes = progress.Changes();
             if (changes.Count == 0 && committed.Count > 0)
             {
-                return committed.Count;
+                return committed;
             }
 
             try
@@ -250,7 +255,7 @@ public sealed partial class BatchStore(TableServiceClient tables, IOptions<Batch
                     committed.UnionWith(part.Select(change => change.JobId));
                 }
 
-                return committed.Count;
+                return committed;
             }
             catch (TableTransactionFailedException ex) when (ex.Status is 404 or 409 or 412 && attempt < MaxAttempts)
             {
@@ -297,6 +302,7 @@ public sealed partial class BatchStore(TableServiceClient tables, IOptions<Batch
         var own = _own.TryGetValue(batchId, out var cached) ? cached : await ReadOwnAsync(batchId, cancellationToken);
         var now = time.GetUtcNow();
         var rate = EndRate.Parse(own.Rate.ToString());
+        // The rate is of rendering: a cancelled job's end is none.
         rate.Add(part.Count(c => c.After.Status is JobStatus.Succeeded or JobStatus.Failed), now);
         var counts = part.Aggregate(own.Counts, (sum, change) => sum + BatchProgress.Change(change.Before?.Status, change.After.Status));
         var actions = new List<TableTransactionAction>(MaxOperations);
@@ -311,6 +317,8 @@ public sealed partial class BatchStore(TableServiceClient tables, IOptions<Batch
             ["Failed"] = counts.Failed,
             ["Retrying"] = counts.Retrying,
             ["InFlight"] = counts.InFlight,
+            ["Cancelled"] = counts.Cancelled,
+            ["Held"] = counts.Held,
             ["Rate"] = rate.ToString(),
             ["RepeatedEnds"] = own.RepeatedEnds + repeated,
             ["WrittenAt"] = now,

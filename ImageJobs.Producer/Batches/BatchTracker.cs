@@ -147,7 +147,8 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time, WebhookEve
 
             Observe(batch, counts.Counts);
             var heardAt = new[] { batch.CreatedAt, _startedAt, counts.LastWrittenAt ?? DateTimeOffset.MinValue }.Max();
-            if (counts.Counts.Succeeded + counts.Counts.Failed < batch.Total && now - heardAt >= quietFor)
+            // Held jobs are accounted for (their batch is paused): never lost.
+            if (counts.Counts.Ended + counts.Counts.Held < batch.Total && now - heardAt >= quietFor)
             {
                 var progress = new BatchProgress(batchId, batch.Total);
                 var rows = await store.ReadJobRowsAsync(batchId, cancellationToken);
@@ -224,7 +225,8 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time, WebhookEve
         return refused;
     }
 
-    private async Task<BatchDefinition?> DefinitionAsync(string batchId, CancellationToken cancellationToken)
+    /// <summary>The batch's stored record; null when there is none. Throws <see cref="DamagedBatchException"/> when it cannot be read.</summary>
+    public async Task<BatchDefinition?> DefinitionAsync(string batchId, CancellationToken cancellationToken)
     {
         if (_definitions.TryGetValue(batchId, out var known))
         {
@@ -245,15 +247,18 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time, WebhookEve
         var stored = await store.ReadCountsAsync(batch.BatchId, cancellationToken);
         var counts = stored.Counts;
         var failures = counts.Failed > 0 ? await store.ReadFailuresAsync(batch.BatchId, maxFailures, cancellationToken) : [];
+        var control = (await store.ReadControlAsync(batch.BatchId, cancellationToken)).Control.State;
         Observe(batch, counts);
         var now = time.GetUtcNow();
-        var (succeeded, failed) = (Math.Max(0, counts.Succeeded), Math.Max(0, counts.Failed));
-        var pending = Math.Max(0, batch.Total - succeeded - failed);
+        var (succeeded, failed, cancelled) = (Math.Max(0, counts.Succeeded), Math.Max(0, counts.Failed), Math.Max(0, counts.Cancelled));
+        var pending = Math.Max(0, batch.Total - succeeded - failed - cancelled);
         var done = pending == 0;
-        var perSecond = done ? 0 : EndRate.PerSecond(stored.Rates, now, batch.CreatedAt);
+        // A paused or cancelled batch renders nothing more: no rate, no ETA.
+        var perSecond = done || control != Contracts.BatchControlState.Running ? 0 : EndRate.PerSecond(stored.Rates, now, batch.CreatedAt);
         return new BatchStatus(batch.BatchId, batch.CreatedAt, batch.Total, succeeded, failed, pending,
             Math.Max(0, counts.Retrying), Math.Max(0, counts.InFlight), done, failures, perSecond,
-            EndRate.EtaSeconds(pending, perSecond), counts.Inconsistency(batch.Total));
+            control == Contracts.BatchControlState.Running ? EndRate.EtaSeconds(pending, perSecond) : null, counts.Inconsistency(batch.Total),
+            cancelled, Math.Max(0, counts.Held), BatchStates.Of(done, cancelled, control));
     }
 
     /// <summary>Reads the batch's counts for the gauges, at most every <see cref="ObserveEvery"/>.</summary>
@@ -278,7 +283,7 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time, WebhookEve
 
     private void Observe(BatchDefinition batch, BatchCounts counts)
     {
-        var pending = batch.Total - counts.Succeeded - counts.Failed;
+        var pending = batch.Total - counts.Ended;
         if (pending <= 0)
         {
             _active.TryRemove(batch.BatchId, out _);
@@ -286,6 +291,6 @@ public sealed class BatchTracker(BatchStore store, TimeProvider time, WebhookEve
         }
 
         _active[batch.BatchId] = new ActiveBatch(batch.BatchId, counts.Succeeded, counts.Failed,
-            Math.Max(0, pending - counts.Retrying - counts.InFlight), counts.Retrying, counts.InFlight);
+            Math.Max(0, pending - counts.Retrying - counts.InFlight - counts.Held), counts.Retrying, counts.InFlight, counts.Cancelled, counts.Held);
     }
 }

@@ -74,7 +74,8 @@ public static class LostJobPlanner
         return new LostJobPlan(republish, fail, waiting);
     }
 
-    private static bool HasEnded(StoredJob job) => job.State?.Status is JobStatus.Succeeded or JobStatus.Failed;
+    // A held job (its batch paused) is accounted for, not lost: it is published again on resume.
+    private static bool HasEnded(StoredJob job) => job.State is { IsEnd: true } or { Status: JobStatus.Held };
 
     private static bool IsWaiting(StoredJob job, LostJobRules rules, DateTimeOffset now) =>
         job.RepublishedAt is { } at && now - at < rules.QuietFor;

@@ -1,4 +1,6 @@
+using ImageJobs.Contracts;
 using ImageJobs.Producer.Access;
+using ImageJobs.Producer.Control;
 using ImageJobs.Producer.Demo;
 
 namespace ImageJobs.Producer.Batches;
@@ -44,6 +46,32 @@ public static class OperatorEndpoints
             .Produces<LatestRequeued>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        MapControlLatest(operations, "cancel-latest", BatchControlState.Cancelled, "CancelLatest", "Cancel the newest batch (the dashboard's command)");
+        MapControlLatest(operations, "pause-latest", BatchControlState.Paused, "PauseLatest", "Pause the newest batch (the dashboard's command)");
+        MapControlLatest(operations, "resume-latest", BatchControlState.Running, "ResumeLatest", "Resume the newest batch (the dashboard's command)");
         return app;
     }
+
+    private static void MapControlLatest(RouteGroupBuilder operations, string path, BatchControlState state, string name, string summary) =>
+        operations.MapPost($"/{path}", async (BatchTracker tracker, BatchController controller, CancellationToken cancellationToken) =>
+        {
+            var newest = (await tracker.ListAsync(1, null, cancellationToken)).Items;
+            if (newest.Count == 0)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "There is no batch yet.");
+            }
+
+            return await controller.ChangeAsync(newest[0].BatchId, state, cancellationToken) switch
+            {
+                null => BatchEndpoints.NoBatch(newest[0].BatchId),
+                { RefusalCode: { } code } refused => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: $"Batch {newest[0].BatchId}: {refused.Refusal}",
+                    extensions: new Dictionary<string, object?> { ["code"] = code, ["state"] = refused.Status.State }),
+                var changed => Results.Ok(changed.Status),
+            };
+        })
+            .WithName(name)
+            .WithSummary(summary)
+            .Produces<BatchStatus>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
 }

@@ -38,6 +38,8 @@ public sealed class ProducerMetrics
             Measure(batch.Queued, batch.BatchId, "queued"),
             Measure(batch.Retrying, batch.BatchId, "retrying"),
             Measure(batch.InFlight, batch.BatchId, "in_flight"),
+            Measure(batch.Cancelled, batch.BatchId, "cancelled"),
+            Measure(batch.Held, batch.BatchId, "held"),
         }), "{job}", "Jobs of each unfinished batch, by state; the states add up to the batch's total.");
 
         meter.CreateObservableGauge("imagejobs.queue.messages", () => queues.Latest.Select(q =>

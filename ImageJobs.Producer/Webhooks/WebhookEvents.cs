@@ -9,13 +9,13 @@ namespace ImageJobs.Producer.Webhooks;
 /// <summary>The event types a receiver may get; <c>type</c> in the body.</summary>
 public static class WebhookEventTypes
 {
-    /// <summary>Every job of the batch ended (succeeded or failed); raised again only if a requeue changes the counts.</summary>
+    /// <summary>Every job of the batch ended (succeeded, failed or cancelled); raised again only if a requeue changes the counts.</summary>
     public const string BatchCompleted = "batch.completed";
 
     /// <summary>A job of the batch failed (only for a subscription with onFailure).</summary>
     public const string JobFailed = "job.failed";
 
-    /// <summary>For batch controls (cancel, pause, resume): raised with <see cref="WebhookEvents.RaiseAsync"/>.</summary>
+    /// <summary>Raised when an operator cancels, pauses or resumes the batch (<see cref="WebhookEvents.ControlledAsync"/>).</summary>
     public const string BatchCancelled = "batch.cancelled";
     public const string BatchPaused = "batch.paused";
     public const string BatchResumed = "batch.resumed";
@@ -24,7 +24,10 @@ public static class WebhookEventTypes
 /// <summary>The body of every event (Standard Webhooks' shape): its type, when it was raised, and what it is about.</summary>
 public sealed record WebhookPayload(string Type, DateTimeOffset Timestamp, object Data);
 
-public sealed record BatchCompletedData(string BatchId, int Total, int Succeeded, int Failed, string StatusUrl);
+public sealed record BatchCompletedData(string BatchId, int Total, int Succeeded, int Failed, string StatusUrl, int Cancelled = 0);
+
+/// <summary>A batch's control changed: its new state (<c>paused</c>, <c>running</c>, <c>cancelled</c>) and its counts at the time.</summary>
+public sealed record BatchControlledData(string BatchId, string State, int Total, int Succeeded, int Failed, int Cancelled, int Held, string StatusUrl);
 
 public sealed record JobFailedData(string BatchId, string JobId, string? ErrorCode, string? Error);
 
@@ -62,12 +65,30 @@ public sealed class WebhookEvents(WebhookStore webhooks, BatchStore batches, Tim
         }
 
         var counts = (await batches.ReadCountsAsync(batch.BatchId, cancellationToken)).Counts;
-        if (counts.Succeeded + counts.Failed >= batch.Total)
+        if (counts.Ended >= batch.Total)
         {
-            await RaiseAsync(batch.BatchId, WebhookEventTypes.BatchCompleted,
-                string.Create(CultureInfo.InvariantCulture, $"completed.{counts.Succeeded}.{counts.Failed}"),
-                new BatchCompletedData(batch.BatchId, batch.Total, counts.Succeeded, counts.Failed, $"/api/batches/{batch.BatchId}"), now, cancellationToken);
+            // The key of a batch without cancelled jobs is as before cancelling existed: no event is raised twice across an upgrade.
+            var key = counts.Cancelled == 0
+                ? string.Create(CultureInfo.InvariantCulture, $"completed.{counts.Succeeded}.{counts.Failed}")
+                : string.Create(CultureInfo.InvariantCulture, $"completed.{counts.Succeeded}.{counts.Failed}.{counts.Cancelled}");
+            await RaiseAsync(batch.BatchId, WebhookEventTypes.BatchCompleted, key,
+                new BatchCompletedData(batch.BatchId, batch.Total, counts.Succeeded, counts.Failed, $"/api/batches/{batch.BatchId}", counts.Cancelled), now, cancellationToken);
         }
+    }
+
+    /// <summary>After the batch's control was changed to <paramref name="control"/>: batch.cancelled, batch.paused or batch.resumed, once per change.</summary>
+    public async Task ControlledAsync(BatchDefinition batch, BatchControl control, CancellationToken cancellationToken)
+    {
+        var (type, state) = control.State switch
+        {
+            BatchControlState.Cancelled => (WebhookEventTypes.BatchCancelled, BatchStates.Cancelled),
+            BatchControlState.Paused => (WebhookEventTypes.BatchPaused, BatchStates.Paused),
+            _ => (WebhookEventTypes.BatchResumed, BatchStates.Running),
+        };
+        var counts = (await batches.ReadCountsAsync(batch.BatchId, cancellationToken)).Counts;
+        await RaiseAsync(batch.BatchId, type, string.Create(CultureInfo.InvariantCulture, $"control.{state}.{control.ChangedAt.UtcTicks}"),
+            new BatchControlledData(batch.BatchId, state, batch.Total, counts.Succeeded, counts.Failed, counts.Cancelled, counts.Held, $"/api/batches/{batch.BatchId}"),
+            control.ChangedAt, cancellationToken);
     }
 
     /// <summary>

@@ -53,6 +53,9 @@ public sealed class ProducerCommandsTests
         var commands = producer.Annotations.OfType<ResourceCommandAnnotation>().Select(c => c.Name).ToList();
         Assert.Contains("submit-demo-batch", commands);
         Assert.Contains("requeue-latest-failures", commands);
+        Assert.Contains("cancel-latest-batch", commands);
+        Assert.Contains("pause-latest-batch", commands);
+        Assert.Contains("resume-latest-batch", commands);
     }
 
     [Fact]

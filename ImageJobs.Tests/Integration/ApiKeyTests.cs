@@ -168,6 +168,30 @@ public sealed class ApiKeyTests(LocalInfrastructure infrastructure)
         Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(second, HttpMethod.Get, "/api/batches", key.Key));
     }
 
+    [Fact]
+    public async Task Templates_are_saved_with_submit_and_deleted_with_admin_and_batches_are_controlled_with_submit()
+    {
+        await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix,
+            new Dictionary<string, string?> { ["Access:Key"] = AdminKey }, environmentName: "Production");
+        var reader = await CreateAsync(producer, AdminKey, "reader", [ApiScopes.Read]);
+        var submitter = await CreateAsync(producer, AdminKey, "designer", [ApiScopes.Submit]);
+        var template = new { name = "scoped", layers = new[] { new { kind = "text", name = "caption", text = "{name}" } } };
+
+        Assert.Equal(HttpStatusCode.Forbidden, await SendAsync(producer, HttpMethod.Post, "/api/templates", reader.Key, template));
+        Assert.Equal(HttpStatusCode.Created, await SendAsync(producer, HttpMethod.Post, "/api/templates", submitter.Key, template));
+        Assert.Equal(HttpStatusCode.Forbidden, await SendAsync(producer, HttpMethod.Put, "/api/templates/scoped", reader.Key, new { template.layers }));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(producer, HttpMethod.Put, "/api/templates/scoped", submitter.Key, new { template.layers }));
+        Assert.Equal(HttpStatusCode.Forbidden, await SendAsync(producer, HttpMethod.Delete, "/api/templates/scoped", submitter.Key));
+        Assert.Equal(HttpStatusCode.NoContent, await SendAsync(producer, HttpMethod.Delete, "/api/templates/scoped", AdminKey));
+
+        // Batch control: submit (the endpoint answers: no such batch), not read.
+        foreach (var action in new[] { "cancel", "pause", "resume" })
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, await SendAsync(producer, HttpMethod.Post, $"/api/batches/20260101-000000-00000000/{action}", reader.Key));
+            Assert.Equal(HttpStatusCode.NotFound, await SendAsync(producer, HttpMethod.Post, $"/api/batches/20260101-000000-00000000/{action}", submitter.Key));
+        }
+    }
+
     private static async Task<CreatedApiKey> CreateAsync(InProcessProducer producer, string adminKey, string name, string[] scopes, double? permitsPerSecond = null)
     {
         using var response = await RequestAsync(producer, HttpMethod.Post, "/api/keys", adminKey, new { name, scopes, permitsPerSecond });

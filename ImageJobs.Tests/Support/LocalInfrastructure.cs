@@ -74,6 +74,7 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
         ["Storage:ResultsContainer"] = $"results-{containerSuffix}",
         ["Storage:BatchesContainer"] = $"batches-{containerSuffix}",
         ["Storage:TemplatesContainer"] = $"templates-{containerSuffix}",
+        ["Storage:ControlsContainer"] = $"controls-{containerSuffix}",
         ["ConnectionStrings:tables"] = TableConnectionString,
         ["BatchState:Table"] = TableName(containerSuffix),
         ["ApiKeys:Table"] = "apikeys" + new string(containerSuffix.Where(char.IsAsciiLetterOrDigit).ToArray()),

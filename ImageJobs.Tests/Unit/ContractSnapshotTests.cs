@@ -51,6 +51,17 @@ public class ContractSnapshotTests
         Assert.True(missing.Count == 0, $"{file} lacks: {string.Join(", ", missing)}");
     }
 
+    /// <summary>
+    /// A job's statuses travel by name: renaming or removing one breaks a peer that sends or stores it.
+    /// Held and Cancelled came after version 1 (a producer from before parks them); new ones go at the end.
+    /// </summary>
+    [Fact]
+    public void The_job_statuses_are_pinned()
+    {
+        var pinned = Load("job-statuses.json").AsArray().Select(name => name!.GetValue<string>());
+        Assert.Equal(pinned, Enum.GetNames<JobStatus>());
+    }
+
     [Fact]
     public void The_version_each_example_names_is_the_current_one()
     {

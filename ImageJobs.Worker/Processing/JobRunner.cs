@@ -16,6 +16,7 @@ namespace ImageJobs.Worker.Processing;
 public sealed partial class JobRunner(
     JobProcessor processor,
     ProgressReporter progress,
+    BatchControlCache controls,
     ConfirmedPublisher publisher,
     WorkerMetrics metrics,
     IOptions<MessagingOptions> options,
@@ -83,6 +84,12 @@ public sealed partial class JobRunner(
         var work = Task.CompletedTask;
         try
         {
+            if (await controls.StateOfAsync(job.BatchId, jobCancellation.Token) is not BatchControlState.Running and var control)
+            {
+                await SettleControlledAsync(delivery, job, control, attempt, startReported);
+                return;
+            }
+
             // WaitAsync: a job past its limit is handed on on time, even while its work runs on to
             // the next point where it checks for cancellation (below, it is waited for).
             var processing = processor.ProcessAsync(job, new DeliveryInfo(attempt, delivery.Redelivered, ProgressReporter.WorkerName), jobCancellation.Token);
@@ -108,6 +115,21 @@ public sealed partial class JobRunner(
             // stopped, not merely been given up on.
             await WhenStoppedAsync(work);
         }
+    }
+
+    /// <summary>
+    /// Settles a job whose batch does not run: reported held (paused) or cancelled, confirmed, then
+    /// acked without rendering; the producer publishes a held job again from the batch's definition
+    /// on resume. Its start was reported first, like any job's, so a control that is slow to read
+    /// keeps the job alive and one that cannot be read fails it as a failed download would.
+    /// </summary>
+    private async Task SettleControlledAsync(InboundDelivery delivery, RenderJob job, BatchControlState control, int attempt, Task startReported)
+    {
+        var status = control == BatchControlState.Cancelled ? JobStatus.Cancelled : JobStatus.Held;
+        await startReported;
+        await progress.PublishAsync(progress.Report(job, status, attempt, delivery.Redelivered), CancellationToken.None);
+        await delivery.AckAsync();
+        LogControlled(logger, job.JobId, job.BatchId, status);
     }
 
     private async Task WhenStoppedAsync(Task work)
@@ -167,6 +189,9 @@ public sealed partial class JobRunner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} of batch {BatchId} succeeded on attempt {Attempt}")]
     private static partial void LogSucceeded(ILogger logger, string jobId, string batchId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} of batch {BatchId} settled without rendering: {Status} (the batch's control)")]
+    private static partial void LogControlled(ILogger logger, string jobId, string batchId, JobStatus status);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} of batch {BatchId} failed and is dead-lettered: {ErrorCode}")]
     private static partial void LogFailed(ILogger logger, Exception exception, string jobId, string batchId, string errorCode);
