@@ -1,3 +1,4 @@
+using ImageJobs.Producer.Access;
 using ImageJobs.Producer.Batches;
 using Microsoft.Extensions.Options;
 
@@ -16,6 +17,11 @@ public static class TemplateEndpoints
         .AddSingleton<TemplateStore>()
         .AddSingleton<TemplatedBatches>();
 
+    /// <summary>
+    /// Saving a template (create, or a new version) needs <c>submit</c>, like the sources and batches
+    /// that use it: every save is a new version, so nothing anyone saved is lost. Deleting one needs
+    /// <c>admin</c>: it takes every version away from the batches that name it.
+    /// </summary>
     public static IEndpointRouteBuilder MapTemplateEndpoints(this IEndpointRouteBuilder app)
     {
         var templates = app.MapGroup("/api/templates").WithTags("Templates");
@@ -42,6 +48,7 @@ public static class TemplateEndpoints
                 return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: ex.Message);
             }
         })
+            .RequireScope(ApiScopes.Submit)
             .WithName("CreateTemplate")
             .WithSummary("Create a template of layers: its version 1")
             .WithDescription("Checked as a batch would check it; refused with every problem by path (layers[2].box.width), nothing saved. 409 when the name exists.")
@@ -95,6 +102,7 @@ public static class TemplateEndpoints
                 return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: ex.Message);
             }
         })
+            .RequireScope(ApiScopes.Submit)
             .WithName("UpdateTemplate")
             .WithSummary("Save a template's next version")
             .WithDescription("Versions already saved never change; batches already submitted keep the version they were filled from.")
@@ -105,6 +113,7 @@ public static class TemplateEndpoints
 
         templates.MapDelete("/{name}", async (string name, TemplateStore store, CancellationToken cancellationToken) =>
             TemplateStore.NameProblem(name) is null && await store.DeleteAsync(name, cancellationToken) ? Results.NoContent() : NoTemplate(name))
+            .RequireScope(ApiScopes.Admin)
             .WithName("DeleteTemplate")
             .WithSummary("Delete a template, every version")
             .WithDescription("Batches already published are not touched: their jobs carry the template resolved.")
