@@ -37,13 +37,20 @@ function el(tag, props, ...children) {
   return node;
 }
 
+// Jobs that have ended: succeeded, failed or cancelled.
+function ended(b) { return b.succeeded + b.failed + (b.cancelled ?? 0); }
+
+// What the batch is doing, when it is not simply running or done.
+const stateLabels = { paused: "paused", cancelling: "cancelling", cancelled: "cancelled" };
+
 function renderBatch(b) {
-  const done = b.succeeded + b.failed;
+  const done = ended(b);
   const percent = b.total ? Math.floor((100 * done) / b.total) : 100;
   const li = el("li", { className: b.batchId === selected ? "selected" : "" });
   li.dataset.batch = b.batchId;
   li.dataset.percent = String(percent);
   li.dataset.inFlight = String(b.inFlight);
+  li.dataset.state = b.state ?? "running";
   // Widths through the CSSOM: the page's Content-Security-Policy allows no style attribute.
   const segment = (className, n) => {
     const span = el("span", { className });
@@ -51,18 +58,44 @@ function renderBatch(b) {
     return span;
   };
   const bar = el("div", { className: "bar", title: `${percent}%` },
-    segment("ok", b.succeeded), segment("bad", b.failed), segment("busy", b.inFlight), segment("retry", b.retrying));
+    segment("ok", b.succeeded), segment("bad", b.failed), segment("cancel", b.cancelled ?? 0), segment("busy", b.inFlight),
+    segment("retry", b.retrying), segment("held", b.held ?? 0));
   const counts = [`${b.succeeded} ok`, `${b.failed} failed`];
-  if (!b.done) counts.push(`${b.inFlight} in flight`, `${b.retrying} retrying`, `${b.pending - b.inFlight - b.retrying} queued`);
+  if (b.cancelled) counts.push(`${b.cancelled} cancelled`);
+  if (!b.done) counts.push(`${b.inFlight} in flight`, `${b.retrying} retrying`);
+  if (b.held) counts.push(`${b.held} held`);
+  if (!b.done) counts.push(`${b.pending - b.inFlight - b.retrying - (b.held ?? 0)} queued`);
+  const label = stateLabels[b.state];
+  const pace = b.done ? (label ?? "done") : label ?? `${b.perSecond ?? 0}/s · ETA ${seconds(b.etaSeconds)}`;
   li.append(
-    el("div", { className: "row" }, el("span", { className: "id", textContent: b.batchId }), el("strong", { className: "percent", textContent: `${percent}%` })),
+    el("div", { className: "row" }, el("span", { className: "id", textContent: b.batchId }),
+      el("span", {}, label ? el("span", { className: `state ${b.state}`, textContent: label }) : "", el("strong", { className: "percent", textContent: ` ${percent}%` }))),
     bar,
     el("div", { className: "row muted" },
       el("span", { className: "counts", textContent: `${counts.join(" · ")} of ${b.total}` }),
-      el("span", { textContent: b.done ? "done" : `${b.perSecond ?? 0}/s · ETA ${seconds(b.etaSeconds)}` })));
+      el("span", { className: "pace", textContent: pace })));
   if (b.damage) li.append(el("div", { className: "row damaged", textContent: `damaged: ${b.damage}` }));
-  li.addEventListener("click", () => { selected = b.batchId; detailEnded = done; showDetail(b.batchId); refresh(); });
+  li.addEventListener("click", () => { selected = b.batchId; detailEnded = done; showControls(b); showDetail(b.batchId); refresh(); });
   return li;
+}
+
+// Pause, Resume and Cancel, as the selected batch's state allows.
+function showControls(b) {
+  const state = b?.state ?? "running";
+  const open = b && !b.done && state !== "cancelling";
+  $("pause-batch").disabled = !open || state === "paused";
+  $("resume-batch").disabled = !open || state !== "paused";
+  $("cancel-batch").disabled = !open;
+}
+
+async function control(action) {
+  if (!selected) return;
+  if (action === "cancel" && !confirm(`Cancel batch ${selected}? Its jobs not yet rendered will not be rendered.`)) return;
+  $("control-message").textContent = `${action}…`;
+  const { ok, body } = await api(`/api/batches/${encodeURIComponent(selected)}/${action}`, { method: "POST" });
+  $("control-message").textContent = ok ? `${body.state}` : problems(body);
+  if (ok) showControls(body);
+  refresh();
 }
 
 async function refresh() {
@@ -73,8 +106,9 @@ async function refresh() {
     $("status").textContent = `${body.length} ${body.length === 1 ? "batch" : "batches"} · updated ${new Date().toLocaleTimeString()}`;
     // Drawn again as jobs end, the last time when the batch is done; not at all once it is.
     const shown = body.find((b) => b.batchId === selected);
-    if (shown && shown.succeeded + shown.failed !== detailEnded) {
-      detailEnded = shown.succeeded + shown.failed;
+    if (shown) showControls(shown);
+    if (shown && ended(shown) !== detailEnded) {
+      detailEnded = ended(shown);
       showDetail(selected);
     } else if (shown) {
       // Deliveries go on after the last job ends (retries, for up to a day).
@@ -226,6 +260,8 @@ document.querySelectorAll("input[name=mode]").forEach((radio) => radio.addEventL
 ["prefix", "template", "color", "outline", "size"].forEach((id) => $(id).addEventListener("input", schedulePreview));
 $("batch-form").addEventListener("submit", submitBatch);
 $("upload-button").addEventListener("click", upload);
+for (const action of ["pause", "resume", "cancel"]) $(`${action}-batch`).addEventListener("click", () => control(action));
+showControls(null);
 refresh();
 schedulePreview();
 setInterval(refresh, 1500);
