@@ -18,7 +18,7 @@ public sealed class Commands(IAnsiConsole console, ImageJobsClient client)
     private static readonly TimeSpan PollEvery = TimeSpan.FromSeconds(1);
 
     public Task<int> SubmitAsync(DirectoryInfo folder, FileInfo manifest, string? prefix, bool wait, FileInfo? output, string? idempotencyKey,
-        CancellationToken cancellationToken) => GuardAsync(async () =>
+        CancellationToken cancellationToken, string? template = null) => GuardAsync(async () =>
     {
         prefix ??= folder.Name + "/";
         var files = folder.EnumerateFiles("*", SearchOption.AllDirectories)
@@ -48,7 +48,7 @@ public sealed class Commands(IAnsiConsole console, ImageJobsClient client)
         }
 
         console.MarkupLineInterpolated($"Uploaded {files.Count} images under [bold]{prefix}[/].");
-        var submitted = await client.SubmitManifestAsync(manifest.FullName, idempotencyKey ?? KeyFor(prefix, manifest, files), cancellationToken);
+        var submitted = await client.SubmitManifestAsync(manifest.FullName, idempotencyKey ?? KeyFor(prefix, manifest, files, template), cancellationToken, template);
         console.MarkupLineInterpolated($"Batch [bold]{submitted.BatchId}[/]: {submitted.Total} jobs.");
         if (!wait)
         {
@@ -69,10 +69,12 @@ public sealed class Commands(IAnsiConsole console, ImageJobsClient client)
     public Task<int> StatusAsync(string batchId, bool wait, CancellationToken cancellationToken) => GuardAsync(async () =>
     {
         var batch = wait ? await FollowAsync(batchId, cancellationToken) : await client.GetBatchAsync(batchId, cancellationToken);
-        var table = new Table().AddColumns("total", "succeeded", "failed", "pending", "retrying", "in flight", "images/s", "ETA");
-        table.AddRow(Cells(batch.Total, batch.Succeeded, batch.Failed, batch.Pending, batch.Retrying, batch.InFlight,
-            batch.PerSecond.ToString("0.#", CultureInfo.InvariantCulture), Eta(batch)));
-        console.Write(table);
+        if (batch.State is { } state and not "running" and not "completed")
+        {
+            console.MarkupLineInterpolated($"Batch [bold]{batchId}[/]: {state}.");
+        }
+
+        console.Write(StatusTable(batch));
         if (batch.Damage is { } damage)
         {
             console.MarkupLineInterpolated($"[red]damaged: {damage}[/]");
@@ -106,6 +108,18 @@ public sealed class Commands(IAnsiConsole console, ImageJobsClient client)
         return wait ? await SummaryAsync(await FollowAsync(batchId, cancellationToken), cancellationToken) : ExitCodes.Succeeded;
     });
 
+    /// <summary>
+    /// Pauses, resumes or cancels the batch and shows its status after; 0 when it is in the asked
+    /// state, 2 when the producer refuses the move (its code printed: batch.cancelled, batch.finished) or knows no such batch.
+    /// </summary>
+    public Task<int> ControlAsync(string batchId, string action, bool wait, CancellationToken cancellationToken) => GuardAsync(async () =>
+    {
+        var batch = await client.ControlAsync(batchId, action, cancellationToken);
+        console.MarkupLineInterpolated($"Batch [bold]{batchId}[/]: {batch.State ?? "?"}.");
+        console.Write(StatusTable(batch));
+        return wait ? await SummaryAsync(await FollowAsync(batchId, cancellationToken), cancellationToken) : ExitCodes.Succeeded;
+    });
+
     public Task<int> TemplatesAsync(CancellationToken cancellationToken) => GuardAsync(async () =>
     {
         var templates = await client.ListTemplatesAsync(cancellationToken);
@@ -135,7 +149,7 @@ public sealed class Commands(IAnsiConsole console, ImageJobsClient client)
                 var task = progress.AddTask(Describe(batch), maxValue: Math.Max(1, batch.Total));
                 while (true)
                 {
-                    task.Value = batch.Succeeded + batch.Failed;
+                    task.Value = batch.Succeeded + batch.Failed + batch.Cancelled;
                     task.Description = Describe(batch);
                     if (batch.Done)
                     {
@@ -149,9 +163,33 @@ public sealed class Commands(IAnsiConsole console, ImageJobsClient client)
         return batch;
     }
 
+    /// <summary>The counts; cancelled and held only when there are some (a terminal is narrow).</summary>
+    private static Table StatusTable(BatchProgressView batch)
+    {
+        var columns = new List<(string Name, object Value)>
+        {
+            ("total", batch.Total), ("succeeded", batch.Succeeded), ("failed", batch.Failed), ("pending", batch.Pending),
+            ("retrying", batch.Retrying), ("in flight", batch.InFlight),
+            ("images/s", batch.PerSecond.ToString("0.#", CultureInfo.InvariantCulture)), ("ETA", Eta(batch)),
+        };
+        if (batch.Cancelled > 0)
+        {
+            columns.Insert(3, ("cancelled", batch.Cancelled));
+        }
+
+        if (batch.Held > 0)
+        {
+            columns.Insert(columns.FindIndex(c => c.Name == "pending") + 1, ("held", batch.Held));
+        }
+
+        var table = new Table().AddColumns([.. columns.Select(c => c.Name)]);
+        table.AddRow(Cells([.. columns.Select(c => c.Value)]));
+        return table;
+    }
+
     private async Task<int> SummaryAsync(BatchProgressView batch, CancellationToken cancellationToken)
     {
-        console.MarkupLineInterpolated($"{batch.Succeeded} of {batch.Total} succeeded, {batch.Failed} failed.");
+        console.MarkupLineInterpolated($"{batch.Succeeded} of {batch.Total} succeeded, {batch.Failed} failed{(batch.Cancelled > 0 ? $", {batch.Cancelled} cancelled" : "")}.");
         if (batch.Failed > 0)
         {
             foreach (var failure in (await client.GetFailuresAsync(batch.BatchId, cancellationToken)).Take(10))
@@ -162,14 +200,19 @@ public sealed class Commands(IAnsiConsole console, ImageJobsClient client)
             console.MarkupLineInterpolated($"All failures: imagejobs failures {batch.BatchId}");
         }
 
-        return ExitCodes.For(batch.Done, batch.Failed);
+        return ExitCodes.For(batch.Done, batch.Failed, batch.Cancelled);
     }
 
     /// <summary>The same prefix, manifest and files give the same key, so running the same command again names the same batch.</summary>
-    public static string KeyFor(string prefix, FileInfo manifest, IEnumerable<(string Path, string Name)> files)
+    public static string KeyFor(string prefix, FileInfo manifest, IEnumerable<(string Path, string Name)> files, string? template = null)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes(prefix + "\n"));
+        if (template is not null)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes("template:" + template + "\n"));
+        }
+
         hash.AppendData(File.ReadAllBytes(manifest.FullName));
         foreach (var (path, name) in files)
         {
@@ -180,7 +223,7 @@ public sealed class Commands(IAnsiConsole console, ImageJobsClient client)
     }
 
     private static string Describe(BatchProgressView batch) =>
-        Markup.Escape(FormattableString.Invariant($"{batch.BatchId}  {batch.Succeeded} ok · {batch.Failed} failed · {batch.PerSecond:0.#}/s · ETA {Eta(batch)}"));
+        Markup.Escape(FormattableString.Invariant($"{batch.BatchId}  {batch.Succeeded} ok · {batch.Failed} failed{(batch.Cancelled > 0 ? $" · {batch.Cancelled} cancelled" : "")}{(batch.Held > 0 ? $" · {batch.Held} held" : "")} · {batch.PerSecond:0.#}/s · ETA {Eta(batch)}"));
 
     private static string Eta(BatchProgressView batch) =>
         batch.Done ? "done" : batch.EtaSeconds is { } eta ? TimeSpan.FromSeconds(Math.Round(eta)).ToString("c", CultureInfo.InvariantCulture) : "-";
@@ -198,6 +241,11 @@ public sealed class Commands(IAnsiConsole console, ImageJobsClient client)
         catch (ImageJobsApiException ex)
         {
             console.MarkupLineInterpolated($"[red]{ex.Message}[/]");
+            if (ex.Code is { } code)
+            {
+                console.MarkupLineInterpolated($"  code: [red]{code}[/]");
+            }
+
             foreach (var (field, messages) in ex.Errors)
             {
                 console.MarkupLineInterpolated($"  [red]{field}[/]: {string.Join(" ", messages)}");

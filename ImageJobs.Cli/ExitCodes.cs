@@ -18,6 +18,9 @@ public static class ExitCodes
     /// <summary>The batch has not ended yet (status without --wait).</summary>
     public const int NotDone = 4;
 
+    /// <summary>The batch ended cancelled: no job failed, some were cancelled.</summary>
+    public const int Cancelled = 5;
+
     /// <summary>The code for a batch as last read.</summary>
-    public static int For(bool done, int failed) => !done ? NotDone : failed > 0 ? JobsFailed : Succeeded;
+    public static int For(bool done, int failed, int cancelled = 0) => !done ? NotDone : failed > 0 ? JobsFailed : cancelled > 0 ? Cancelled : Succeeded;
 }

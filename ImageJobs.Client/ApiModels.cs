@@ -2,7 +2,7 @@ namespace ImageJobs.Client;
 
 /// <summary>A batch's progress as the producer reports it (<c>GET /api/batches/{id}</c>).</summary>
 public sealed record BatchProgressView(string BatchId, int Total, int Succeeded, int Failed, int Pending, int Retrying, int InFlight, bool Done,
-    double PerSecond, double? EtaSeconds, IReadOnlyList<FailureView>? Failures, string? Damage);
+    double PerSecond, double? EtaSeconds, IReadOnlyList<FailureView>? Failures, string? Damage, int Cancelled = 0, int Held = 0, string? State = null);
 
 public sealed record FailureView(string JobId, string? ErrorCode, string? Error);
 
@@ -21,9 +21,12 @@ public sealed record UploadResult(IReadOnlyList<UploadedSource> Uploaded, IReadO
 public sealed record RequeueResult(int Requeued, int DuplicatesDropped);
 
 /// <summary>The producer refused a request or failed: its status, title and the errors it named by field.</summary>
-public sealed class ImageJobsApiException(int status, string message, IReadOnlyDictionary<string, string[]> errors) : Exception(message)
+public sealed class ImageJobsApiException(int status, string message, IReadOnlyDictionary<string, string[]> errors, string? code = null) : Exception(message)
 {
     public int Status { get; } = status;
+
+    /// <summary>The refusal's code, when the producer gave one (a 409 of a batch control: <c>batch.cancelled</c>, <c>batch.finished</c>).</summary>
+    public string? Code { get; } = code;
 
     public IReadOnlyDictionary<string, string[]> Errors { get; } = errors;
 

@@ -54,11 +54,17 @@ public sealed class ImageJobsClient(HttpClient http)
     }
 
     /// <summary>Submits a CSV or JSON Lines manifest; the same <paramref name="idempotencyKey"/> and manifest name the same batch.</summary>
-    public async Task<SubmittedBatch> SubmitManifestAsync(string manifestPath, string idempotencyKey, CancellationToken cancellationToken)
+    public async Task<SubmittedBatch> SubmitManifestAsync(string manifestPath, string idempotencyKey, CancellationToken cancellationToken, string? templateName = null)
     {
         using var content = new MultipartFormDataContent();
         await using var manifest = File.OpenRead(manifestPath);
         content.Add(new StreamContent(manifest), "manifest", Path.GetFileName(manifestPath));
+        if (templateName is not null)
+        {
+            // The stored template's newest version; each row's columns fill its placeholders.
+            content.Add(new StringContent(templateName), "templateName");
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/batches/manifest") { Content = content };
         request.Headers.Add("Idempotency-Key", idempotencyKey);
         using var response = await http.SendAsync(request, cancellationToken);
@@ -101,6 +107,13 @@ public sealed class ImageJobsClient(HttpClient http)
         return await ReadAsync<RequeueResult>(response, cancellationToken);
     }
 
+    /// <summary>Pauses, resumes or cancels the batch (<paramref name="action"/>: <c>pause</c>, <c>resume</c>, <c>cancel</c>); its status after.</summary>
+    public async Task<BatchProgressView> ControlAsync(string batchId, string action, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsync($"api/batches/{Uri.EscapeDataString(batchId)}/{Uri.EscapeDataString(action)}", null, cancellationToken);
+        return await ReadAsync<BatchProgressView>(response, cancellationToken);
+    }
+
     /// <summary>Writes every result of the batch, as one zip, to <paramref name="destination"/>.</summary>
     public async Task DownloadResultsAsync(string batchId, Stream destination, CancellationToken cancellationToken)
     {
@@ -125,7 +138,7 @@ public sealed class ImageJobsClient(HttpClient http)
         }
 
         var status = (int)response.StatusCode;
-        var (title, errors) = ($"The producer answered {status} {response.ReasonPhrase}.", new Dictionary<string, string[]>());
+        var (title, errors, code) = ($"The producer answered {status} {response.ReasonPhrase}.", new Dictionary<string, string[]>(), (string?)null);
         try
         {
             using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
@@ -134,6 +147,11 @@ public sealed class ImageJobsClient(HttpClient http)
                 if (problem.RootElement.TryGetProperty("title", out var t) && t.GetString() is { } text)
                 {
                     title = $"{text} ({status})";
+                }
+
+                if (problem.RootElement.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String)
+                {
+                    code = c.GetString();
                 }
 
                 if (problem.RootElement.TryGetProperty("errors", out var e) && e.ValueKind == JsonValueKind.Object)
@@ -147,6 +165,6 @@ public sealed class ImageJobsClient(HttpClient http)
             // Not problem details: the status says enough.
         }
 
-        throw new ImageJobsApiException(status, title, errors);
+        throw new ImageJobsApiException(status, title, errors, code);
     }
 }

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
@@ -89,6 +90,44 @@ public sealed partial class CliTests(ITestOutputHelper output)
         Assert.Equal(ExitCodes.Invalid, (await RunAsync(["status", "no-such-batch", "--url", url])).Code);
         var (templatesCode, templatesText) = await RunAsync(["templates", "--url", url]);
         Assert.Equal((ExitCodes.Succeeded, true), (templatesCode, templatesText.Contains("0 templates.", StringComparison.Ordinal)));
+
+        // A stored template: submit --template fills its placeholder from the manifest's column.
+        using (var http = new HttpClient { BaseAddress = new Uri(url) })
+        using (var created = await http.PostAsJsonAsync("api/templates", new { name = "cli-card", layers = new[] { new { kind = "text", name = "who", text = "{name}" } } }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        }
+
+        File.WriteAllText(Path.Combine(work.Path, "cards.csv"), "image,name\nmixed/good.jpg,Ada Lovelace\n");
+        var (cardCode, cardText) = await RunAsync(["submit", Path.Combine(work.Path, "mixed"), "--manifest", Path.Combine(work.Path, "cards.csv"),
+            "--template", "cli-card", "--wait", "--out", Path.Combine(work.Path, "cards.zip"), "--url", url]);
+        Assert.True(cardCode == ExitCodes.Succeeded, cardText);
+        Assert.Contains("1 of 1 succeeded", cardText, StringComparison.Ordinal);
+        Assert.Contains("cli-card", (await RunAsync(["templates", "--url", url])).Text, StringComparison.Ordinal);
+
+        // Pause, resume, cancel: a batch long enough for each to come mid-batch; a resume after the cancel is refused.
+        Directory.CreateDirectory(Path.Combine(work.Path, "long"));
+        for (var i = 0; i < 5; i++)
+        {
+            File.WriteAllBytes(Path.Combine(work.Path, "long", $"{i}.jpg"), TestImages.Jpeg(10 + i, 1600, 900));
+        }
+
+        File.WriteAllText(Path.Combine(work.Path, "long.csv"), "image,text\n" + string.Concat(Enumerable.Range(0, 300).Select(i => $"long/{i % 5}.jpg,Long #{i}\n")));
+        var (longCode, longText) = await RunAsync(["submit", Path.Combine(work.Path, "long"), "--manifest", Path.Combine(work.Path, "long.csv"), "--url", url]);
+        Assert.Equal(ExitCodes.Succeeded, longCode);
+        var longBatch = BatchIdIn(longText);
+        var (pauseCode, pauseText) = await RunAsync(["pause", longBatch, "--url", url]);
+        Assert.True(pauseCode == ExitCodes.Succeeded && pauseText.Contains(": paused.", StringComparison.Ordinal), pauseText);
+        var (resumeCode, resumeText) = await RunAsync(["resume", longBatch, "--url", url]);
+        Assert.True(resumeCode == ExitCodes.Succeeded && resumeText.Contains(": running.", StringComparison.Ordinal), resumeText);
+        var (cancelCode, cancelText) = await RunAsync(["cancel", longBatch, "--url", url]);
+        Assert.True(cancelCode == ExitCodes.Succeeded && cancelText.Contains(": cancelling.", StringComparison.Ordinal), cancelText);
+        var (refusedCode, refusedText) = await RunAsync(["resume", longBatch, "--url", url]);
+        Assert.Equal((ExitCodes.Invalid, true), (refusedCode, refusedText.Contains("batch.cancelled", StringComparison.Ordinal)));
+        var (endedCode, endedText) = await RunAsync(["status", longBatch, "--wait", "--url", url]);
+        Assert.True(endedCode == ExitCodes.Cancelled, endedText);
+        Assert.Contains("cancelled.", endedText, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Invalid, (await RunAsync(["cancel", "no-such-batch", "--url", url])).Code);
     }
 
     /// <summary>The README's example lines (the bash block after the cli-example marker).</summary>

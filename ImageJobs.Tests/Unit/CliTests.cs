@@ -134,6 +134,38 @@ public sealed class CliTests
         Assert.Matches("^cli-[0-9a-f]{40}$", key);
     }
 
+    [Theory]
+    [InlineData("pause", "paused")]
+    [InlineData("resume", "running")]
+    [InlineData("cancel", "cancelling")]
+    public async Task A_control_command_posts_to_its_endpoint_shows_the_state_and_exits_0(string command, string state)
+    {
+        var handler = Answer(HttpStatusCode.OK, $$"""{"batchId":"b1","total":10,"succeeded":2,"failed":0,"pending":8,"retrying":0,"inFlight":0,"done":false,"perSecond":0,"cancelled":0,"held":3,"state":"{{state}}"}""");
+        var (code, output) = await RunAsync([command, "b1"], NoEnvironment, handler);
+        Assert.Equal(ExitCodes.Succeeded, code);
+        Assert.Equal($"http://localhost:5280/api/batches/b1/{command}", Assert.Single(handler.Requests).Url);
+        Assert.Contains($"b1: {state}.", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_control_the_producer_refuses_exits_2_with_its_code_and_an_unknown_batch_exits_2()
+    {
+        var (code, output) = await RunAsync(["resume", "b1"], NoEnvironment, Answer(HttpStatusCode.Conflict,
+            """{"title":"The batch is cancelled: it cannot be resumed.","status":409,"code":"batch.cancelled","state":"cancelling"}"""));
+        Assert.Equal(ExitCodes.Invalid, code);
+        Assert.Contains("batch.cancelled", output, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Invalid, (await RunAsync(["cancel", "b1"], NoEnvironment, Answer(HttpStatusCode.NotFound, """{"title":"No batch 'b1'.","status":404}"""))).Code);
+    }
+
+    [Theory]
+    [InlineData(false, 0, 0, ExitCodes.NotDone)]
+    [InlineData(true, 0, 0, ExitCodes.Succeeded)]
+    [InlineData(true, 1, 0, ExitCodes.JobsFailed)]
+    [InlineData(true, 1, 3, ExitCodes.JobsFailed)]
+    [InlineData(true, 0, 3, ExitCodes.Cancelled)]
+    public void A_cancelled_batch_has_its_own_exit_code_unless_jobs_failed(bool done, int failed, int cancelled, int expected) =>
+        Assert.Equal(expected, ExitCodes.For(done, failed, cancelled));
+
     private static string Status(bool done, int failed) =>
         $"{{\"batchId\":\"b1\",\"total\":10,\"succeeded\":{(done ? 10 - failed : 2)},\"failed\":{failed},\"pending\":{(done ? 0 : 8)},\"retrying\":0,\"inFlight\":1,\"done\":{(done ? "true" : "false")},\"perSecond\":1.5,\"etaSeconds\":null}}";
 
