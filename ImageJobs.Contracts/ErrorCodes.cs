@@ -23,6 +23,7 @@ public static class ErrorCodes
     public const string TruncatedImage = "image.truncated";
     public const string TextTooLong = "text.too_long";
     public const string TextOverflow = "text.overflow";
+    public const string MissingGlyph = "text.missing_glyph";
     public const string InvalidStyle = "style.invalid";
     public const string InvalidTemplate = "template.invalid";
     public const string TemplateImageMissing = "template.image_missing";
@@ -52,6 +53,7 @@ public static class ErrorCodes
         new(TruncatedImage, "The image data ends before the image does.", Permanent: true),
         new(TextTooLong, "The caption is longer than the text limit.", Permanent: true),
         new(TextOverflow, "The text does not fit its box at the smallest size, and its overflow policy is Fail.", Permanent: true),
+        new(MissingGlyph, "The text holds a character that no available font has a glyph for: it would be drawn as an empty box.", Permanent: true),
         new(InvalidStyle, "A style value is out of range or unknown.", Permanent: true),
         new(InvalidTemplate, "A template's layer is invalid (out of range, unknown, or bad rich-text markup); the message names it by path.", Permanent: true),
         new(TemplateImageMissing, "A template's image layer names a picture that was not found.", Permanent: true),

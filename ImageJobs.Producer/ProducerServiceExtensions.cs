@@ -6,6 +6,7 @@ using ImageJobs.Producer.Batches;
 using ImageJobs.Producer.Control;
 using ImageJobs.Producer.Demo;
 using ImageJobs.Producer.Outputs;
+using ImageJobs.Producer.Preflight;
 using ImageJobs.Producer.Preview;
 using ImageJobs.Producer.Problems;
 using ImageJobs.Producer.Sources;
@@ -119,6 +120,8 @@ public static class ProducerServiceExtensions
         builder.Services.AddSingleton<BatchSubmitter>();
         builder.Services.AddSingleton<DeadLetterRequeuer>();
         builder.Services.AddSingleton<ManifestSubmitter>();
+        builder.Services.AddSingleton<Preflight.SourceSizes>();
+        builder.Services.AddSingleton<Preflight.Preflights>();
         builder.Services.AddTemplates();
         builder.Services.AddOptions<UploadLimits>().BindConfiguration(UploadLimits.SectionName).ValidateDataAnnotations()
             .Validate(uploads => uploads.MaxZipBytes <= uploads.MaxSpoolBytes, "Uploads:MaxZipBytes must not be more than Uploads:MaxSpoolBytes: a zip is spooled to temporary disk whole.")
@@ -158,6 +161,7 @@ public static class ProducerServiceExtensions
         app.MapBatchEndpoints();
         app.MapBatchControlEndpoints();
         app.MapManifestEndpoints();
+        app.MapPreflightEndpoints();
         app.MapTemplateEndpoints();
         app.MapOperatorEndpoints();
         app.MapSourceEndpoints();

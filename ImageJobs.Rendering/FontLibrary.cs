@@ -137,6 +137,22 @@ public sealed class FontLibrary : IDisposable
         return chain.Primary;
     }
 
+    /// <summary>Whether <paramref name="face"/> has a glyph for <paramref name="codepoint"/>.</summary>
+    public static bool Draws(SKTypeface face, int codepoint) => Has(face, codepoint);
+
+    /// <summary>
+    /// Characters drawn as nothing, so no face needs a glyph for them: Unicode's
+    /// Default_Ignorable_Code_Point (joiners, variation selectors, bidi controls, soft hyphen, tags; DerivedCoreProperties.txt).
+    /// </summary>
+    public static bool IsIgnorable(int codepoint) => codepoint switch
+    {
+        0x00AD or 0x034F or 0x061C or 0x115F or 0x1160 or 0x17B4 or 0x17B5 or 0x3164 or 0xFEFF or 0xFFA0 => true,
+        (>= 0x180B and <= 0x180F) or (>= 0x200B and <= 0x200F) or (>= 0x202A and <= 0x202E) or (>= 0x2060 and <= 0x206F) => true,
+        (>= 0xFE00 and <= 0xFE0F) or (>= 0xFFF0 and <= 0xFFF8) or (>= 0x1BCA0 and <= 0x1BCA3) or (>= 0x1D173 and <= 0x1D17A) => true,
+        >= 0xE0000 and <= 0xE0FFF => true,
+        _ => false,
+    };
+
     /// <summary>Whether any bundled face draws <paramref name="codepoint"/> (no tofu).</summary>
     public bool Covers(int codepoint) =>
         _all.Exists(face => Has(face, codepoint));

@@ -157,6 +157,12 @@ public sealed partial class ImageRenderer : IDisposable
     public ComposedCaption Compose(string text, TextStyle? style, int width, int height) =>
         _workspaces.Value!.Captions.Compose(text, (style ?? TextStyle.Default).Over(TextStyle.Default), width, height);
 
+    /// <summary>
+    /// How each text layer of a (checked, resolved) template fits on an image of this size: layout
+    /// only, no pixels (the pre-flight report). Thread-safe, like rendering.
+    /// </summary>
+    public IReadOnlyList<TextLayerFit> Measure(Template template, int width, int height) => _workspaces.Value!.Measure(template, width, height);
+
     /// <summary>The checks that need no decoding: sizes, text length and style values.</summary>
     public void Check(ReadOnlyMemory<byte> source, string text, TextStyle style)
     {

@@ -158,7 +158,8 @@ public sealed partial class BatchSubmitter(
     }
 
     /// <summary>Every blob under the prefix as an item: with the text template filled in, or for a layered template its metadata as <c>meta:key</c> values.</summary>
-    private async Task<IReadOnlyList<BatchItem>> ExpandPrefixAsync(string prefix, string? template, TemplatePlan? plan, CancellationToken cancellationToken)
+    /// <exception cref="BatchRejectedException">Too many blobs, a blob name that cannot be a source, a text template that expands too long, or no blob at all.</exception>
+    public async Task<IReadOnlyList<BatchItem>> ExpandPrefixAsync(string prefix, string? template, TemplatePlan? plan, CancellationToken cancellationToken)
     {
         var container = blobs.GetBlobContainerClient(storage.Value.SourcesContainer);
         var items = new List<BatchItem>();

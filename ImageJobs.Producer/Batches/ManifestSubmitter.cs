@@ -35,9 +35,12 @@ public sealed class ManifestSubmitter(
         }
     }
 
-    /// <summary>The manifest's rows as a batch, checked; a stored template's version is pinned to the one read here.</summary>
+    /// <summary>
+    /// The manifest's rows as a batch, checked; a stored template's version is pinned to the one read here.
+    /// Without <paramref name="lookUpSources"/> the images are not looked up (a pre-flight reads each one's header instead).
+    /// </summary>
     /// <exception cref="BatchRejectedException">Any problem, by line (<c>line 14</c>) or by field (<c>templateName</c>, <c>mapping.price</c>).</exception>
-    public async Task<ManifestRows> ReadAsync(ManifestSubmission manifest, CancellationToken cancellationToken)
+    public async Task<ManifestRows> ReadAsync(ManifestSubmission manifest, CancellationToken cancellationToken, bool lookUpSources = true)
     {
         var batch = manifest.Batch;
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
@@ -71,7 +74,7 @@ public sealed class ManifestSubmitter(
 
         var request = batch with { Items = parse.Items, TemplateVersion = batch.TemplateName is null ? null : plan!.Version };
         errors = ManifestParser.ValidateAs(parse, request, limits.Value);
-        if (errors.Count == 0)
+        if (errors.Count == 0 && lookUpSources)
         {
             foreach (var (line, missing) in await MissingSourcesAsync(parse, cancellationToken))
             {

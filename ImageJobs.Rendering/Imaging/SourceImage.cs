@@ -92,6 +92,30 @@ public sealed class SourceImage : IDisposable
         }
     }
 
+    /// <summary>
+    /// An image's upright size (EXIF orientation applied) from its header alone: <paramref name="start"/>
+    /// may be just the file's first bytes. No pixel is decoded; the format and pixel limit are checked as <see cref="Open"/> checks them.
+    /// </summary>
+    /// <exception cref="JobFailedException">Not an image, a format not allowed, too many pixels, or a header that cannot be read from these bytes (<c>image.corrupt</c>).</exception>
+    public static (int Width, int Height) Probe(ReadOnlyMemory<byte> start, RenderLimits limits)
+    {
+        var format = Sniff(start.Span) ?? throw (IsOtherImage(start)
+            ? new JobFailedException(ErrorCodes.UnsupportedFormat, $"The image's format is not accepted; {Accepted}.")
+            : new JobFailedException(ErrorCodes.NotAnImage, $"The data is not an image; {Accepted}."));
+        if (format == SourceFormat.Bmp)
+        {
+            using var data = SKData.CreateCopy(start.Span);
+            using var codec = SKCodec.Create(data)
+                ?? throw new JobFailedException(ErrorCodes.CorruptImage, "The image header is damaged: it starts like a BMP but cannot be read.");
+            CheckSize(codec.Info.Width, codec.Info.Height, limits);
+            return (codec.Info.Width, codec.Info.Height);
+        }
+
+        using var image = Load(start.ToArray(), Enums.Access.Sequential);
+        CheckSize(image.Width, image.Height, limits);
+        return Orientation(image) is >= 5 and <= 8 ? (image.Height, image.Width) : (image.Width, image.Height);
+    }
+
     /// <summary>The accepted format these bytes start like, or null.</summary>
     public static SourceFormat? Sniff(ReadOnlySpan<byte> bytes) =>
         bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]) ? SourceFormat.Jpeg

@@ -57,6 +57,30 @@ internal sealed class TemplateComposer : IDisposable
         }
     }
 
+    /// <summary>Every visible, non-blank text layer laid out for an image of this size, without drawing or refusing anything.</summary>
+    public List<TextLayerFit> Measure(Template template, int width, int height)
+    {
+        var fits = new List<TextLayerFit>();
+        for (var i = 0; i < template.Layers.Count; i++)
+        {
+            if (template.Layers[i] is not TextLayer { Visible: true } layer || (layer.Opacity ?? 1) <= 0 || string.IsNullOrWhiteSpace(layer.Text))
+            {
+                continue;
+            }
+
+            string? error = null;
+            if ((layer.Markup ? RichText.TryParse(layer.Text, out error) : RichText.Literal(layer.Text)) is not { } rich)
+            {
+                fits.Add(new TextLayerFit(i, layer.Name, FitOutcome.Fails, 0, 0, 0, false, [], error));
+                continue;
+            }
+
+            fits.Add(TextLayerFit.Of(i, layer.Name, Captions.Measure(rich, TextStyleOf(layer), width, height)));
+        }
+
+        return fits;
+    }
+
     public void Draw(SKCanvas canvas, IEnumerable<PreparedLayer> layers)
     {
         foreach (var layer in layers)

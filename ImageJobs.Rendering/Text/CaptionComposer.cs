@@ -9,8 +9,15 @@ namespace ImageJobs.Rendering.Text;
 /// <summary>A same-face, same-direction, same-span stretch of a paragraph: [Start, Start+Length) in UTF-16 units.</summary>
 public sealed record StyledRun(int Start, int Length, SKTypeface Face, byte Level, SpanStyle Span);
 
-/// <summary>A paragraph ready for line breaking: its text, break units (advances in em, letter spacing included) and runs.</summary>
-public sealed record AnalyzedParagraph(string Text, BreakUnit[] Units, IReadOnlyList<StyledRun> Runs, bool RightToLeft, float LetterSpacing);
+/// <summary>
+/// A paragraph ready for line breaking: its text, break units (advances in em, letter spacing included) and runs,
+/// and the grapheme clusters holding a character no face of the chain has a glyph for (<see cref="Missing"/>).
+/// </summary>
+public sealed record AnalyzedParagraph(string Text, BreakUnit[] Units, IReadOnlyList<StyledRun> Runs, bool RightToLeft, float LetterSpacing)
+{
+    public IReadOnlyList<string> Missing { get; init; } = [];
+}
+
 
 /// <summary>The caption, laid out: the font size, every shaped run at its place, the text block's bounds, and each line's text (logical order).</summary>
 public sealed record ComposedCaption(float Size, IReadOnlyList<ShapedRun> Runs, LayoutRect Bounds, LayoutRect Box, bool Bold, IReadOnlyList<string> Lines);
@@ -21,7 +28,7 @@ public sealed record ComposedCaption(float Size, IReadOnlyList<ShapedRun> Runs, 
 /// at the chosen size in visual order. Not thread-safe (it uses a per-thread <see cref="TextShaper"/>
 /// and its own ICU break iterators).
 /// </summary>
-public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper) : IDisposable
+public sealed partial class CaptionComposer(FontLibrary fonts, TextShaper shaper) : IDisposable
 {
     /// <summary>
     /// Paragraph separators: LF (CR and CRLF become LF first) and the other mandatory breaks of
@@ -45,28 +52,8 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper) : IDis
     /// <inheritdoc cref="Compose(string, TextStyle, int, int)"/>
     public ComposedCaption Compose(RichText text, TextStyle style, int imageWidth, int imageHeight)
     {
-        var chain = fonts.Chain(style.FontFamily!.Value, style.Bold!.Value);
-        var boldChain = fonts.Chain(style.FontFamily!.Value, bold: true);
-        var spacing = (float)style.LetterSpacing!.Value;
-        var paragraphs = Paragraphs(text)
-            .Select(p => Analyze(p.Text.Replace('\t', ' '), chain, boldChain, p.Spans, spacing))
-            .ToList();
-
-        var metrics = Metrics(paragraphs, chain, style);
-        var box = BlockPlacer.ResolveBox(style.Box!, imageWidth, imageHeight);
-        var ellipsis = shaper.Shape(EllipsisText, 0, EllipsisText.Length, chain.Primary, false, ReferenceSize);
-        var request = new FitRequest(
-            [.. paragraphs.Select(p => p.Units)],
-            box.Width,
-            box.Height,
-            (float)style.MinFontSizeRatio!.Value * imageHeight,
-            (float)style.FontSizeRatio!.Value * imageHeight,
-            style.AutoFit!.Value,
-            style.Overflow!.Value,
-            metrics,
-            ellipsis.Width / ReferenceSize,
-            style.MaxLines!.Value);
-        var fit = TextFitter.Fit(request);
+        var (paragraphs, chain, metrics, box, fit) = Layout(text, style, imageWidth, imageHeight);
+        RefuseMissingGlyphs(paragraphs);
         if (fit.Overflowed)
         {
             throw new JobFailedException(ErrorCodes.TextOverflow, string.Create(CultureInfo.InvariantCulture,
@@ -118,9 +105,12 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper) : IDis
         }
 
         SKTypeface? previousFace = null;
+        List<int>? missing = null;
         var index = 0;
+        var clusterStart = 0;
         foreach (var rune in text.EnumerateRunes())
         {
+            clusterStart = (flags[index] & BreakMarks.ClusterStart) != 0 ? index : clusterStart;
             // A grapheme cluster stays in one face: marks, joiners, skin tones, flags, keycaps.
             var face = previousFace is not null && (flags[index] & BreakMarks.ClusterStart) == 0
                 ? previousFace
@@ -129,6 +119,12 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper) : IDis
             {
                 faces[index + k] = face;
                 units[index + k] = new BreakUnit(0, flags[index + k]);
+            }
+
+            // Drawn as a box unless drawn as nothing; fonts are picked per cluster, so the cluster is what is reported.
+            if (!FontLibrary.IsIgnorable(rune.Value) && !FontLibrary.Draws(face, rune.Value) && (missing is null || missing[^1] != clusterStart))
+            {
+                (missing ??= []).Add(clusterStart);
             }
 
             previousFace = face;
@@ -170,7 +166,10 @@ public sealed class CaptionComposer(FontLibrary fonts, TextShaper shaper) : IDis
             }
         }
 
-        return new AnalyzedParagraph(text, units, runs, bidi.RightToLeft, letterSpacing);
+        return new AnalyzedParagraph(text, units, runs, bidi.RightToLeft, letterSpacing)
+        {
+            Missing = missing is null ? [] : [.. missing.Select(start => text[start..ClusterEnd(flags, start)]).Distinct(StringComparer.Ordinal)],
+        };
     }
 
     /// <summary>The paragraphs of a text, each with its spans (rebased to the paragraph).</summary>

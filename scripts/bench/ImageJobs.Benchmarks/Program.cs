@@ -5,12 +5,14 @@ using ImageJobs.Benchmarks;
 // ImageJobs.Benchmarks layout [count=40000] [--rounds 3]: caption layout alone (LayoutBenchmark)
 // ImageJobs.Benchmarks state [jobs=40000]: the producers' shared batch state (StateBenchmark)
 // ImageJobs.Benchmarks templates [count=100] [--rounds 4]: a five-layer template against one caption (TemplateBenchmark)
+// ImageJobs.Benchmarks preflight [rows=40000] [--rounds 3]: the pre-flight report of a three-text template against the plain layout (PreflightBenchmark)
 // ImageJobs.Benchmarks publish-templates [jobs=40000] [--rounds 2]: publishing a five-layer batch against a caption batch (PublishRateBenchmark)
 return args switch
 {
     ["pipeline", .. var pipelineArgs] => await PipelineBenchmark.RunAsync(pipelineArgs),
     ["layout", .. var layoutArgs] => LayoutBenchmark.Run(layoutArgs),
     ["state", .. var stateArgs] => await StateBenchmark.RunAsync(stateArgs),
+    ["preflight", .. var preflightArgs] => PreflightBenchmark.Run(preflightArgs),
     ["templates", .. var templateArgs] => TemplateBenchmark.Run(templateArgs),
     ["publish-templates", .. var publishArgs] => await PublishRateBenchmark.RunAsync(publishArgs),
     _ => await RenderBenchmark.RunAsync(args),

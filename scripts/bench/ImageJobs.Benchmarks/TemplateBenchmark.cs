@@ -68,7 +68,7 @@ public static class TemplateBenchmark
         return 0;
     }
 
-    private static (TimeSpan Wall, TimeSpan Cpu) Measure(Action work)
+    internal static (TimeSpan Wall, TimeSpan Cpu) Measure(Action work)
     {
         // CPU time as well as wall time: on a shared machine the wall clock mostly measures the other processes.
         using var process = Process.GetCurrentProcess();
