@@ -66,7 +66,7 @@ public static class PreflightPlanner
             {
                 var size = sizes.GetValueOrDefault(items[i].Source!);
                 rows.Add(new PreflightRow(i, lines?[i], items[i].Source!, size is { FailureCode: null } ? size.Width : null, size is { FailureCode: null } ? size.Height : null,
-                    result.WouldFail, result.Problems ?? [], [.. result.Fits.Select(PreflightLayer.Of)]));
+                    result.WouldFail, result.Problems ?? [], [.. result.Fits.Select(PreflightLayer.Of)], items[i].Values));
             }
 
             listed++;

@@ -23,9 +23,12 @@ public sealed record PreflightSummary(int Rows, int RowsWithProblems, int RowsTh
 /// <summary>One text layer over every row: how often each outcome, how many rows lack a glyph, and the smallest size it was laid out at (pixels).</summary>
 public sealed record LayerSummary(string Layer, int Fits, int Shrinks, int Ellipsis, int Fails, int MissingGlyphs, float? SmallestSize);
 
-/// <summary>A row with a problem: its index (0-based), its manifest line when it came from one, its source and that image's size, and each text layer's fit.</summary>
+/// <summary>
+/// A row with a problem: its index (0-based), its manifest line when it came from one, its source and
+/// that image's size, each text layer's fit, and the row's values (so a page can preview it as it is).
+/// </summary>
 public sealed record PreflightRow(int Index, int? Line, string Source, int? Width, int? Height, bool WouldFail, IReadOnlyList<string> Problems,
-    IReadOnlyList<PreflightLayer> Layers);
+    IReadOnlyList<PreflightLayer> Layers, IReadOnlyDictionary<string, string>? Values = null);
 
 /// <summary>One text layer of a row: its outcome, the preferred and laid-out size (pixels), its lines, and the characters (grapheme clusters) no font draws.</summary>
 public sealed record PreflightLayer(string Layer, FitOutcome Outcome, float PreferredSize, float Size, int Lines, bool CutWords,

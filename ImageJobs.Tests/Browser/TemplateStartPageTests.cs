@@ -1,0 +1,80 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.RegularExpressions;
+using ImageJobs.Contracts.Styles;
+using ImageJobs.Contracts.Templates;
+using ImageJobs.Producer.Batches;
+using ImageJobs.Tests.Support;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace ImageJobs.Tests.Browser;
+
+/// <summary>
+/// The page's start form for a stored template in real headless Chromium: a manifest picked, a
+/// placeholder left unmapped and then mapped by hand, the pre-flight report listing the rows that
+/// shrink and lack glyphs by line, a row's preview on a click, and the batch started in one click.
+/// </summary>
+[Trait("Category", "Browser")]
+[Collection(LocalInfrastructureGroup.Name)]
+public sealed class TemplateStartPageTests(LocalInfrastructure infrastructure)
+{
+    private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public async Task A_manifest_is_mapped_checked_previewed_and_started_from_the_page()
+    {
+        Assert.True(Chromium.IsInstalled, $"{Chromium.Executable} is missing: scripts/setup.sh installs Debian's chromium.");
+        await ServiceHosts.ResetQueuesAsync(infrastructure);
+        var sources = infrastructure.Blobs().GetBlobContainerClient($"sources-{_suffix}");
+        await sources.CreateIfNotExistsAsync();
+        await sources.UploadBlobAsync("blank/certificate.png", BinaryData.FromBytes(Rendering.TestImages.Gradient(1200, 800)));
+        await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix);
+        JobLayer Text(string name, string text, double y) => new("text", name, new JobTextBox("Percent", 10, y, 80, 15), Text: text,
+            Style: new JobStyle(FontSizeRatio: 0.08, MinFontSizeRatio: 0.03, Color: "#101828", OutlineRatio: 0));
+        (await producer.Http.PostAsJsonAsync("/api/templates", new { name = "certificate", layers = new[] { Text("name", "{graduate}", 20), Text("course", "for {course}", 50) } }))
+            .EnsureSuccessStatusCode();
+        var manifest = Path.Combine(Directory.CreateTempSubdirectory("imagejobs-page-").FullName, "graduates.csv");
+        await File.WriteAllTextAsync(manifest, new StringBuilder("image,Full name,course\n")
+            .Append("blank/certificate.png,Ada Lovelace,Analytical Engines\n")                                                  // line 2: fits
+            .Append("blank/certificate.png,Augusta Ada King Countess of Lovelace and of Ockham,Analytical Engines\n")          // line 3: shrinks
+            .Append("blank/certificate.png,Ada \U00013000,Analytical Engines\n")                                                // line 4: no glyph
+            .ToString());
+
+        await using var chromium = await Chromium.LaunchAsync(producer.Address);
+        await using var context = await chromium.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 1000 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(producer.Address);
+        await Expect(page.Locator("#tpl-name option[value=certificate]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await page.SelectOptionAsync("#tpl-name", "certificate");
+        await page.SetInputFilesAsync("#tpl-manifest", manifest);
+
+        // {course} finds its column by name; {graduate} has none until it is mapped to "Full name".
+        await Expect(page.Locator("#tpl-unmapped")).ToHaveTextAsync("Not mapped yet: {graduate}");
+        await Expect(page.Locator("select[data-placeholder=course]")).ToHaveValueAsync("course");
+        await page.SelectOptionAsync("select[data-placeholder=graduate]", "Full name");
+        await Expect(page.Locator("#tpl-unmapped")).ToHaveTextAsync("Every placeholder has a column.");
+        Assert.True(await page.Locator("#tpl-start").IsDisabledAsync());
+
+        await page.ClickAsync("#tpl-check");
+        await Expect(page.Locator("#tpl-summary")).ToHaveTextAsync("3 rows: 2 to look at, 1 would fail.", new() { Timeout = 30_000 });
+        var rows = page.Locator("#tpl-rows li");
+        await Expect(rows).ToHaveCountAsync(2);
+        await Expect(rows.Nth(0)).ToContainTextAsync(new Regex("^line 3: name shrinks to \\d+ px \\(of 64\\)$"));
+        await Expect(rows.Nth(1)).ToContainTextAsync("line 4: text.missing_glyph");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Chromium.Screenshots, "page-preflight.png"), FullPage = true });
+
+        // A row's preview is rendered by the real engine with that row's values.
+        await rows.Nth(0).Locator("button").ClickAsync();
+        await page.UntilAsync("document.getElementById('tpl-preview').complete && document.getElementById('tpl-preview').naturalWidth > 0", TimeSpan.FromSeconds(30));
+        await Expect(page.Locator("#tpl-preview-caption")).ToHaveTextAsync("line 3: blank/certificate.png");
+
+        await page.ClickAsync("#tpl-start");
+        await Expect(page.Locator("#tpl-message")).ToHaveTextAsync(new Regex("^started "), new() { Timeout = 30_000 });
+        var batchId = (await page.Locator("#tpl-message").TextContentAsync())!.Split(' ')[1];
+        var status = await producer.Http.GetFromJsonAsync<BatchStatus>($"/api/batches/{batchId}");
+        Assert.Equal(3, status!.Total);
+        Assert.Equal("[]", await page.CspViolationsAsync());
+        Assert.Empty(chromium.OffHostRequests);
+    }
+}
