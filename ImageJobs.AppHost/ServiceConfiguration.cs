@@ -54,7 +54,7 @@ public static partial class ServiceConfiguration
         .WithEnvironment("Storage__BatchesContainer", BatchesContainer)
         .WithEnvironment("Storage__ControlsContainer", ControlsContainer);
 
-    /// <summary>The producer's templates: workers never read them (a job carries its template resolved).</summary>
+    /// <summary>The producer's templates: workers never read them (a batch stores its own copy in the batches container).</summary>
     public static IResourceBuilder<ProjectResource> WithTemplatesContainer(this IResourceBuilder<ProjectResource> producer) => producer
         .WithEnvironment("Storage__TemplatesContainer", TemplatesContainer);
 

@@ -27,6 +27,7 @@ public static class ErrorCodes
     public const string InvalidStyle = "style.invalid";
     public const string InvalidTemplate = "template.invalid";
     public const string TemplateImageMissing = "template.image_missing";
+    public const string TemplateNotFound = "template.not_found";
     public const string InvalidCode = "code.invalid";
     public const string CodeTooSmall = "code.too_small";
     public const string MalformedMessage = "message.malformed";
@@ -57,6 +58,7 @@ public static class ErrorCodes
         new(InvalidStyle, "A style value is out of range or unknown.", Permanent: true),
         new(InvalidTemplate, "A template's layer is invalid (out of range, unknown, or bad rich-text markup); the message names it by path.", Permanent: true),
         new(TemplateImageMissing, "A template's image layer names a picture that was not found.", Permanent: true),
+        new(TemplateNotFound, "A layered job's batch has no stored template (the batch was deleted, or the job outlived it).", Permanent: true),
         new(InvalidCode, "A QR code or barcode value cannot be encoded (a wrong check digit, a character the symbology lacks, too long).", Permanent: true),
         new(CodeTooSmall, "A QR code or barcode box is too small for one pixel per module on this image.", Permanent: true),
         new(MalformedMessage, "The job message is not valid JSON for a job, or lacks required fields.", Permanent: true),

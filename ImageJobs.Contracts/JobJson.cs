@@ -11,4 +11,5 @@ namespace ImageJobs.Contracts;
 [JsonSerializable(typeof(RenderJob))]
 [JsonSerializable(typeof(JobOutcome))]
 [JsonSerializable(typeof(BatchControl))]
+[JsonSerializable(typeof(ImageJobs.Contracts.Templates.JobTemplate))]
 public sealed partial class JobJson : JsonSerializerContext;

@@ -37,9 +37,11 @@ public static class JobMessageReader
         if (string.IsNullOrWhiteSpace(job.BatchId)) missing.Add("batchId");
         if (string.IsNullOrWhiteSpace(job.SourceBlob)) missing.Add("sourceBlob");
         if (string.IsNullOrWhiteSpace(job.ResultBlob)) missing.Add("resultBlob");
-        // Version 2 holds a template or, like version 1, a caption (never both); version 1 only a caption.
+        // Version 2 holds a template or, like version 1, a caption (never both); version 1 only a
+        // caption; version 3 only the values its row fills into its batch's template.
         if (job.SchemaVersion == RenderJob.CaptionSchemaVersion && job.Text is null) missing.Add("text");
         if (job.SchemaVersion == RenderJob.TemplateSchemaVersion && job.Text is null && job.Template?.Layers is null) missing.Add("text or template.layers");
+        if (job.SchemaVersion == RenderJob.BatchTemplateSchemaVersion && job.Fills is null) missing.Add("fills");
         if (job.SchemaVersion == RenderJob.TemplateSchemaVersion && job.Text is not null && job.Template is not null)
         {
             throw new JobFailedException(ErrorCodes.MalformedMessage, "The job message holds both a text and a template; a job draws one or the other.");
@@ -48,6 +50,21 @@ public static class JobMessageReader
         if (job.SchemaVersion == RenderJob.CaptionSchemaVersion && job.Template is not null)
         {
             throw new JobFailedException(ErrorCodes.MalformedMessage, "A version 1 job message cannot hold a template.");
+        }
+
+        if (job.SchemaVersion == RenderJob.BatchTemplateSchemaVersion && (job.Text is not null || job.Style is not null || job.Template is not null))
+        {
+            throw new JobFailedException(ErrorCodes.MalformedMessage, "A version 3 job message holds only the values it fills into its batch's template: no text, style or template.");
+        }
+
+        if (job.SchemaVersion != RenderJob.BatchTemplateSchemaVersion && job.Fills is not null)
+        {
+            throw new JobFailedException(ErrorCodes.MalformedMessage, $"A version {job.SchemaVersion} job message cannot hold fills.");
+        }
+
+        for (var i = 0; i < (job.Fills?.Count ?? 0); i++)
+        {
+            if (job.Fills![i]?.Value is null) missing.Add($"fills[{i}].value");
         }
 
         if (job.Template?.Layers is { } layers)

@@ -38,11 +38,12 @@ public static class BlobStorageExtensions
 {
     private const string AzureActivitySourceSwitch = "Azure.Experimental.EnableActivitySource";
 
-    /// <summary>The blob service (ConnectionStrings:blobs) and the system's containers, validated at start.</summary>
+    /// <summary>The blob service (ConnectionStrings:blobs), the system's containers, validated at start, and the batches' templates.</summary>
     public static IHostApplicationBuilder AddBlobContainers(this IHostApplicationBuilder builder)
     {
         builder.AddAzureBlobServiceClient(StorageOptions.ConnectionName);
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<BatchTemplates>();
         return builder;
     }
 

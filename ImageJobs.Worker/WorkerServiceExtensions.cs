@@ -17,6 +17,7 @@ public static class WorkerServiceExtensions
         builder.AddRenderer();
         builder.Services.AddMetrics();
         builder.Services.AddSingleton<WorkerMetrics>();
+        builder.Services.AddSingleton<BatchTemplateCache>();
         builder.Services.AddSingleton<JobProcessor>();
         builder.Services.AddTransient<QueueSubscription>();
         builder.Services.AddSingleton<ProgressReporter>();

@@ -53,18 +53,21 @@ var principals = {
 // Each app's blob access, container by container (none on the account): the producer uploads
 // sources, serves results, keeps batches and templates and writes each batch's control (and creates
 // the five containers when they are missing, which needs write); the workers read sources and the
-// controls (paused, cancelled) and write results, and see no batch or template (their jobs carry
-// the template resolved).
+// controls (paused, cancelled) and write results, and of the batches container read only each
+// batch's template (a condition on the blob's path), never its job definitions, state or the
+// stored templates.
 // An assets container, when one exists, goes beside 'sources' for the workers.
+var batchTemplatesOnly = '((!(ActionMatches{\'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read\'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringLike \'*/template.json\'))'
 var containerAccess = [
-  { identity: 'producer', container: 'sources', role: 'Storage Blob Data Contributor' }
-  { identity: 'producer', container: 'results', role: 'Storage Blob Data Contributor' }
-  { identity: 'producer', container: 'batches', role: 'Storage Blob Data Contributor' }
-  { identity: 'producer', container: 'templates', role: 'Storage Blob Data Contributor' }
-  { identity: 'producer', container: 'controls', role: 'Storage Blob Data Contributor' }
-  { identity: 'worker', container: 'sources', role: 'Storage Blob Data Reader' }
-  { identity: 'worker', container: 'results', role: 'Storage Blob Data Contributor' }
-  { identity: 'worker', container: 'controls', role: 'Storage Blob Data Reader' }
+  { identity: 'producer', container: 'sources', role: 'Storage Blob Data Contributor', condition: '' }
+  { identity: 'producer', container: 'results', role: 'Storage Blob Data Contributor', condition: '' }
+  { identity: 'producer', container: 'batches', role: 'Storage Blob Data Contributor', condition: '' }
+  { identity: 'producer', container: 'templates', role: 'Storage Blob Data Contributor', condition: '' }
+  { identity: 'producer', container: 'controls', role: 'Storage Blob Data Contributor', condition: '' }
+  { identity: 'worker', container: 'sources', role: 'Storage Blob Data Reader', condition: '' }
+  { identity: 'worker', container: 'results', role: 'Storage Blob Data Contributor', condition: '' }
+  { identity: 'worker', container: 'controls', role: 'Storage Blob Data Reader', condition: '' }
+  { identity: 'worker', container: 'batches', role: 'Storage Blob Data Reader', condition: batchTemplatesOnly }
 ]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -115,6 +118,8 @@ resource containerRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
       principalId: principals[access.identity]
       principalType: 'ServicePrincipal'
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[access.role])
+      condition: empty(access.condition) ? null : access.condition
+      conditionVersion: empty(access.condition) ? null : '2.0'
     }
     dependsOn: [containers]
   }

@@ -36,3 +36,9 @@ public sealed record JobLayer(
     string? Fill = null,
     string? Stroke = null,
     double? StrokeWidth = null);
+
+/// <summary>
+/// What one row puts into one layer of its batch's template: the text of a text layer, the value
+/// of a QR code or barcode, or the picture name of an image layer, placeholders filled.
+/// </summary>
+public sealed record JobFill(int Layer, string Value);

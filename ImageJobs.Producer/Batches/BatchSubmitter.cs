@@ -36,6 +36,7 @@ public sealed partial class BatchSubmitter(
     BatchTracker tracker,
     BatchStore store,
     JobDefinitions definitions,
+    BatchTemplates templates,
     InfrastructureInitializer infrastructure,
     ConfirmedPublisher publisher,
     PublishingRuns runs,
@@ -104,6 +105,12 @@ public sealed partial class BatchSubmitter(
         if (WebhookRequestValidator.SubscriptionFor(request.Webhook, webhookOptions.Value) is { } subscription)
         {
             await webhooks.SaveSubscriptionAsync(batchId, subscription, cancellationToken);
+        }
+
+        // The template the jobs fill, stored before the first is published: every worker finds it.
+        if (plan is not null)
+        {
+            await templates.SaveAsync(batchId, plan.Contract, cancellationToken);
         }
 
         await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: false, requestHash), cancellationToken);

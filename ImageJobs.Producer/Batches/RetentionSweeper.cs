@@ -29,6 +29,7 @@ public sealed class RetentionOptions
 public sealed partial class RetentionSweeper(
     BatchStore store,
     JobDefinitions definitions,
+    BatchTemplates templates,
     Webhooks.WebhookStore webhooks,
     BlobServiceClient blobs,
     TimeProvider time,
@@ -56,6 +57,7 @@ public sealed partial class RetentionSweeper(
             }
 
             await definitions.DeleteAsync(batchId, cancellationToken);
+            await templates.DeleteAsync(batchId, cancellationToken);
             await webhooks.DeleteAsync(batchId, cancellationToken);
             await store.DeleteAsync(batchId, orderKey, cancellationToken);
             LogDeleted(logger, batchId, options.Value.BatchesFor.TotalDays);

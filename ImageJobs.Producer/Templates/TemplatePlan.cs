@@ -17,7 +17,7 @@ public sealed class TemplatePlan
 {
     private readonly Template _template;
 
-    // The template as a job carries it, mapped once: each row patches only the layers it fills.
+    // The template as the batch stores it, mapped once.
     private readonly JobTemplate _contract;
     private readonly int _maxTextLength;
 
@@ -222,36 +222,23 @@ public sealed class TemplatePlan
         return name;
     }
 
-    /// <summary>A template this plan resolved, as a version-2 job carries it, with the stored name and version it came from.</summary>
-    public JobTemplate ToJob(Template resolved)
+    /// <summary>
+    /// The template as its batch stores it for the workers (job schema version 3), with the stored
+    /// name and version it came from: checked, its placeholders not filled.
+    /// </summary>
+    public JobTemplate Contract => _contract;
+
+    /// <summary>What a job carries of a template this plan resolved: the value of each field a placeholder filled.</summary>
+    public IReadOnlyList<JobFill> Fills(Template resolved) =>
+        [.. _fields.Select(f => new JobFill(f.Layer, JobTemplateMapping.FilledValue(resolved.Layers[f.Layer])!))];
+
+    private static (string? Field, string? Text) Field(Layer layer) => (layer switch
     {
-        if (_fields.Length == 0)
-        {
-            return _contract;
-        }
-
-        var layers = _contract.Layers.ToArray();
-        foreach (var (i, _, _) in _fields)
-        {
-            layers[i] = resolved.Layers[i] switch
-            {
-                TextLayer text => layers[i] with { Text = text.Text },
-                CodeLayer code => layers[i] with { Value = code.Value },
-                ImageLayer image => layers[i] with { ImageName = image.ImageName },
-                _ => layers[i],
-            };
-        }
-
-        return _contract with { Layers = layers };
-    }
-
-    private static (string? Field, string? Text) Field(Layer layer) => layer switch
-    {
-        TextLayer text => ("text", text.Text),
-        CodeLayer code => ("value", code.Value),
-        ImageLayer image => ("imageName", image.ImageName),
-        _ => (null, null),
-    };
+        TextLayer => "text",
+        CodeLayer => "value",
+        ImageLayer => "imageName",
+        _ => null,
+    }, JobTemplateMapping.FilledValue(layer));
 
     private static Layer WithField(Layer layer, string value) => layer switch
     {

@@ -40,7 +40,7 @@ public sealed class TemplatedBatches(TemplateStore store, BlobServiceClient blob
     }
 
     /// <summary>
-    /// One version-2 job per row, or a rejection naming each bad row by <paramref name="rowKey"/>
+    /// One version-3 job per row (its values for the template <see cref="TemplatePlan.Contract"/>, which the batch stores), or a rejection naming each bad row by <paramref name="rowKey"/>
     /// (<c>items[3]</c>, <c>line 14</c>): <c>column "price" is missing</c>, <c>layers[4].value: ...</c>,
     /// a picture that is not in the sources container.
     /// </summary>
@@ -76,9 +76,9 @@ public sealed class TemplatedBatches(TemplateStore store, BlobServiceClient blob
             }
 
             var resultBlob = fileName is null ? JobPlanner.ResultBlob(batchId, i, source) : $"{batchId}/{fileName}";
-            jobs[i] = new RenderJob(RenderJob.TemplateSchemaVersion, JobPlanner.JobId(batchId, i), batchId, i, source, null, resultBlob, null, now)
+            jobs[i] = new RenderJob(RenderJob.BatchTemplateSchemaVersion, JobPlanner.JobId(batchId, i), batchId, i, source, null, resultBlob, null, now)
             {
-                Template = plan.ToJob(resolved),
+                Fills = plan.Fills(resolved),
             };
         }
 

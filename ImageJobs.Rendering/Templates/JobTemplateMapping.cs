@@ -16,6 +16,55 @@ public static class JobTemplateMapping
     public static JobTemplate ToContract(this Template template, string? name = null, int? version = null) =>
         new([.. template.Layers.Select(ToContract)], template.Output.ToContract(), name, version);
 
+    /// <summary>
+    /// A batch's template with one row's values put in (job schema version 3): each fill sets the
+    /// text of a text layer, the value of a code layer or the picture of an image layer.
+    /// </summary>
+    /// <exception cref="JobFailedException"><see cref="ErrorCodes.InvalidTemplate"/>: a fill names no layer, a layer twice, or a layer that takes no value.</exception>
+    public static JobTemplate Fill(this JobTemplate template, IReadOnlyList<JobFill> fills)
+    {
+        if (fills.Count == 0)
+        {
+            return template;
+        }
+
+        var layers = template.Layers.ToArray();
+        var filled = new HashSet<int>();
+        for (var i = 0; i < fills.Count; i++)
+        {
+            var (index, value) = fills[i];
+            var path = $"fills[{i}]";
+            if (index < 0 || index >= layers.Length || layers[index] is null)
+            {
+                throw new JobFailedException(ErrorCodes.InvalidTemplate, $"{path}.layer {index} names no layer of the batch's template ({layers.Length} layers).");
+            }
+
+            if (!filled.Add(index))
+            {
+                throw new JobFailedException(ErrorCodes.InvalidTemplate, $"{path}.layer {index} is filled twice.");
+            }
+
+            layers[index] = layers[index].Kind switch
+            {
+                Text => layers[index] with { Text = value },
+                Image => layers[index] with { ImageName = value },
+                Qr or Barcode => layers[index] with { Value = value },
+                _ => throw new JobFailedException(ErrorCodes.InvalidTemplate, $"{path}.layer {index} is a {layers[index].Kind} layer, which takes no value."),
+            };
+        }
+
+        return template with { Layers = layers };
+    }
+
+    /// <summary>The value <see cref="Fill"/> puts into <paramref name="layer"/>: its text, code value or picture name; null for a layer that takes none.</summary>
+    public static string? FilledValue(Layer layer) => layer switch
+    {
+        TextLayer text => text.Text,
+        CodeLayer code => code.Value,
+        ImageLayer image => image.ImageName,
+        _ => null,
+    };
+
     /// <exception cref="JobFailedException"><see cref="ErrorCodes.InvalidTemplate"/>: an unknown kind or enum name.</exception>
     public static Template ToTemplate(this JobTemplate template)
     {

@@ -79,7 +79,8 @@ public sealed class BicepTests
         Assert.Contains(BlobDataContributorRole, text, StringComparison.Ordinal);
         Assert.Contains("blobEndpoint", template.RootElement.GetProperty("outputs").EnumerateObject().Select(o => o.Name));
 
-        // Least privilege: each app's roles are on single containers; workers read sources and controls and write results, and see no batch.
+        // Least privilege: each app's roles are on single containers; workers read sources and
+        // controls, write results, and of the batches read only their templates.
         var access = template.RootElement.GetProperty("variables").GetProperty("containerAccess").EnumerateArray()
             .Select(a => $"{a.GetProperty("identity").GetString()} {a.GetProperty("container").GetString()} {a.GetProperty("role").GetString()}").Order().ToList();
         Assert.Equal(
@@ -89,10 +90,15 @@ public sealed class BicepTests
             "producer results Storage Blob Data Contributor",
             "producer sources Storage Blob Data Contributor",
             "producer templates Storage Blob Data Contributor",
+            "worker batches Storage Blob Data Reader",
             "worker controls Storage Blob Data Reader",
             "worker results Storage Blob Data Contributor",
             "worker sources Storage Blob Data Reader",
         ], access);
+        var conditioned = Assert.Single(template.RootElement.GetProperty("variables").GetProperty("containerAccess").EnumerateArray(),
+            a => a.GetProperty("condition").GetString() is { Length: > 0 });
+        Assert.Equal("batches", conditioned.GetProperty("container").GetString());
+        Assert.Contains("blobs:path] StringLike '*/template.json'", template.RootElement.GetProperty("variables").GetProperty("batchTemplatesOnly").GetString(), StringComparison.Ordinal);
         var assignments = all.Where(r => r.GetProperty("type").GetString() == "Microsoft.Authorization/roleAssignments").ToList();
         var perContainer = Assert.Single(assignments, a => a.TryGetProperty("copy", out _));
         Assert.Contains("blobServices/containers", perContainer.GetProperty("scope").GetString(), StringComparison.Ordinal);

@@ -11,7 +11,7 @@ using SkiaSharp;
 
 namespace ImageJobs.Tests.EndToEnd;
 
-/// <summary>The real AppHost, in local-process mode, doing a real batch while a worker is killed.</summary>
+/// <summary>The real AppHost, in local-process mode, doing real batches: one while a worker is killed, one drawn with a stored template.</summary>
 [Trait("Category", "EndToEnd")]
 [Collection(AppHostGroup.Name)]
 public sealed class PipelineTests(ITestOutputHelper output)
@@ -79,6 +79,48 @@ public sealed class PipelineTests(ITestOutputHelper output)
         Assert.Empty(originals);
         Assert.True(workers.Count >= 2, "prefetch 1 should spread the batch over the replicas");
         Assert.True(redelivered >= 1, "the killed worker's job should have gone back to the queue and been redelivered");
+    }
+
+    [Fact]
+    public async Task A_layered_batch_draws_each_rows_values_into_the_template_its_batch_stored()
+    {
+        const int rows = 12;
+        using var data = new ScratchDirectory("imagejobs-e2e");
+        var appHost = await LocalAppHost.CreateBuilderAsync(data.Path, workers: 2);
+        appHost.Services.AddLogging(logging => logging
+            .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Warning)
+            .AddFilter("Aspire.Hosting", LogLevel.Warning));
+        await using var app = await appHost.BuildAsync();
+        await LocalAppHost.StartAsync(app, StartTimeout);
+        var blobs = new BlobServiceClient(await app.GetConnectionStringAsync("blobs"));
+        await blobs.GetBlobContainerClient("sources").UploadBlobAsync("e2e/card.jpg", BinaryData.FromBytes(TestImages.Jpeg(1, 800, 450)));
+        using var http = app.CreateHttpClient("producer");
+        var layers = new object[]
+        {
+            new { kind = "qr", name = "qr", box = new { unit = "Pixels", x = 500, y = 100, width = 280, height = 280 }, value = "https://example.org/verify/{id}" },
+            new { kind = "text", name = "name", box = new { unit = "Percent", x = 0, y = 80, width = 60, height = 20 }, text = "{name}" },
+        };
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await http.PostAsJsonAsync("/api/templates", new { name = "badge", layers, output = new { format = "Png" } })).StatusCode);
+
+        var items = Enumerable.Range(0, rows).Select(i => new
+        {
+            source = "e2e/card.jpg",
+            values = new Dictionary<string, string> { ["id"] = $"{i:D4}", ["name"] = $"Guest {i}" },
+        });
+        var response = await http.PostAsJsonAsync("/api/batches", new { templateName = "badge", items, outputName = "{id}.png" });
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        var batch = (await response.Content.ReadFromJsonAsync<BatchAccepted>())!;
+        // Edited while the batch runs: the batch draws the version it stored.
+        await http.PutAsJsonAsync("/api/templates/badge", new { layers = new[] { new { kind = "text", name = "name", text = "edited" } } });
+
+        var status = await WaitUntilDoneAsync(http, batch.BatchId, TimeSpan.FromMinutes(3));
+        Assert.Equal((rows, 0), (status.Succeeded, status.Failed));
+        var results = blobs.GetBlobContainerClient("results");
+        for (var i = 0; i < rows; i++)
+        {
+            using var image = SKBitmap.Decode((await results.GetBlobClient($"{batch.BatchId}/{i:D4}.png").DownloadContentAsync()).Value.Content.ToArray());
+            Assert.Equal($"https://example.org/verify/{i:D4}", CodeReader.Read(image, ZXing.BarcodeFormat.QR_CODE, SKRectI.Create(490, 90, 300, 300)).Text);
+        }
     }
 
     private static async Task<int> FirstWorkerPidAsync(BlobContainerClient results, string batchId)

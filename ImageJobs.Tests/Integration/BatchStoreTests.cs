@@ -1,7 +1,9 @@
 using Azure.Data.Tables;
 using ImageJobs.Contracts;
+using ImageJobs.Contracts.Templates;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Producer.Webhooks;
+using ImageJobs.Storage;
 using ImageJobs.Tests.Support;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -236,7 +238,9 @@ public sealed class BatchStoreTests(LocalInfrastructure infrastructure) : IAsync
         await webhooks.SaveSubscriptionAsync(old + "-x", new WebhookSubscription("https://hooks.example.com/", null, false), CancellationToken.None);
         _time.Advance(TimeSpan.FromDays(2));
 
-        var sweeper = new RetentionSweeper(store, definitions, webhooks, infrastructure.Blobs(), _time, Options.Create(new RetentionOptions { BatchesFor = TimeSpan.FromDays(30) }),
+        var templates = new BatchTemplates(infrastructure.Blobs(), storage);
+        await templates.SaveAsync(old, new JobTemplate([new JobLayer("text", "caption", Text: "{name}")]), CancellationToken.None);
+        var sweeper = new RetentionSweeper(store, definitions, templates, webhooks, infrastructure.Blobs(), _time, Options.Create(new RetentionOptions { BatchesFor = TimeSpan.FromDays(30) }),
             storage, Microsoft.Extensions.Logging.Abstractions.NullLogger<RetentionSweeper>.Instance);
         Assert.Equal(1, await sweeper.SweepAsync(CancellationToken.None));
         Assert.Equal([$"{young}/jobs.jsonl.gz"], await infrastructure.Blobs().GetBlobContainerClient(storage.Value.BatchesContainer).GetBlobsAsync().Select(b => b.Name).ToListAsync());

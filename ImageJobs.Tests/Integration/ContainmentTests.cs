@@ -122,7 +122,7 @@ public sealed class ContainmentTests(LocalInfrastructure infrastructure)
     }
 
     private static RenderJob Job(string batchId, string source, string result) =>
-        new(RenderJob.CurrentSchemaVersion, batchId + "-000000", batchId, 0, source, "Caption", result, null, DateTimeOffset.UtcNow);
+        new(RenderJob.CaptionSchemaVersion, batchId + "-000000", batchId, 0, source, "Caption", result, null, DateTimeOffset.UtcNow);
 
     private async Task<(BlobContainerClient Sources, BlobContainerClient Results, BlobContainerClient Batches)> ContainersAsync()
     {

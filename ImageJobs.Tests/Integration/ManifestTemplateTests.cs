@@ -106,5 +106,5 @@ public sealed class ManifestTemplateTests(LocalInfrastructure infrastructure)
 
     private Task UploadAsync(params string[] names) => QueuedJobs.UploadPlaceholdersAsync(infrastructure, _suffix, names);
 
-    private Task<List<RenderJob>> TakeJobsAsync(int count) => QueuedJobs.TakeAsync(infrastructure, count);
+    private Task<List<RenderJob>> TakeJobsAsync(int count) => QueuedJobs.TakeDrawnAsync(infrastructure, _suffix, count);
 }

@@ -99,10 +99,10 @@ public sealed class TemplateApiTests(LocalInfrastructure infrastructure)
         var batch = (await accepted.Content.ReadFromJsonAsync<BatchAccepted>())!;
         Assert.Equal(("certificate", 1), (batch.TemplateName, batch.TemplateVersion));
 
-        // Edited after publishing: the queued jobs still carry version 1, resolved.
+        // Edited after publishing: the batch still draws version 1, which it stored.
         await http.PutAsJsonAsync("/api/templates/certificate", new { layers = new[] { new JobLayer("text", "name", Text: "{last}") } });
         var jobs = await TakeJobsAsync(2);
-        Assert.All(jobs, job => Assert.Equal((RenderJob.TemplateSchemaVersion, "certificate", 1), (job.SchemaVersion, job.Template!.Name, job.Template.Version)));
+        Assert.All(jobs, job => Assert.Equal((RenderJob.BatchTemplateSchemaVersion, "certificate", 1), (job.SchemaVersion, job.Template!.Name, job.Template.Version)));
         Assert.Equal(["Ada Lovelace", "Alan [[Turing]"], jobs.Select(j => j.Template!.Layers[0].Text));
         Assert.Equal("https://example.org/verify/0043", jobs[1].Template!.Layers[1].Value);
         Assert.Null(jobs[0].Text);
@@ -224,5 +224,5 @@ public sealed class TemplateApiTests(LocalInfrastructure infrastructure)
 
     private Task UploadAsync(params string[] names) => QueuedJobs.UploadPlaceholdersAsync(infrastructure, _suffix, names);
 
-    private Task<List<RenderJob>> TakeJobsAsync(int count) => QueuedJobs.TakeAsync(infrastructure, count);
+    private Task<List<RenderJob>> TakeJobsAsync(int count) => QueuedJobs.TakeDrawnAsync(infrastructure, _suffix, count);
 }

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using ImageJobs.Contracts;
+using ImageJobs.Contracts.Templates;
 using ImageJobs.Rendering;
 using ImageJobs.Rendering.Templates;
+using ImageJobs.Storage;
 using ImageJobs.Tests.Support;
 using ImageJobs.Worker.Processing;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,8 +13,9 @@ using ZXing;
 namespace ImageJobs.Tests.Integration;
 
 /// <summary>
-/// A worker's processor on version-2 (template) jobs against a real Azurite: pictures named by
-/// image layers come from the sources container through the bounded download.
+/// A worker's processor on layered jobs against a real Azurite: version 2 (the template carried
+/// whole) and version 3 (the batch's stored template and the job's fills); pictures named by image
+/// layers come from the sources container through the bounded download.
 /// </summary>
 [Trait("Category", "Integration")]
 [Collection(LocalInfrastructureGroup.Name)]
@@ -91,6 +94,72 @@ public sealed class TemplateJobTests(LocalInfrastructure infrastructure)
         Assert.Equal(ErrorCodes.InvalidTemplate, ex.Code);
         Assert.Contains("layers[1].value", ex.Message);
     }
+
+    [Fact]
+    public async Task A_version_3_job_fills_its_batchs_stored_template_read_once_per_batch()
+    {
+        var sources = infrastructure.Blobs().GetBlobContainerClient($"sources-{_suffix}");
+        var results = infrastructure.Blobs().GetBlobContainerClient($"results-{_suffix}");
+        var batches = infrastructure.Blobs().GetBlobContainerClient($"batches-{_suffix}");
+        await Task.WhenAll(sources.CreateIfNotExistsAsync(), results.CreateIfNotExistsAsync(), batches.CreateIfNotExistsAsync());
+        await sources.UploadBlobAsync("photo.jpg", BinaryData.FromBytes(Support.TestImages.Jpeg(6, 800, 450)));
+        var stored = new Template
+        {
+            Layers =
+            [
+                new QrLayer { Name = "qr", Value = "{url}", Box = new TextBoxStyle { Unit = BoxUnit.Pixels, X = 500, Y = 100, Width = 280, Height = 280 } },
+                new TextLayer { Name = "name", Text = "{name}", Box = new TextBoxStyle { Unit = BoxUnit.Percent, X = 0, Y = 80, Width = 60, Height = 20 } },
+            ],
+            Output = new OutputStyle { Format = OutputFormat.Png },
+        }.ToContract("badge", 2);
+        using var host = ServiceHosts.Worker(infrastructure, _suffix, consume: false);
+        await host.Services.GetRequiredService<BatchTemplates>().SaveAsync($"t-{_suffix}", stored, CancellationToken.None);
+        var processor = host.Services.GetRequiredService<JobProcessor>();
+
+        foreach (var index in new[] { 0, 1 })
+        {
+            var job = FilledJob("photo.jpg", index, [new JobFill(0, $"https://example.org/verify/{index:D4}"), new JobFill(1, "Ada Lovelace")]);
+            var result = await processor.ProcessAsync(JobMessageReader.Read(JsonSerializer.SerializeToUtf8Bytes(job, JobJson.Default.RenderJob)),
+                new DeliveryInfo(1, false, "test"), CancellationToken.None);
+
+            using var image = SKBitmap.Decode((await results.GetBlobClient(result.ResultBlob).DownloadContentAsync()).Value.Content.ToArray());
+            Assert.Equal($"https://example.org/verify/{index:D4}", CodeReader.Read(image, BarcodeFormat.QR_CODE, SKRectI.Create(490, 90, 300, 300)).Text);
+            // The batch's template is read once: the next job of the batch draws without it.
+            await batches.DeleteBlobIfExistsAsync(BatchTemplates.BlobName($"t-{_suffix}"));
+        }
+    }
+
+    [Fact]
+    public async Task A_version_3_job_without_its_batchs_template_or_with_a_bad_fill_fails_with_a_code()
+    {
+        var sources = infrastructure.Blobs().GetBlobContainerClient($"sources-{_suffix}");
+        var batches = infrastructure.Blobs().GetBlobContainerClient($"batches-{_suffix}");
+        await Task.WhenAll(sources.CreateIfNotExistsAsync(), batches.CreateIfNotExistsAsync());
+        await sources.UploadBlobAsync("photo.jpg", BinaryData.FromBytes(Support.TestImages.Jpeg(7)));
+        using var host = ServiceHosts.Worker(infrastructure, _suffix, consume: false);
+        var processor = host.Services.GetRequiredService<JobProcessor>();
+        Task Process(params JobFill[] fills) => processor.ProcessAsync(FilledJob("photo.jpg", 0, fills), new DeliveryInfo(1, false, "test"), CancellationToken.None);
+
+        Assert.Equal(ErrorCodes.TemplateNotFound, (await Assert.ThrowsAsync<JobFailedException>(() => Process())).Code);
+
+        var stored = new Template
+        {
+            Layers = [new ImageLayer { Name = "logo", ImageName = "{logo}" }, new ShapeLayer { Name = "band", Fill = "#000000" }],
+        }.ToContract();
+        await host.Services.GetRequiredService<BatchTemplates>().SaveAsync($"t-{_suffix}", stored, CancellationToken.None);
+        var outOfRange = await Assert.ThrowsAsync<JobFailedException>(() => Process(new JobFill(2, "x")));
+        var shape = await Assert.ThrowsAsync<JobFailedException>(() => Process(new JobFill(1, "x")));
+        var escaping = await Assert.ThrowsAsync<JobFailedException>(() => Process(new JobFill(0, "../results/b0/000000-a.jpg")));
+
+        Assert.Equal((ErrorCodes.InvalidTemplate, ErrorCodes.InvalidTemplate, ErrorCodes.InvalidSourceName), (outOfRange.Code, shape.Code, escaping.Code));
+        Assert.Contains("fills[0].layer 2 names no layer", outOfRange.Message);
+    }
+
+    private RenderJob FilledJob(string source, int index, IReadOnlyList<JobFill> fills) =>
+        new(RenderJob.BatchTemplateSchemaVersion, $"t-{_suffix}-{index:D6}", $"t-{_suffix}", index, source, null, $"t-{_suffix}/{index:D6}-{source}", null, DateTimeOffset.UtcNow)
+        {
+            Fills = fills,
+        };
 
     private RenderJob Job(string source, Template template) =>
         new(RenderJob.TemplateSchemaVersion, $"t-{_suffix}-000000", $"t-{_suffix}", 0, source, null, $"t-{_suffix}/000000-{source}", null, DateTimeOffset.UtcNow)

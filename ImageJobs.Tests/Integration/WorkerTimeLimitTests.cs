@@ -51,7 +51,7 @@ public sealed class WorkerTimeLimitTests(LocalInfrastructure infrastructure, ITe
             ["Messaging:JobTimeout"] = "00:00:01",
             ["Messaging:TransientRetries"] = "1",
         });
-        var job = new RenderJob(RenderJob.CurrentSchemaVersion, batchId + "-000000", batchId, 0, "huge.jpg", "A caption on a very large photograph",
+        var job = new RenderJob(RenderJob.CaptionSchemaVersion, batchId + "-000000", batchId, 0, "huge.jpg", "A caption on a very large photograph",
             $"{batchId}/000000-huge.jpg", webp, DateTimeOffset.UtcNow);
         await host.Services.GetRequiredService<ConfirmedPublisher>().PublishAsync(JobTopology.JobsQueue,
             new OutgoingMessage(job.JobId, JsonSerializer.SerializeToUtf8Bytes(job, JobJson.Default.RenderJob)), CancellationToken.None);

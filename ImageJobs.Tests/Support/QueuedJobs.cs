@@ -1,6 +1,9 @@
 using System.Text.Json;
 using ImageJobs.Contracts;
 using ImageJobs.Messaging;
+using ImageJobs.Rendering.Templates;
+using ImageJobs.Storage;
+using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Tests.Support;
 
@@ -31,5 +34,21 @@ public static class QueuedJobs
 
         Assert.Equal(count, jobs.Count);
         return [.. jobs.OrderBy(j => j.Index)];
+    }
+
+    /// <summary>
+    /// As <see cref="TakeAsync"/>, each layered job with the template it draws: a version-3 job's
+    /// batch template (from the batches container) with the job's fills put in.
+    /// </summary>
+    public static async Task<List<RenderJob>> TakeDrawnAsync(LocalInfrastructure infrastructure, string containerSuffix, int count)
+    {
+        var templates = new BatchTemplates(infrastructure.Blobs(), Options.Create(new StorageOptions { BatchesContainer = $"batches-{containerSuffix}" }));
+        var drawn = new List<RenderJob>();
+        foreach (var job in await TakeAsync(infrastructure, count))
+        {
+            drawn.Add(job.Fills is { } fills ? job with { Template = (await templates.ReadAsync(job.BatchId, CancellationToken.None)).Fill(fills) } : job);
+        }
+
+        return drawn;
     }
 }

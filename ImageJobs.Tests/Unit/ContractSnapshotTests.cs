@@ -19,6 +19,7 @@ public class ContractSnapshotTests
     {
         { "render-job.v1.json", nameof(RenderJob) },
         { "render-job.v2.json", nameof(RenderJob) },
+        { "render-job.v3.json", nameof(RenderJob) },
         { "job-outcome.v1.json", nameof(JobOutcome) },
     };
 
@@ -66,25 +67,31 @@ public class ContractSnapshotTests
     public void The_version_each_example_names_is_the_current_one()
     {
         Assert.Equal(RenderJob.CaptionSchemaVersion, Load("render-job.v1.json")["schemaVersion"]!.GetValue<int>());
-        Assert.Equal(RenderJob.CurrentSchemaVersion, Load("render-job.v2.json")["schemaVersion"]!.GetValue<int>());
+        Assert.Equal(RenderJob.TemplateSchemaVersion, Load("render-job.v2.json")["schemaVersion"]!.GetValue<int>());
+        Assert.Equal(RenderJob.CurrentSchemaVersion, Load("render-job.v3.json")["schemaVersion"]!.GetValue<int>());
         Assert.Equal(JobOutcome.CurrentSchemaVersion, Load("job-outcome.v1.json")["schemaVersion"]!.GetValue<int>());
     }
 
     [Fact]
-    public void A_version_1_example_has_no_template_and_version_2_no_caption()
+    public void A_version_1_example_has_no_template_version_2_no_caption_and_version_3_only_fills()
     {
         var v1 = JobMessageReader.Read(System.Text.Encoding.UTF8.GetBytes(Load("render-job.v1.json").ToJsonString()));
         var v2 = JobMessageReader.Read(System.Text.Encoding.UTF8.GetBytes(Load("render-job.v2.json").ToJsonString()));
+        var v3 = JobMessageReader.Read(System.Text.Encoding.UTF8.GetBytes(Load("render-job.v3.json").ToJsonString()));
 
         Assert.Null(v1.Template);
+        Assert.Null(v1.Fills);
         Assert.Null(v2.Text);
         Assert.Null(v2.Style);
+        Assert.Null(v2.Fills);
         Assert.Equal(5, v2.Template!.Layers.Count);
+        Assert.Equal((null, null, null), (v3.Text, v3.Style, v3.Template));
+        Assert.Equal([1, 2, 4], v3.Fills!.Select(f => f.Layer));
     }
 
     /// <summary>
-    /// Fields of the type absent from the example. Only version 1 has a caption and only version 2 a
-    /// template, so each example is checked for its own; in a list (layers of several kinds) every
+    /// Fields of the type absent from the example. Only version 1 has a caption, only version 2 a
+    /// template and only version 3 fills, so each example is checked for its own; in a list (layers of several kinds) every
     /// field must appear in at least one element.
     /// </summary>
     private static IEnumerable<string> MissingFields(JsonTypeInfo typeInfo, JsonNode? node, string path)
@@ -92,8 +99,9 @@ public class ContractSnapshotTests
         var version = node?["schemaVersion"]?.GetValue<int>();
         var notInVersion = version switch
         {
-            RenderJob.CaptionSchemaVersion => "template",
-            RenderJob.TemplateSchemaVersion => "text style",
+            RenderJob.CaptionSchemaVersion => "template fills",
+            RenderJob.TemplateSchemaVersion => "text style fills",
+            RenderJob.BatchTemplateSchemaVersion => "text style template",
             _ => "",
         };
         foreach (var property in typeInfo.Properties.Where(p => p.AttributeProvider?.IsDefined(typeof(JsonIgnoreAttribute), inherit: true) != true))

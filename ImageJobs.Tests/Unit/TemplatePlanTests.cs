@@ -1,3 +1,5 @@
+using System.Text.Json;
+using ImageJobs.Contracts;
 using ImageJobs.Contracts.Styles;
 using ImageJobs.Contracts.Templates;
 using ImageJobs.Producer.Templates;
@@ -47,8 +49,12 @@ public class TemplatePlanTests
         Assert.Equal("4006381333931", Assert.IsType<BarcodeLayer>(layers[2]).Value);
         Assert.Equal("products/t-1.jpg", Assert.IsType<ImageLayer>(layers[3]).ImageName);
         Assert.Equal("https://example.org/p/t-1?i=7", Assert.IsType<QrLayer>(layers[4]).Value);
-        var job = plan.ToJob(resolved);
-        Assert.Equal(("price-tag", 3), (job.Name, job.Version));
+        // What a worker draws, the batch's stored template with the job's fills, is what the plan resolved.
+        var fills = plan.Fills(resolved);
+        Assert.Equal([1, 2, 3, 4], fills.Select(f => f.Layer));
+        var drawn = plan.Contract.Fill(fills);
+        Assert.Equal(("price-tag", 3), (drawn.Name, drawn.Version));
+        Assert.Equal(JsonSerializer.Serialize(resolved.ToContract("price-tag", 3), JobJson.Default.JobTemplate), JsonSerializer.Serialize(drawn, JobJson.Default.JobTemplate));
     }
 
     [Fact]

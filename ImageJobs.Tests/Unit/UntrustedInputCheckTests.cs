@@ -63,8 +63,8 @@ public class UntrustedInputCheckTests
     [InlineData("b1", "b1/000001-a.jpg", "../results/b0/000000-a.jpg", ErrorCodes.InvalidSourceName)]
     public void A_worker_takes_a_job_only_for_its_own_batch_folder_and_a_plain_source(string batchId, string result, string source, string? code)
     {
-        var job = new RenderJob(RenderJob.CurrentSchemaVersion, "j", batchId, 1, source, "t", result, null, DateTimeOffset.UnixEpoch);
-        var refused = Record.Exception(() => JobProcessor.CheckLocations(job));
+        var job = new RenderJob(RenderJob.CaptionSchemaVersion, "j", batchId, 1, source, "t", result, null, DateTimeOffset.UnixEpoch);
+        var refused = Record.Exception(() => JobProcessor.CheckLocations(job, null));
         if (code is null)
         {
             Assert.Null(refused);

@@ -4,6 +4,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using ImageJobs.Contracts;
+using ImageJobs.Contracts.Templates;
 using ImageJobs.Rendering;
 using ImageJobs.Rendering.Templates;
 using ImageJobs.Storage;
@@ -25,6 +26,7 @@ public sealed record DeliveryInfo(int Attempt, bool Redelivered, string Worker);
 public sealed class JobProcessor(
     BlobServiceClient blobs,
     ImageRenderer renderer,
+    BatchTemplateCache batchTemplates,
     IOptions<StorageOptions> storage,
     IOptions<RenderLimits> limits,
     WorkerMetrics metrics,
@@ -34,14 +36,15 @@ public sealed class JobProcessor(
 
     public async Task<JobResult> ProcessAsync(RenderJob job, DeliveryInfo delivery, CancellationToken cancellationToken)
     {
-        CheckLocations(job);
+        var wireTemplate = await WireTemplateAsync(job, cancellationToken);
+        CheckLocations(job, wireTemplate);
         var stage = time.GetTimestamp();
         var source = await DownloadAsync(job.SourceBlob, cancellationToken);
         metrics.Stage(WorkerMetrics.StageDownload, time.GetElapsedTime(stage));
         metrics.BytesIn(source.Length);
 
-        // A version-2 job's template is checked before its pictures are fetched: a bad one costs no I/O.
-        var template = job.Template?.ToTemplate();
+        // A layered job's template is checked before its pictures are fetched: a bad one costs no I/O.
+        var template = wireTemplate?.ToTemplate();
         if (template is not null)
         {
             renderer.Check(template);
@@ -92,16 +95,16 @@ public sealed class JobProcessor(
     /// name under its own batch's folder.
     /// </summary>
     /// <exception cref="JobFailedException">One is not.</exception>
-    public static void CheckLocations(RenderJob job)
+    public static void CheckLocations(RenderJob job, JobTemplate? template)
     {
         if (BlobNames.Problem(job.SourceBlob) is { } problem)
         {
             throw new JobFailedException(ErrorCodes.InvalidSourceName, $"The job's source blob name is refused: {problem}.");
         }
 
-        for (var i = 0; i < (job.Template?.Layers?.Count ?? 0); i++)
+        for (var i = 0; i < (template?.Layers?.Count ?? 0); i++)
         {
-            if (job.Template!.Layers[i]?.ImageName is { } picture && BlobNames.Problem(picture) is { } pictureProblem)
+            if (template!.Layers[i]?.ImageName is { } picture && BlobNames.Problem(picture) is { } pictureProblem)
             {
                 throw new JobFailedException(ErrorCodes.InvalidSourceName,
                     string.Create(CultureInfo.InvariantCulture, $"The picture template.layers[{i}].imageName is refused: {pictureProblem}."));
@@ -113,6 +116,18 @@ public sealed class JobProcessor(
             throw new JobFailedException(ErrorCodes.InvalidResultName,
                 "The job's result blob name is refused: it must be a plain name under its batch's folder ('{batchId}/...').");
         }
+    }
+
+    /// <summary>A layered job's template with its row's values: carried whole (version 2), or its batch's with the job's fills (version 3); null for a caption.</summary>
+    private async Task<JobTemplate?> WireTemplateAsync(RenderJob job, CancellationToken cancellationToken)
+    {
+        if (job.Fills is not { } fills)
+        {
+            return job.Template;
+        }
+
+        using var activity = ActivitySource.StartActivity("batch template");
+        return (await batchTemplates.GetAsync(job.BatchId, cancellationToken)).Fill(fills);
     }
 
     private async Task<ReadOnlyMemory<byte>> DownloadAsync(string name, CancellationToken cancellationToken)
