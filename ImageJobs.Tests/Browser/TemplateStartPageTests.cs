@@ -77,4 +77,101 @@ public sealed class TemplateStartPageTests(LocalInfrastructure infrastructure)
         Assert.Equal("[]", await page.CspViolationsAsync());
         Assert.Empty(chromium.OffHostRequests);
     }
+
+    [Fact]
+    public async Task A_20_row_manifest_started_from_the_page_is_drawn_with_each_rows_text_in_its_box_and_its_qr_code()
+    {
+        Assert.True(Chromium.IsInstalled, $"{Chromium.Executable} is missing: scripts/setup.sh installs Debian's chromium.");
+        await ServiceHosts.ResetQueuesAsync(infrastructure);
+        var sources = infrastructure.Blobs().GetBlobContainerClient($"sources-{_suffix}");
+        await sources.CreateIfNotExistsAsync();
+        var blank = Rendering.TestImages.Solid(900, 600, SkiaSharp.SKColors.White);
+        await sources.UploadBlobAsync("blank/white.png", BinaryData.FromBytes(blank));
+        await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix);
+        // The boxes, in pixels: the name across the top left, the QR code at the right.
+        var nameBox = new SkiaSharp.SKRectI(45, 60, 45 + 540, 60 + 120);
+        var qrBox = new SkiaSharp.SKRectI(630, 300, 630 + 240, 300 + 240);
+        (await producer.Http.PostAsJsonAsync("/api/templates", new
+        {
+            name = "badge",
+            layers = new[]
+            {
+                new JobLayer("text", "name", new JobTextBox("Pixels", nameBox.Left, nameBox.Top, nameBox.Width, nameBox.Height), Text: "{graduate}",
+                    Style: new JobStyle(FontSizeRatio: 0.12, MinFontSizeRatio: 0.04, Color: "#101828", OutlineRatio: 0)),
+                new JobLayer("qr", "verify", new JobTextBox("Pixels", qrBox.Left, qrBox.Top, qrBox.Width, qrBox.Height), Value: "https://example.org/v/{id}"),
+            },
+            output = new { format = "Png" },
+        })).EnsureSuccessStatusCode();
+        var csv = new StringBuilder("image,Full name,id\n");
+        for (var i = 0; i < 20; i++)
+        {
+            csv.Append(System.Globalization.CultureInfo.InvariantCulture, $"blank/white.png,Graduate number {i},{i:D4}\n");
+        }
+
+        var manifest = Path.Combine(Directory.CreateTempSubdirectory("imagejobs-page-").FullName, "badges.csv");
+        await File.WriteAllTextAsync(manifest, csv.ToString());
+        await using var chromium = await Chromium.LaunchAsync(producer.Address);
+        await using var context = await chromium.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 1000 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(producer.Address);
+        await Expect(page.Locator("#tpl-name option[value=badge]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await page.SelectOptionAsync("#tpl-name", "badge");
+        await page.SetInputFilesAsync("#tpl-manifest", manifest);
+        await page.SelectOptionAsync("select[data-placeholder=graduate]", "Full name");
+        await page.ClickAsync("#tpl-check");
+        await Expect(page.Locator("#tpl-summary")).ToContainTextAsync("20 rows:", new() { Timeout = 30_000 });
+        await page.ClickAsync("#tpl-start");
+        await Expect(page.Locator("#tpl-message")).ToHaveTextAsync(new Regex("^started "), new() { Timeout = 30_000 });
+        var batchId = (await page.Locator("#tpl-message").TextContentAsync())!.Split(' ')[1];
+
+        using (var worker = ServiceHosts.Worker(infrastructure, _suffix))
+        {
+            await worker.StartAsync();
+            try
+            {
+                var done = await BatchPolling.WaitForAsync(producer.Http, batchId, s => s.Done, TimeSpan.FromSeconds(120));
+                Assert.Equal((20, 0), (done.Succeeded, done.Failed));
+            }
+            finally
+            {
+                await worker.StopAsync();
+            }
+        }
+
+        await Expect(page.Locator($"li[data-batch='{batchId}']")).ToHaveAttributeAsync("data-percent", "100", new() { Timeout = 30_000 });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Chromium.Screenshots, "page-template-batch-done.png"), FullPage = true });
+
+        var results = infrastructure.Blobs().GetBlobContainerClient($"results-{_suffix}");
+        var names = new List<string>();
+        await foreach (var blob in results.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = batchId + "/" }))
+        {
+            names.Add(blob.Name);
+        }
+
+        Assert.Equal(20, names.Count);
+        using var white = SkiaSharp.SKBitmap.Decode(blank);
+        foreach (var name in names)
+        {
+            using var image = SkiaSharp.SKBitmap.Decode((await results.GetBlobClient(name).DownloadContentAsync()).Value.Content.ToArray());
+            var index = int.Parse(name.Split('/')[1].Split('-')[0], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal($"https://example.org/v/{index:D4}", CodeReader.Read(image, ZXing.BarcodeFormat.QR_CODE, qrBox).Text);
+            // Every changed pixel lies inside one of the two boxes; the text's box holds ink.
+            var inkInName = 0;
+            for (var y = 0; y < image.Height; y += 2)
+            {
+                for (var x = 0; x < image.Width; x += 2)
+                {
+                    if (image.GetPixel(x, y).Red < 200)
+                    {
+                        Assert.True(nameBox.Contains(x, y) || qrBox.Contains(x, y), $"{name}: ink at ({x}, {y}) outside the boxes");
+                        inkInName += nameBox.Contains(x, y) ? 1 : 0;
+                    }
+                }
+            }
+
+            Assert.True(inkInName > 100, $"{name}: no text in its box");
+        }
+
+        Assert.Equal("[]", await page.CspViolationsAsync());
+    }
 }
