@@ -14,6 +14,7 @@ public static partial class ServiceConfiguration
     public const string ResultsContainer = "results";
     public const string BatchesContainer = "batches";
     public const string TemplatesContainer = "templates";
+    public const string FontsContainer = "fonts";
 
     /// <summary>Each batch's control (paused, cancelled): the producer writes it, the workers only read it.</summary>
     public const string ControlsContainer = "controls";
@@ -52,7 +53,8 @@ public static partial class ServiceConfiguration
         .WithEnvironment("Storage__SourcesContainer", SourcesContainer)
         .WithEnvironment("Storage__ResultsContainer", ResultsContainer)
         .WithEnvironment("Storage__BatchesContainer", BatchesContainer)
-        .WithEnvironment("Storage__ControlsContainer", ControlsContainer);
+        .WithEnvironment("Storage__ControlsContainer", ControlsContainer)
+        .WithEnvironment("Storage__FontsContainer", FontsContainer);
 
     /// <summary>The producer's templates: workers never read them (a batch stores its own copy in the batches container).</summary>
     public static IResourceBuilder<ProjectResource> WithTemplatesContainer(this IResourceBuilder<ProjectResource> producer) => producer

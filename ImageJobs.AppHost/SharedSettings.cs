@@ -26,6 +26,7 @@ public sealed class SharedSettings
         "Rendering:Limits:MaxSourceBytes",
         "Rendering:Limits:MaxPixels",
         "Rendering:Limits:MaxTextLength",
+        "Rendering:Limits:MaxFontBytes",
     ];
 
     /// <summary>Read by the producer only, but judged against the workers' settings.</summary>

@@ -30,6 +30,8 @@ public static class ErrorCodes
     public const string TemplateNotFound = "template.not_found";
     public const string InvalidCode = "code.invalid";
     public const string CodeTooSmall = "code.too_small";
+    public const string FontMissing = "font.missing";
+    public const string InvalidFont = "font.invalid";
     public const string MalformedMessage = "message.malformed";
     public const string UnsupportedSchema = "message.unsupported_schema";
     public const string Timeout = "job.timeout";
@@ -61,6 +63,8 @@ public static class ErrorCodes
         new(TemplateNotFound, "A layered job's batch has no stored template (the batch was deleted, or the job outlived it).", Permanent: true),
         new(InvalidCode, "A QR code or barcode value cannot be encoded (a wrong check digit, a character the symbology lacks, too long).", Permanent: true),
         new(CodeTooSmall, "A QR code or barcode box is too small for one pixel per module on this image.", Permanent: true),
+        new(FontMissing, "A text names a font family that is neither bundled nor uploaded, or an uploaded font it needs was deleted from the fonts container.", Permanent: true),
+        new(InvalidFont, "A font's bytes are not a TrueType or OpenType font with glyphs, or are larger than the font size limit.", Permanent: true),
         new(MalformedMessage, "The job message is not valid JSON for a job, or lacks required fields.", Permanent: true),
         new(UnsupportedSchema, "The job message has a schema version this worker does not read.", Permanent: true),
         new(Timeout, "The job ran past its time limit; it is tried again.", Permanent: false),

@@ -5,6 +5,7 @@ using ImageJobs.Producer.ApiReference;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Producer.Control;
 using ImageJobs.Producer.Demo;
+using ImageJobs.Producer.Fonts;
 using ImageJobs.Producer.Outputs;
 using ImageJobs.Producer.Preflight;
 using ImageJobs.Producer.Preview;
@@ -123,6 +124,7 @@ public static class ProducerServiceExtensions
         builder.Services.AddSingleton<Preflight.SourceSizes>();
         builder.Services.AddSingleton<Preflight.Preflights>();
         builder.Services.AddTemplates();
+        builder.Services.AddFonts();
         builder.Services.AddOptions<UploadLimits>().BindConfiguration(UploadLimits.SectionName).ValidateDataAnnotations()
             .Validate(uploads => uploads.MaxZipBytes <= uploads.MaxSpoolBytes, "Uploads:MaxZipBytes must not be more than Uploads:MaxSpoolBytes: a zip is spooled to temporary disk whole.")
             .ValidateOnStart();
@@ -163,6 +165,7 @@ public static class ProducerServiceExtensions
         app.MapManifestEndpoints();
         app.MapPreflightEndpoints();
         app.MapTemplateEndpoints();
+        app.MapFontEndpoints();
         app.MapOperatorEndpoints();
         app.MapSourceEndpoints();
         app.MapResultEndpoints();

@@ -1,10 +1,14 @@
 using System.Globalization;
+using ImageJobs.Contracts;
 using SkiaSharp;
 
 namespace ImageJobs.Rendering;
 
-/// <summary>The faces one style draws with: its primary face, then fallbacks in order.</summary>
-public sealed record FontChain(SKTypeface Primary, IReadOnlyList<SKTypeface> Fallbacks, bool Bold);
+/// <summary>
+/// The faces one style draws with: its primary face, then fallbacks in order. An uploaded primary
+/// (<paramref name="Uploaded"/>) is tried before the bundled script faces: whoever uploaded it chose it.
+/// </summary>
+public sealed record FontChain(SKTypeface Primary, IReadOnlyList<SKTypeface> Fallbacks, bool Bold, bool Uploaded = false);
 
 /// <summary>
 /// The fonts bundled with the worker (Fonts/ beside the binaries). Nothing comes from the
@@ -14,7 +18,13 @@ public sealed record FontChain(SKTypeface Primary, IReadOnlyList<SKTypeface> Fal
 public sealed class FontLibrary : IDisposable
 {
     private readonly List<SKTypeface> _all = [];
-    private readonly Dictionary<(FontFamilyName, bool), FontChain> _chains = [];
+    /// <summary>The bundled families a style names: every other family is an uploaded one.</summary>
+    public const string SansFamily = "Sans", SerifFamily = "Serif";
+
+    /// <summary>Weights from this up draw with a bold face (or emboldened): CSS's semi-bold.</summary>
+    public const int BoldWeight = 600;
+
+    private readonly Dictionary<(string, bool), FontChain> _chains = [];
 
     public FontLibrary(string? fontsDirectory = null)
     {
@@ -38,14 +48,14 @@ public sealed class FontLibrary : IDisposable
         KoreanBold = Face("Nanum", "NanumGothicBold.ttf");
         Emoji = Face("NotoEmoji", "NotoColorEmoji.ttf");
 
-        foreach (var family in Enum.GetValues<FontFamilyName>())
+        foreach (var family in (ReadOnlySpan<string>)[SansFamily, SerifFamily])
         {
             foreach (var bold in (ReadOnlySpan<bool>)[false, true])
             {
                 var primary = (family, bold) switch
                 {
-                    (FontFamilyName.Serif, false) => Serif,
-                    (FontFamilyName.Serif, true) => SerifBold,
+                    (SerifFamily, false) => Serif,
+                    (SerifFamily, true) => SerifBold,
                     (_, false) => Sans,
                     _ => SansBold,
                 };
@@ -92,8 +102,33 @@ public sealed class FontLibrary : IDisposable
 
     public SKTypeface Emoji { get; }
 
-    public FontChain Chain(FontFamilyName family, bool bold) =>
-        _chains.TryGetValue((family, bold), out var chain) ? chain : _chains[(FontFamilyName.Sans, bold)];
+    /// <summary>Whether <paramref name="family"/> names a bundled family (case aside, as CSS compares names).</summary>
+    public static bool IsBundled(string family) =>
+        family.Equals(SansFamily, StringComparison.OrdinalIgnoreCase) || family.Equals(SerifFamily, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A bundled family's chain, regular or bold.</summary>
+    public FontChain Chain(string family, bool bold) =>
+        _chains[(family.Equals(SerifFamily, StringComparison.OrdinalIgnoreCase) ? SerifFamily : SansFamily, bold)];
+
+    /// <summary>
+    /// The chain for a family at a weight and style: a bundled family's, or the uploaded face nearest
+    /// to them (<see cref="UploadedFonts.Match"/>) with the bundled sans chain behind it for what it lacks.
+    /// </summary>
+    /// <exception cref="JobFailedException"><see cref="ErrorCodes.FontMissing"/>: neither bundled nor among <paramref name="uploaded"/>.</exception>
+    public FontChain Chain(string family, int weight, bool italic, UploadedFonts? uploaded)
+    {
+        var bold = weight >= BoldWeight;
+        if (IsBundled(family))
+        {
+            return Chain(family, bold);
+        }
+
+        var face = uploaded?.Match(family, weight, italic)
+            ?? throw new JobFailedException(ErrorCodes.FontMissing,
+                $"The font family '{JobStyleMapping.Truncate(family)}' is neither bundled ({SansFamily}, {SerifFamily}) nor among the uploaded fonts the job names.");
+        var bundled = Chain(SansFamily, bold);
+        return new FontChain(face, [bundled.Primary, .. bundled.Fallbacks], bold, Uploaded: true);
+    }
 
     /// <summary>
     /// The face for one character: the script's own face for scripts we bundle one for, colour emoji
@@ -108,6 +143,11 @@ public sealed class FontLibrary : IDisposable
             {
                 return Emoji;
             }
+        }
+
+        if (chain.Uploaded && Has(chain.Primary, codepoint))
+        {
+            return chain.Primary;
         }
 
         var scriptFace = ScriptFace(codepoint, chain.Bold);

@@ -31,15 +31,15 @@ public sealed partial class ImageRenderer
     /// <exception cref="JobFailedException">The input is refused; <see cref="JobFailedException.Code"/> says why.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public RenderedImage RenderPreview(ReadOnlyMemory<byte> source, Template template, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> images,
-        PreviewLimits limits, CancellationToken cancellationToken)
+        PreviewLimits limits, UploadedFonts? fonts = null, CancellationToken cancellationToken = default)
     {
         CheckSource(source);
         Check(template);
-        return Preview(source, template, images, limits, cancellationToken);
+        return Preview(source, template, images, limits, cancellationToken, fonts);
     }
 
     private RenderedImage Preview(ReadOnlyMemory<byte> source, Template template, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> images,
-        PreviewLimits limits, CancellationToken cancellationToken)
+        PreviewLimits limits, CancellationToken cancellationToken, UploadedFonts? fonts = null)
     {
         var output = (template.Output ?? OutputStyle.Default).Over(OutputStyle.Default);
         var format = SourceImage.Sniff(source.Span) ?? throw new JobFailedException(ErrorCodes.NotAnImage, "The data is not an image; accepted: JPEG, PNG, WebP, GIF, BMP.");
@@ -47,7 +47,7 @@ public sealed partial class ImageRenderer
         var sourceLimits = new RenderLimits { MaxPixels = limits.MaxSourcePixels };
         using var reduced = format == SourceFormat.Bmp ? ThumbnailWhole(source, limits, sourceLimits) : Thumbnail(buffer, limits, sourceLimits);
         cancellationToken.ThrowIfCancellationRequested();
-        using var drawn = DrawLayers(reduced.Image, Scaled(template, reduced.Factor), images);
+        using var drawn = DrawLayers(reduced.Image, Scaled(template, reduced.Factor), images, fonts);
         var image = drawn ?? reduced.Image;
         var chosen = ResultEncoder.Choose(output.Format!.Value, format);
         try

@@ -37,24 +37,27 @@ public sealed partial class ImageRenderer : IDisposable
         // Validate what was asked for: the defaults are valid, and merging them in could only
         // invent conflicts the caller did not write (e.g. a max size below the default min).
         Check(source, text, style ?? TextStyle.Default);
-        return Draw(source, Template.SingleCaption(text, style), NoImages, cancellationToken);
+        return Draw(source, Template.SingleCaption(text, style), NoImages, null, cancellationToken);
     }
 
-    /// <summary>Every layer of <paramref name="template"/> drawn on the source; pictures come from <paramref name="images"/> by name, as bytes.</summary>
+    /// <summary>
+    /// Every layer of <paramref name="template"/> drawn on the source; pictures come from <paramref name="images"/> by name,
+    /// as bytes, and the uploaded families the text layers name from <paramref name="fonts"/>.
+    /// </summary>
     /// <exception cref="JobFailedException">The input is refused; <see cref="JobFailedException.Code"/> says why.</exception>
     /// <exception cref="OperationCanceledException">Stopped: see <see cref="Draw"/>.</exception>
     public RenderedImage Render(ReadOnlyMemory<byte> source, Template template, IReadOnlyDictionary<string, ReadOnlyMemory<byte>>? images = null,
-        CancellationToken cancellationToken = default)
+        UploadedFonts? fonts = null, CancellationToken cancellationToken = default)
     {
         CheckSource(source);
         Check(template);
-        return Draw(source, template, images ?? NoImages, cancellationToken);
+        return Draw(source, template, images ?? NoImages, fonts, cancellationToken);
     }
 
     /// <exception cref="OperationCanceledException">A render past its time limit stops: checked between stages
     /// (open, layers), and inside libvips' decoding and encoding at their next strip.</exception>
     private RenderedImage Draw(ReadOnlyMemory<byte> source, Template template, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> images,
-        CancellationToken cancellationToken)
+        UploadedFonts? fonts, CancellationToken cancellationToken)
     {
         var output = (template.Output ?? OutputStyle.Default).Over(OutputStyle.Default);
         using var opened = SourceImage.Open(source, _limits);
@@ -62,7 +65,7 @@ public sealed partial class ImageRenderer : IDisposable
         using var stop = cancellationToken.Register(static image => ((SourceImage)image!).Stop(), opened);
         var format = ResultEncoder.Choose(output.Format!.Value, opened.Format);
         cancellationToken.ThrowIfCancellationRequested();
-        using var drawn = DrawLayers(opened.Image, template, images);
+        using var drawn = DrawLayers(opened.Image, template, images, fonts);
         cancellationToken.ThrowIfCancellationRequested();
         var settings = EncodeSettings.For(output, opened.Jpeg);
         try
@@ -84,12 +87,13 @@ public sealed partial class ImageRenderer : IDisposable
     /// The image with the layers on it, still lazy (nothing decoded yet), or null when there is
     /// nothing to draw. Only the layers' extents are drawn and blended, in disjoint regions (<see cref="LayerRegions"/>).
     /// </summary>
-    private Image? DrawLayers(Image image, Template template, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> images)
+    private Image? DrawLayers(Image image, Template template, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> images, UploadedFonts? fonts)
     {
         var workspace = _workspaces.Value!;
-        var layers = workspace.Prepare(template, image.Width, image.Height, images);
+        List<PreparedLayer> layers = [];
         try
         {
+            layers = workspace.Prepare(template, image.Width, image.Height, images, fonts);
             var regions = LayerRegions.Group([.. layers.Select(l => l.Extent)], SKRectI.Create(image.Width, image.Height));
             if (regions.Count == 0)
             {
@@ -108,6 +112,11 @@ public sealed partial class ImageRenderer : IDisposable
         finally
         {
             layers.ForEach(l => l.Dispose());
+            // Uploaded faces live for one render (the caller disposes them): this thread's shapers must not keep them.
+            if (fonts is not null)
+            {
+                workspace.Shaper.Forget(fonts.Faces);
+            }
         }
     }
 
@@ -154,8 +163,21 @@ public sealed partial class ImageRenderer : IDisposable
     }
 
     /// <summary>Lays the caption out for an image of the given size without drawing it.</summary>
-    public ComposedCaption Compose(string text, TextStyle? style, int width, int height) =>
-        _workspaces.Value!.Captions.Compose(text, (style ?? TextStyle.Default).Over(TextStyle.Default), width, height);
+    public ComposedCaption Compose(string text, TextStyle? style, int width, int height, UploadedFonts? fonts = null)
+    {
+        var workspace = _workspaces.Value!;
+        try
+        {
+            return workspace.Captions.Compose(RichText.Literal(text), (style ?? TextStyle.Default).Over(TextStyle.Default), width, height, fonts);
+        }
+        finally
+        {
+            if (fonts is not null)
+            {
+                workspace.Shaper.Forget(fonts.Faces);
+            }
+        }
+    }
 
     /// <summary>
     /// How each text layer of a (checked, resolved) template fits on an image of this size: layout

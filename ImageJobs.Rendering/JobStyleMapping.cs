@@ -11,7 +11,7 @@ namespace ImageJobs.Rendering;
 public static class JobStyleMapping
 {
     public static JobStyle ToContract(this TextStyle style) => new(
-        style.FontSizeRatio, style.MinFontSizeRatio, style.AutoFit, style.FontFamily?.ToString(), style.Bold,
+        style.FontSizeRatio, style.MinFontSizeRatio, style.AutoFit, style.FontFamily, style.Bold,
         style.Color, style.OutlineColor, style.OutlineRatio, style.Opacity, style.LineSpacing,
         style.Align?.ToString(), style.Anchor?.ToString(), style.OffsetX, style.OffsetY, style.Overflow?.ToString(),
         style.Box.ToContract(),
@@ -19,7 +19,9 @@ public static class JobStyleMapping
         style.Background is { } background ? new JobBackground(background.Color, background.Padding, background.CornerRadius) : null,
         style.Output.ToContract(),
         style.MaxLines,
-        style.LetterSpacing);
+        style.LetterSpacing,
+        style.FontWeight,
+        style.Italic);
 
     /// <exception cref="JobFailedException">An enum field names no value the renderer knows.</exception>
     public static TextStyle ToTextStyle(this JobStyle style) => new()
@@ -27,8 +29,10 @@ public static class JobStyleMapping
         FontSizeRatio = style.FontSizeRatio,
         MinFontSizeRatio = style.MinFontSizeRatio,
         AutoFit = style.AutoFit,
-        FontFamily = Parse<FontFamilyName>(style.FontFamily, "fontFamily"),
+        FontFamily = style.FontFamily,
         Bold = style.Bold,
+        FontWeight = style.FontWeight,
+        Italic = style.Italic,
         Color = style.Color,
         OutlineColor = style.OutlineColor,
         OutlineRatio = style.OutlineRatio,

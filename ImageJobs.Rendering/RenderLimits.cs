@@ -17,6 +17,10 @@ public sealed class RenderLimits
     [Range(1, 100_000)]
     public int MaxTextLength { get; set; } = 2_000;
 
+    /// <summary>One uploaded font, as uploaded and as a worker downloads it (a CJK face is 5-20 MB).</summary>
+    [Range(1_024, 256L * 1024 * 1024)]
+    public long MaxFontBytes { get; set; } = 32L * 1024 * 1024;
+
     /// <summary>
     /// libvips worker threads per render (process-wide: libvips keeps it globally). 1 suits a
     /// worker that renders one job at a time; the render command sets it from --threads.

@@ -40,13 +40,6 @@ public enum OverflowPolicy
     Fail,
 }
 
-[JsonConverter(typeof(JsonStringEnumConverter<FontFamilyName>))]
-public enum FontFamilyName
-{
-    Sans,
-    Serif,
-}
-
 [JsonConverter(typeof(JsonStringEnumConverter<BoxUnit>))]
 public enum BoxUnit
 {

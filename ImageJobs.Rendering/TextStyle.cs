@@ -16,9 +16,17 @@ public sealed record TextStyle
     /// <summary>Pick the largest size between the min and max at which the wrapped text fits the box.</summary>
     public bool? AutoFit { get; init; }
 
-    public FontFamilyName? FontFamily { get; init; }
+    /// <summary><c>Sans</c> or <c>Serif</c> (bundled), or the family of an uploaded font (template layers only: their jobs carry the faces).</summary>
+    public string? FontFamily { get; init; }
 
+    /// <summary>Shorthand for <see cref="FontWeight"/> 700 (true) or 400 (false) when no weight is set.</summary>
     public bool? Bold { get; init; }
+
+    /// <summary>100 (thin) to 900 (black), as CSS's font-weight; the nearest face of the family is used, emboldened from 600 when it is lighter.</summary>
+    public int? FontWeight { get; init; }
+
+    /// <summary>The family's italic face, or a slant of its upright one when it has none.</summary>
+    public bool? Italic { get; init; }
 
     /// <summary>#RRGGBB or #RRGGBBAA.</summary>
     public string? Color { get; init; }
@@ -64,7 +72,7 @@ public sealed record TextStyle
         FontSizeRatio = 0.08,
         MinFontSizeRatio = 0.02,
         AutoFit = true,
-        FontFamily = FontFamilyName.Sans,
+        FontFamily = FontLibrary.SansFamily,
         Bold = true,
         Color = "#FFFFFF",
         OutlineColor = "#000000",
@@ -92,6 +100,8 @@ public sealed record TextStyle
         AutoFit = AutoFit ?? fallback.AutoFit,
         FontFamily = FontFamily ?? fallback.FontFamily,
         Bold = Bold ?? fallback.Bold,
+        FontWeight = FontWeight ?? fallback.FontWeight,
+        Italic = Italic ?? fallback.Italic,
         Color = Color ?? fallback.Color,
         OutlineColor = OutlineColor ?? fallback.OutlineColor,
         OutlineRatio = OutlineRatio ?? fallback.OutlineRatio,
@@ -109,6 +119,9 @@ public sealed record TextStyle
         Background = Merge(Background, fallback.Background, static (a, b) => a.Over(b)),
         Output = Merge(Output, fallback.Output, static (a, b) => a.Over(b)),
     };
+
+    /// <summary>The weight drawn: <see cref="FontWeight"/>, else 700 for <see cref="Bold"/>, else 400.</summary>
+    public int EffectiveWeight => FontWeight ?? (Bold == true ? 700 : 400);
 
     private static T? Merge<T>(T? value, T? fallback, Func<T, T, T> over)
         where T : class =>
@@ -140,7 +153,12 @@ public sealed record TextStyle
         errors.Range("offsetY", OffsetY, -100_000, 100_000);
         errors.Range("maxLines", MaxLines, 0, 1_000);
         errors.Range("letterSpacing", LetterSpacing, -0.5, 2);
-        errors.Defined("fontFamily", FontFamily);
+        if (FontFamily is not null && UploadedFonts.FamilyProblem(FontFamily) is { } familyProblem)
+        {
+            errors.Add("fontFamily", familyProblem);
+        }
+
+        errors.Range("fontWeight", FontWeight, 100, 900);
         errors.Defined("align", Align);
         errors.Defined("anchor", Anchor);
         errors.Defined("overflow", Overflow);
@@ -248,41 +266,5 @@ public sealed record BackgroundStyle
         errors.Color("color", Color);
         errors.Range("padding", Padding, 0, 2);
         errors.Range("cornerRadius", CornerRadius, 0, 2);
-    }
-}
-
-/// <summary>
-/// The result's encoding. Quality applies to JPEG and WebP; unset, a JPEG source's own quality
-/// (estimated from its quantisation tables) is kept, and other sources get <see cref="FallbackQuality"/>.
-/// </summary>
-public sealed record OutputStyle
-{
-    /// <summary>The quality when neither the style nor the source says (PNG, GIF, BMP or WebP sources).</summary>
-    public const int FallbackQuality = 90;
-
-    public OutputFormat? Format { get; init; }
-
-    /// <summary>1 to 100; null: the source's own.</summary>
-    public int? Quality { get; init; }
-
-    public MetadataPolicy? Metadata { get; init; }
-
-    public static OutputStyle Default { get; } = new() { Format = OutputFormat.Source, Quality = null, Metadata = MetadataPolicy.Keep };
-
-    public OutputStyle Over(OutputStyle fallback) => new()
-    {
-        Format = Format ?? fallback.Format,
-        Quality = Quality ?? fallback.Quality,
-        Metadata = Metadata ?? fallback.Metadata,
-    };
-
-    internal void Validate(StyleErrors errors)
-    {
-        errors.Defined("format", Format);
-        errors.Defined("metadata", Metadata);
-        if (Quality is < 1 or > 100)
-        {
-            errors.Add("quality", "must be between 1 and 100");
-        }
     }
 }

@@ -38,12 +38,14 @@ public static class BlobStorageExtensions
 {
     private const string AzureActivitySourceSwitch = "Azure.Experimental.EnableActivitySource";
 
-    /// <summary>The blob service (ConnectionStrings:blobs), the system's containers, validated at start, and the batches' templates.</summary>
+    /// <summary>The blob service (ConnectionStrings:blobs), the system's containers, validated at start, the batches' templates and the uploaded fonts' cache.</summary>
     public static IHostApplicationBuilder AddBlobContainers(this IHostApplicationBuilder builder)
     {
         builder.AddAzureBlobServiceClient(StorageOptions.ConnectionName);
         builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<BatchTemplates>();
+        builder.Services.AddOptions<FontCacheOptions>().BindConfiguration(FontCacheOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<FontFiles>();
         return builder;
     }
 

@@ -28,6 +28,10 @@ public sealed class StorageOptions
     [Required, RegularExpression(ContainerNamePattern)]
     public string ControlsContainer { get; set; } = "controls";
 
+    /// <summary>Uploaded fonts, one blob per face named by its content (the producer writes them; workers and previews read them).</summary>
+    [Required, RegularExpression(ContainerNamePattern)]
+    public string FontsContainer { get; set; } = "fonts";
+
     /// <summary>
     /// Appends per outcome log before the next one is started: an append blob takes at most 50,000
     /// blocks, and a slow batch of 100,000 jobs can append once per outcome.

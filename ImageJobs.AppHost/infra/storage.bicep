@@ -33,6 +33,7 @@ var containerNames = [
   'batches'
   'templates'
   'controls'
+  'fonts'
 ]
 var blobDataContributorRole = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
 var tableDataContributorRole = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
@@ -51,11 +52,11 @@ var principals = {
 }
 
 // Each app's blob access, container by container (none on the account): the producer uploads
-// sources, serves results, keeps batches and templates and writes each batch's control (and creates
-// the five containers when they are missing, which needs write); the workers read sources and the
-// controls (paused, cancelled) and write results, and of the batches container read only each
-// batch's template (a condition on the blob's path), never its job definitions, state or the
-// stored templates.
+// sources, serves results, keeps batches and templates, writes each batch's control and takes font
+// uploads (and creates the six containers when they are missing, which needs write); the workers
+// read sources, the controls (paused, cancelled) and the uploaded fonts their jobs name, write
+// results, and of the batches container read only each batch's template (a condition on the
+// blob's path), never its job definitions, state or the stored templates.
 // An assets container, when one exists, goes beside 'sources' for the workers.
 var batchTemplatesOnly = '((!(ActionMatches{\'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read\'})) OR (@Resource[Microsoft.Storage/storageAccounts/blobServices/containers/blobs:path] StringLike \'*/template.json\'))'
 var containerAccess = [
@@ -64,9 +65,11 @@ var containerAccess = [
   { identity: 'producer', container: 'batches', role: 'Storage Blob Data Contributor', condition: '' }
   { identity: 'producer', container: 'templates', role: 'Storage Blob Data Contributor', condition: '' }
   { identity: 'producer', container: 'controls', role: 'Storage Blob Data Contributor', condition: '' }
+  { identity: 'producer', container: 'fonts', role: 'Storage Blob Data Contributor', condition: '' }
   { identity: 'worker', container: 'sources', role: 'Storage Blob Data Reader', condition: '' }
   { identity: 'worker', container: 'results', role: 'Storage Blob Data Contributor', condition: '' }
   { identity: 'worker', container: 'controls', role: 'Storage Blob Data Reader', condition: '' }
+  { identity: 'worker', container: 'fonts', role: 'Storage Blob Data Reader', condition: '' }
   { identity: 'worker', container: 'batches', role: 'Storage Blob Data Reader', condition: batchTemplatesOnly }
 ]
 

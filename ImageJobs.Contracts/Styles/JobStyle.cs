@@ -26,7 +26,9 @@ public sealed record JobStyle(
     JobBackground? Background = null,
     JobOutput? Output = null,
     int? MaxLines = null,
-    double? LetterSpacing = null);
+    double? LetterSpacing = null,
+    int? FontWeight = null,
+    bool? Italic = null);
 
 public sealed record JobTextBox(string? Unit = null, double? X = null, double? Y = null, double? Width = null, double? Height = null);
 

@@ -7,7 +7,14 @@ namespace ImageJobs.Contracts.Templates;
 // the renderer's Template in one place (ImageJobs.Rendering/Templates/JobTemplateMapping.cs); enum
 // values travel as names. Name and version say which stored template the job was made from.
 
-public sealed record JobTemplate(IReadOnlyList<JobLayer> Layers, JobOutput? Output = null, string? Name = null, int? Version = null);
+public sealed record JobTemplate(IReadOnlyList<JobLayer> Layers, JobOutput? Output = null, string? Name = null, int? Version = null)
+{
+    /// <summary>The uploaded faces of every family the text layers name (none for bundled families): what a worker fetches from the fonts container.</summary>
+    public IReadOnlyList<JobFont>? Fonts { get; init; }
+}
+
+/// <summary>One uploaded face: the family a template names it by, and its blob in the fonts container (content-addressed: never changed, only deleted).</summary>
+public sealed record JobFont(string Family, string Blob);
 
 /// <summary>
 /// One layer, flat: <see cref="Kind"/> (<c>text</c>, <c>image</c>, <c>qr</c>, <c>barcode</c>, <c>shape</c>)

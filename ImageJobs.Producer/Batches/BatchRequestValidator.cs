@@ -114,5 +114,11 @@ public static class BatchRequestValidator
         {
             add($"{field}.{property}", message);
         }
+
+        // A caption job carries no fonts: uploaded families are for a template's text layers, whose jobs carry their faces.
+        if (style.FontFamily is { } family && UploadedFonts.FamilyProblem(family) is null && !FontLibrary.IsBundled(family))
+        {
+            add($"{field}.fontFamily", $"a caption draws with {FontLibrary.SansFamily} or {FontLibrary.SerifFamily}; an uploaded family is for a template's text layers");
+        }
     }
 }

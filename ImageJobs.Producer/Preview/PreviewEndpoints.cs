@@ -5,6 +5,7 @@ using ImageJobs.Contracts;
 using ImageJobs.Producer.Access;
 using ImageJobs.Producer.ApiReference;
 using ImageJobs.Producer.Batches;
+using ImageJobs.Producer.Fonts;
 using ImageJobs.Producer.Templates;
 using ImageJobs.Rendering;
 using ImageJobs.Rendering.Templates;
@@ -53,10 +54,14 @@ public static class PreviewEndpoints
         IOptions<StorageOptions> storage,
         IOptions<PreviewOptions> options,
         IOptions<BatchLimits> batchLimits,
+        FontStore fontStore,
+        FontFiles fontFiles,
+        IOptions<RenderLimits> renderLimits,
         CancellationToken cancellationToken)
     {
         var errors = Validate(request);
-        var template = request.Template is { } definition ? Resolve(request, definition, batchLimits.Value, errors) : null;
+        var catalogue = await fontStore.CatalogueAsync(request.Template?.Layers, cancellationToken);
+        var template = request.Template is { } definition ? Resolve(request, definition, batchLimits.Value, catalogue, errors) : null;
         if (errors.Count > 0)
         {
             return Results.ValidationProblem(errors, title: "The preview request is invalid.");
@@ -101,10 +106,12 @@ public static class PreviewEndpoints
 
             var pictures = template is null ? null : await blobs.GetBlobContainerClient(storage.Value.SourcesContainer)
                 .DownloadPicturesAsync(template.PictureNames(), limits.MaxSourceBytes, deadline.Token);
+            var faces = template is null ? [] : catalogue.FacesOf(template.FontFamilies().Select(f => f.Family));
+            using var fonts = faces.Count == 0 ? null : UploadedFonts.Load(await fontFiles.FetchAsync(faces, renderLimits.Value.MaxFontBytes, deadline.Token));
             // The render runs to its next stage even when cancelled, and holds its concurrency slot until then.
             var rendered = await Task.Run(() => template is null
                 ? renderer.RenderPreview(source, request.Text!, request.Style, limits.Limits, deadline.Token)
-                : renderer.RenderPreview(source, template, pictures!, limits.Limits, deadline.Token), deadline.Token);
+                : renderer.RenderPreview(source, template, pictures!, limits.Limits, fonts, deadline.Token), deadline.Token);
             return Results.File(rendered.Data.ToArray(), rendered.ContentType, "preview" + rendered.Format.Extension);
         }
         catch (JobFailedException ex)
@@ -149,7 +156,7 @@ public static class PreviewEndpoints
     }
 
     /// <summary>The template filled with the request's row, or null with the problems added to <paramref name="errors"/>.</summary>
-    private static Template? Resolve(PreviewRequest request, TemplateDefinition definition, BatchLimits limits, Dictionary<string, string[]> errors)
+    private static Template? Resolve(PreviewRequest request, TemplateDefinition definition, BatchLimits limits, FontCatalogue fonts, Dictionary<string, string[]> errors)
     {
         var values = request.Values ?? new Dictionary<string, string>();
         // A row, bounded as a batch's rows are.
@@ -159,7 +166,7 @@ public static class PreviewEndpoints
             return null;
         }
 
-        if (TemplatePlan.TryCompile(definition, limits.MaxTextLength, out var invalid) is not { } plan)
+        if (TemplatePlan.TryCompile(definition, limits.MaxTextLength, out var invalid, fonts: fonts) is not { } plan)
         {
             foreach (var (path, problem) in invalid)
             {

@@ -36,7 +36,7 @@ public sealed partial class InfrastructureInitializer(
         {
             try
             {
-                foreach (var name in new[] { storage.Value.SourcesContainer, storage.Value.ResultsContainer, storage.Value.BatchesContainer, storage.Value.TemplatesContainer, storage.Value.ControlsContainer })
+                foreach (var name in new[] { storage.Value.SourcesContainer, storage.Value.ResultsContainer, storage.Value.BatchesContainer, storage.Value.TemplatesContainer, storage.Value.ControlsContainer, storage.Value.FontsContainer })
                 {
                     await blobs.GetBlobContainerClient(name).CreateIfNotExistsAsync(cancellationToken: stoppingToken);
                 }

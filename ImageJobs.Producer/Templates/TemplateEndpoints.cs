@@ -1,5 +1,6 @@
 using ImageJobs.Producer.Access;
 using ImageJobs.Producer.Batches;
+using ImageJobs.Producer.Fonts;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Producer.Templates;
@@ -26,14 +27,14 @@ public static class TemplateEndpoints
     {
         var templates = app.MapGroup("/api/templates").WithTags("Templates");
 
-        templates.MapPost("/", async (CreateTemplateRequest request, TemplateStore store, IOptions<BatchLimits> limits, CancellationToken cancellationToken) =>
+        templates.MapPost("/", async (CreateTemplateRequest request, TemplateStore store, FontStore fonts, IOptions<BatchLimits> limits, CancellationToken cancellationToken) =>
         {
             if (TemplateStore.NameProblem(request.Name) is { } nameProblem)
             {
                 return Invalid("name", nameProblem);
             }
 
-            if (Check(request.Definition, limits.Value) is { } invalid)
+            if (Check(request.Definition, limits.Value, await fonts.CatalogueAsync(request.Definition.Layers, cancellationToken)) is { } invalid)
             {
                 return invalid;
             }
@@ -81,14 +82,14 @@ public static class TemplateEndpoints
             .Produces<StoredTemplate>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        templates.MapPut("/{name}", async (string name, TemplateDefinition definition, TemplateStore store, IOptions<BatchLimits> limits, CancellationToken cancellationToken) =>
+        templates.MapPut("/{name}", async (string name, TemplateDefinition definition, TemplateStore store, FontStore fonts, IOptions<BatchLimits> limits, CancellationToken cancellationToken) =>
         {
             if (TemplateStore.NameProblem(name) is not null)
             {
                 return NoTemplate(name);
             }
 
-            if (Check(definition, limits.Value) is { } invalid)
+            if (Check(definition, limits.Value, await fonts.CatalogueAsync(definition.Layers, cancellationToken)) is { } invalid)
             {
                 return invalid;
             }
@@ -124,8 +125,8 @@ public static class TemplateEndpoints
     }
 
     /// <summary>A 400 naming every problem by path (<c>layers[2].box.width</c>), as a batch would be refused; null when valid.</summary>
-    private static IResult? Check(TemplateDefinition definition, BatchLimits limits) =>
-        TemplatePlan.TryCompile(definition, limits.MaxTextLength, out var errors) is null
+    private static IResult? Check(TemplateDefinition definition, BatchLimits limits, FontCatalogue fonts) =>
+        TemplatePlan.TryCompile(definition, limits.MaxTextLength, out var errors, fonts: fonts) is null
             ? Results.ValidationProblem(errors.ToDictionary(e => e.Key, e => new[] { e.Value }), title: "The template is invalid; nothing was saved.")
             : null;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ImageJobs.Contracts;
 using ImageJobs.Contracts.Templates;
+using ImageJobs.Producer.Fonts;
 using ImageJobs.Rendering.Templates;
 using ImageJobs.Rendering.Text;
 using ImageJobs.Storage;
@@ -26,10 +27,14 @@ public sealed class TemplatePlan
     private readonly string[] _columns;
     private readonly FieldPattern? _outputName;
 
-    private TemplatePlan(Template template, (int Layer, FieldPattern Pattern, string Path)[] fields, FieldPattern? outputName, int maxTextLength, string? name, int? version)
+
+    private TemplatePlan(Template template, (int Layer, FieldPattern Pattern, string Path)[] fields, FieldPattern? outputName, int maxTextLength, string? name, int? version,
+        FontCatalogue catalogue)
     {
         _template = template;
-        _contract = template.ToContract(name, version);
+        // The uploaded faces of the families the template names (literally: a filled value is escaped, so it names none).
+        var fonts = catalogue.FacesOf(template.FontFamilies().Select(f => f.Family));
+        _contract = template.ToContract(name, version) with { Fonts = fonts.Count > 0 ? fonts : null };
         _outputName = outputName;
         _fields = fields;
         _maxTextLength = maxTextLength;
@@ -62,9 +67,11 @@ public sealed class TemplatePlan
     /// The plan, or null with every problem keyed by path (<c>layers</c>, <c>layers[2].fit</c>,
     /// <c>output.quality</c>, <c>outputName</c>); <paramref name="outputName"/> (a batch's) wins over the template's.
     /// </summary>
+    /// <param name="fonts">The uploaded faces a template may name (null: bundled families only).</param>
     public static TemplatePlan? TryCompile(TemplateDefinition definition, int maxTextLength, out Dictionary<string, string> errors, string? name = null, int? version = null,
-        string? outputName = null)
+        string? outputName = null, FontCatalogue? fonts = null)
     {
+        fonts ??= FontCatalogue.Empty;
         errors = new Dictionary<string, string>(StringComparer.Ordinal);
         FieldPattern? output = null;
         if ((outputName ?? definition.OutputName) is { } namePattern)
@@ -162,7 +169,16 @@ public sealed class TemplatePlan
             }
         }
 
-        return errors.Count > 0 ? null : new TemplatePlan(template, [.. fields], output, maxTextLength, name, version);
+        // Jobs carry the faces of the families named here, so a family may not come from a column.
+        foreach (var (path, family) in template.FontFamilies())
+        {
+            if ((family.Contains('{', StringComparison.Ordinal) ? "a font family cannot be filled from a column: name it in the template" : fonts.Problem(family)) is { } missing)
+            {
+                errors.TryAdd(path, missing);
+            }
+        }
+
+        return errors.Count > 0 ? null : new TemplatePlan(template, [.. fields], output, maxTextLength, name, version, fonts);
     }
 
     /// <summary>

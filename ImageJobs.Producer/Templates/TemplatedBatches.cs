@@ -3,6 +3,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using ImageJobs.Contracts;
 using ImageJobs.Producer.Batches;
+using ImageJobs.Producer.Fonts;
 using ImageJobs.Rendering.Templates;
 using ImageJobs.Storage;
 using Microsoft.Extensions.Options;
@@ -14,7 +15,7 @@ namespace ImageJobs.Producer.Templates;
 /// checked; every row filled and checked on its own values; every picture the rows name looked up
 /// in the sources container. Any problem rejects the batch before anything is published.
 /// </summary>
-public sealed class TemplatedBatches(TemplateStore store, BlobServiceClient blobs, IOptions<StorageOptions> storage, IOptions<BatchLimits> limits)
+public sealed class TemplatedBatches(TemplateStore store, FontStore fonts, BlobServiceClient blobs, IOptions<StorageOptions> storage, IOptions<BatchLimits> limits)
 {
     /// <summary>Row problems reported at most (the rest of a bad 40,000-row batch is not worth reading).</summary>
     public const int MaxRowErrors = 1_000;
@@ -23,20 +24,22 @@ public sealed class TemplatedBatches(TemplateStore store, BlobServiceClient blob
     /// <exception cref="BatchRejectedException">The named template or version does not exist, or the inline one is invalid.</exception>
     public async Task<TemplatePlan?> PrepareAsync(SubmitBatchRequest request, CancellationToken cancellationToken)
     {
-        if (request.InlineTemplate is { } inline)
-        {
-            return Compile(inline, "inlineTemplate", null, null, request.OutputName);
-        }
-
-        if (request.TemplateName is not { } name)
+        if (request.InlineTemplate is null && request.TemplateName is null)
         {
             return null;
         }
 
+        if (request.InlineTemplate is { } inline)
+        {
+            return Compile(inline, "inlineTemplate", null, null, request.OutputName, await fonts.CatalogueAsync(inline.Layers, cancellationToken));
+        }
+
+        var name = request.TemplateName!;
+
         var stored = await store.GetAsync(name, request.TemplateVersion, cancellationToken)
             ?? throw Rejected(request.TemplateVersion is { } v ? "templateVersion" : "templateName",
                 request.TemplateVersion is { } version ? $"Template '{name}' has no version {version}." : $"No template '{name}'.");
-        return Compile(stored.Definition, "templateName", stored.Name, stored.Version, request.OutputName);
+        return Compile(stored.Definition, "templateName", stored.Name, stored.Version, request.OutputName, await fonts.CatalogueAsync(stored.Definition.Layers, cancellationToken));
     }
 
     /// <summary>
@@ -93,8 +96,8 @@ public sealed class TemplatedBatches(TemplateStore store, BlobServiceClient blob
         return errors.Count > 0 ? throw new BatchRejectedException(errors) : jobs;
     }
 
-    private TemplatePlan Compile(TemplateDefinition definition, string field, string? name, int? version, string? outputName) =>
-        TemplatePlan.TryCompile(definition, limits.Value.MaxTextLength, out var errors, name, version, outputName)
+    private TemplatePlan Compile(TemplateDefinition definition, string field, string? name, int? version, string? outputName, FontCatalogue catalogue) =>
+        TemplatePlan.TryCompile(definition, limits.Value.MaxTextLength, out var errors, name, version, outputName, catalogue)
         ?? throw new BatchRejectedException(errors.ToDictionary(
             e => e.Key == "outputName" && outputName is not null ? e.Key : field == "inlineTemplate" ? $"{field}.{e.Key}" : field,
             e => field == "inlineTemplate" || (e.Key == "outputName" && outputName is not null) ? new[] { e.Value } : [$"Template '{name}' version {version}: {e.Key}: {e.Value}"]));

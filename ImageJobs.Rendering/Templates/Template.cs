@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ImageJobs.Rendering.Templates;
 
 /// <summary>
@@ -23,6 +25,34 @@ public sealed record Template
     /// <summary>The pictures the visible image layers draw, each name once: what a renderer must be handed.</summary>
     public IReadOnlyList<string> PictureNames() =>
         [.. Layers.OfType<ImageLayer>().Where(l => l.Visible && (l.Opacity ?? 1) > 0).Select(l => l.ImageName).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// Every font family the visible text layers name, by path: a style's (<c>layers[1].style.fontFamily</c>)
+    /// and a span's (<c>layers[1].text</c>, from <c>[font=...]</c>); bundled ones included. Markup that does not parse names none.
+    /// </summary>
+    public IEnumerable<(string Path, string Family)> FontFamilies()
+    {
+        for (var i = 0; i < Layers.Count; i++)
+        {
+            if (Layers[i] is not TextLayer { Visible: true } text)
+            {
+                continue;
+            }
+
+            if (text.Style?.FontFamily is { } family)
+            {
+                yield return (string.Create(CultureInfo.InvariantCulture, $"layers[{i}].style.fontFamily"), family);
+            }
+
+            if (text.Markup && text.Text is { } markup && markup.Contains("[font=", StringComparison.Ordinal) && Text.RichText.TryParse(markup, out _) is { } rich)
+            {
+                foreach (var spanFamily in rich.Families())
+                {
+                    yield return (string.Create(CultureInfo.InvariantCulture, $"layers[{i}].text"), spanFamily);
+                }
+            }
+        }
+    }
 
     /// <summary>Path (<c>layers[2].box.width</c>) to problem, for every invalid value; empty when valid.</summary>
     public IReadOnlyDictionary<string, string> Validate(int maxTextLength) => TemplateValidation.Validate(this, maxTextLength);

@@ -35,14 +35,14 @@ internal sealed class TemplateComposer : IDisposable
     public CaptionPainter Painter { get; }
 
     /// <exception cref="JobFailedException">A layer cannot be drawn on this image; the message names it.</exception>
-    public List<PreparedLayer> Prepare(Template template, int width, int height, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> images)
+    public List<PreparedLayer> Prepare(Template template, int width, int height, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> images, UploadedFonts? fonts)
     {
         var prepared = new List<PreparedLayer>(template.Layers.Count);
         try
         {
             foreach (var layer in template.Layers)
             {
-                if (layer.Visible && (layer.Opacity ?? 1) > 0 && Prepare(layer, width, height, images) is { } ready)
+                if (layer.Visible && (layer.Opacity ?? 1) > 0 && Prepare(layer, width, height, images, fonts) is { } ready)
                 {
                     prepared.Add(ready);
                 }
@@ -58,7 +58,8 @@ internal sealed class TemplateComposer : IDisposable
     }
 
     /// <summary>Every visible, non-blank text layer laid out for an image of this size, without drawing or refusing anything.</summary>
-    public List<TextLayerFit> Measure(Template template, int width, int height)
+    /// <param name="fonts">The uploaded faces the layers may name; a family not among them is reported as the layer's failure.</param>
+    public List<TextLayerFit> Measure(Template template, int width, int height, UploadedFonts? fonts = null)
     {
         var fits = new List<TextLayerFit>();
         for (var i = 0; i < template.Layers.Count; i++)
@@ -75,7 +76,14 @@ internal sealed class TemplateComposer : IDisposable
                 continue;
             }
 
-            fits.Add(TextLayerFit.Of(i, layer.Name, Captions.Measure(rich, TextStyleOf(layer), width, height)));
+            try
+            {
+                fits.Add(TextLayerFit.Of(i, layer.Name, Captions.Measure(rich, TextStyleOf(layer), width, height, fonts)));
+            }
+            catch (JobFailedException ex) when (ex.Code == ErrorCodes.FontMissing)
+            {
+                fits.Add(new TextLayerFit(i, layer.Name, FitOutcome.Fails, 0, 0, 0, false, [], ex.Message));
+            }
         }
 
         return fits;
@@ -116,14 +124,14 @@ internal sealed class TemplateComposer : IDisposable
         return layer.Opacity is { } opacity ? effective with { Opacity = effective.Opacity * opacity } : effective;
     }
 
-    private PreparedLayer? Prepare(Layer layer, int width, int height, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> images)
+    private PreparedLayer? Prepare(Layer layer, int width, int height, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> images, UploadedFonts? fonts)
     {
         var box = BlockPlacer.ResolveBox(layer.Box ?? TextBoxStyle.Default, width, height);
         var opacity = (float)(layer.Opacity ?? 1);
         switch (layer)
         {
             case TextLayer text:
-                return PrepareText(text, width, height);
+                return PrepareText(text, width, height, fonts);
             case ImageLayer image:
                 if (!images.TryGetValue(image.ImageName, out var bytes))
                 {
@@ -147,7 +155,7 @@ internal sealed class TemplateComposer : IDisposable
         }
     }
 
-    private PreparedText? PrepareText(TextLayer layer, int width, int height)
+    private PreparedText? PrepareText(TextLayer layer, int width, int height, UploadedFonts? fonts)
     {
         if (string.IsNullOrWhiteSpace(layer.Text))
         {
@@ -158,7 +166,7 @@ internal sealed class TemplateComposer : IDisposable
             ? RichText.TryParse(layer.Text, out var error) ?? throw new JobFailedException(ErrorCodes.InvalidTemplate, $"Layer '{layer.Name}': {error}.")
             : RichText.Literal(layer.Text);
         var style = TextStyleOf(layer);
-        var caption = Captions.Compose(rich, style, width, height);
+        var caption = Captions.Compose(rich, style, width, height, fonts);
         var extent = CaptionPainter.Extent(caption, style, Shaper);
         return extent.IsEmpty ? null : new PreparedText(extent, caption, style);
     }

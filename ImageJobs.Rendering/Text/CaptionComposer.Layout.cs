@@ -13,10 +13,10 @@ public sealed record CaptionMeasure(FitResult Fit, float PreferredSize, IReadOnl
 /// <summary>The layout a caption is composed from, and measured by (a pre-flight needs the fit, not the glyphs).</summary>
 public sealed partial class CaptionComposer
 {
-    /// <summary>Lays the caption out as <see cref="Compose(RichText, TextStyle, int, int)"/> would, without shaping the final lines or refusing anything.</summary>
-    public CaptionMeasure Measure(RichText text, TextStyle style, int imageWidth, int imageHeight)
+    /// <summary>Lays the caption out as <see cref="Compose(RichText, TextStyle, int, int, UploadedFonts?)"/> would, without shaping the final lines or refusing anything but a missing font family.</summary>
+    public CaptionMeasure Measure(RichText text, TextStyle style, int imageWidth, int imageHeight, UploadedFonts? uploaded = null)
     {
-        var (paragraphs, _, _, _, fit) = Layout(text, style, imageWidth, imageHeight);
+        var (paragraphs, _, _, _, _, fit) = Layout(text, style, imageWidth, imageHeight, uploaded);
         var missing = paragraphs.Count == 1 ? paragraphs[0].Missing : [.. paragraphs.SelectMany(p => p.Missing).Distinct(StringComparer.Ordinal)];
         return new CaptionMeasure(fit, (float)style.FontSizeRatio!.Value * imageHeight, missing);
     }
@@ -35,14 +35,27 @@ public sealed partial class CaptionComposer
     public static string Describe(string cluster) =>
         $"'{cluster}' ({string.Join(" ", cluster.EnumerateRunes().Select(r => string.Create(CultureInfo.InvariantCulture, $"U+{r.Value:X4}")))})";
 
-    private (List<AnalyzedParagraph> Paragraphs, FontChain Chain, LineMetrics Metrics, LayoutRect Box, FitResult Fit) Layout(
-        RichText text, TextStyle style, int imageWidth, int imageHeight)
+    private (List<AnalyzedParagraph> Paragraphs, FontChain Chain, SpanStyle Layer, LineMetrics Metrics, LayoutRect Box, FitResult Fit) Layout(
+        RichText text, TextStyle style, int imageWidth, int imageHeight, UploadedFonts? uploaded)
     {
-        var chain = fonts.Chain(style.FontFamily!.Value, style.Bold!.Value);
-        var boldChain = fonts.Chain(style.FontFamily!.Value, bold: true);
+        // Every span resolved under the layer (its family, weight, italic), so runs and painting read the span alone.
+        var layer = new SpanStyle(style.EffectiveWeight >= FontLibrary.BoldWeight, style.Italic ?? false, false, null, 1, style.EffectiveWeight, style.FontFamily!);
+        var chains = new Dictionary<(string, int, bool), FontChain>();
+        FontChain ChainOf(SpanStyle span)
+        {
+            var key = (span.Family!, span.Weight!.Value, span.Italic);
+            if (!chains.TryGetValue(key, out var found))
+            {
+                chains[key] = found = fonts.Chain(key.Item1, key.Item2, key.Item3, uploaded);
+            }
+
+            return found;
+        }
+
+        var chain = ChainOf(layer);
         var spacing = (float)style.LetterSpacing!.Value;
         var paragraphs = Paragraphs(text)
-            .Select(p => Analyze(p.Text.Replace('\t', ' '), chain, boldChain, p.Spans, spacing))
+            .Select(p => Analyze(p.Text.Replace('\t', ' '), ChainOf, [.. p.Spans.Select(s => s with { Style = Resolve(s.Style, layer) })], spacing))
             .ToList();
 
         var metrics = Metrics(paragraphs, chain, style);
@@ -59,7 +72,7 @@ public sealed partial class CaptionComposer
             metrics,
             ellipsis.Width / ReferenceSize,
             style.MaxLines!.Value);
-        return (paragraphs, chain, metrics, box, TextFitter.Fit(request));
+        return (paragraphs, chain, layer, metrics, box, TextFitter.Fit(request));
     }
 
     private static int ClusterEnd(BreakMarks[] flags, int start)

@@ -1,3 +1,4 @@
+// One file over 300 lines: analysing, fitting and shaping lines are the stages of one layout and share the composer's per-thread shaper and break iterators.
 using System.Globalization;
 using System.Text;
 using ImageJobs.Contracts;
@@ -50,9 +51,11 @@ public sealed partial class CaptionComposer(FontLibrary fonts, TextShaper shaper
         Compose(RichText.Literal(text), style, imageWidth, imageHeight);
 
     /// <inheritdoc cref="Compose(string, TextStyle, int, int)"/>
-    public ComposedCaption Compose(RichText text, TextStyle style, int imageWidth, int imageHeight)
+    /// <param name="uploaded">The uploaded faces the style and spans may name (null: bundled families only).</param>
+    /// <exception cref="JobFailedException">Also <see cref="ErrorCodes.FontMissing"/>: a family that is neither bundled nor uploaded.</exception>
+    public ComposedCaption Compose(RichText text, TextStyle style, int imageWidth, int imageHeight, UploadedFonts? uploaded = null)
     {
-        var (paragraphs, chain, metrics, box, fit) = Layout(text, style, imageWidth, imageHeight);
+        var (paragraphs, chain, layer, metrics, box, fit) = Layout(text, style, imageWidth, imageHeight, uploaded);
         RefuseMissingGlyphs(paragraphs);
         if (fit.Overflowed)
         {
@@ -61,7 +64,7 @@ public sealed partial class CaptionComposer(FontLibrary fonts, TextShaper shaper
         }
 
         // Shape every line at the final size, then place the block with the real widths.
-        var lines = fit.Lines.Select(line => ShapeLine(paragraphs[line.Paragraph], line, fit.Size, chain.Primary)).ToList();
+        var lines = fit.Lines.Select(line => ShapeLine(paragraphs[line.Paragraph], line, fit.Size, chain.Primary, layer)).ToList();
         var block = BlockPlacer.Place(box, style.Anchor!.Value, (float)style.OffsetX!.Value, (float)style.OffsetY!.Value,
             style.Align!.Value, [.. lines.Select(l => l.Width)], fit.Size, metrics);
 
@@ -91,7 +94,7 @@ public sealed partial class CaptionComposer(FontLibrary fonts, TextShaper shaper
     /// Splits a paragraph into runs by face, bidi level and span, and measures every UTF-16 unit in
     /// em of the layer's size (a span's relative size and the letter spacing included).
     /// </summary>
-    public AnalyzedParagraph Analyze(string text, FontChain chain, FontChain boldChain, IReadOnlyList<TextSpan> spans, float letterSpacing)
+    public AnalyzedParagraph Analyze(string text, Func<SpanStyle, FontChain> chainOf, IReadOnlyList<TextSpan> spans, float letterSpacing)
     {
         var bidi = Bidi.Resolve(text);
         var levels = bidi.Levels;
@@ -114,7 +117,7 @@ public sealed partial class CaptionComposer(FontLibrary fonts, TextShaper shaper
             // A grapheme cluster stays in one face: marks, joiners, skin tones, flags, keycaps.
             var face = previousFace is not null && (flags[index] & BreakMarks.ClusterStart) == 0
                 ? previousFace
-                : fonts.FaceFor(styles[index].Bold ? boldChain : chain, rune.Value, previousFace, emojiPresentation: NextIsEmojiSelector(text, index + rune.Utf16SequenceLength));
+                : fonts.FaceFor(chainOf(styles[index]), rune.Value, previousFace, emojiPresentation: NextIsEmojiSelector(text, index + rune.Utf16SequenceLength));
             for (var k = 0; k < rune.Utf16SequenceLength; k++)
             {
                 faces[index + k] = face;
@@ -213,7 +216,14 @@ public sealed partial class CaptionComposer(FontLibrary fonts, TextShaper shaper
 
     private sealed record ShapedLine(IReadOnlyList<ShapedRun> Runs, float Width);
 
-    private ShapedLine ShapeLine(AnalyzedParagraph paragraph, LineSpan line, float size, SKTypeface ellipsisFace)
+    /// <summary>A span's family, weight and italic, inherited from the layer where the span sets none.</summary>
+    private static SpanStyle Resolve(SpanStyle span, SpanStyle layer)
+    {
+        var weight = span.WeightOver(layer.Weight!.Value);
+        return span with { Weight = weight, Bold = weight >= FontLibrary.BoldWeight, Italic = span.Italic || layer.Italic, Family = span.Family ?? layer.Family };
+    }
+
+    private ShapedLine ShapeLine(AnalyzedParagraph paragraph, LineSpan line, float size, SKTypeface ellipsisFace, SpanStyle layer)
     {
         var pieces = new List<StyledRun>();
         foreach (var run in paragraph.Runs)
@@ -238,7 +248,7 @@ public sealed partial class CaptionComposer(FontLibrary fonts, TextShaper shaper
 
         if (line.Ellipsis)
         {
-            var ellipsis = shaper.Shape(EllipsisText, 0, EllipsisText.Length, ellipsisFace, false, size);
+            var ellipsis = shaper.Shape(EllipsisText, 0, EllipsisText.Length, ellipsisFace, false, size) with { Span = layer };
             runs.Insert(paragraph.RightToLeft ? 0 : runs.Count, ellipsis);
         }
 

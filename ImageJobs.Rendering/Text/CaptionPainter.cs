@@ -127,7 +127,7 @@ public sealed class CaptionPainter : IDisposable
                 continue;
             }
 
-            var font = shaper.FontFor(run.Face, caption.Size * run.Span.Scale, Emboldened(caption, run), run.Span.Italic);
+            var font = shaper.FontFor(run.Face, caption.Size * run.Span.Scale, Emboldened(run), Slanted(run));
             var bounds = new SKRect[run.Glyphs.Length];
             font.GetGlyphWidths(run.Glyphs, null, bounds);
             for (var g = 0; g < bounds.Length; g++)
@@ -174,8 +174,12 @@ public sealed class CaptionPainter : IDisposable
 
     private static SKRect Union(SKRect a, SKRect b) => a.IsEmpty ? b : SKRect.Union(a, b);
 
-    private static bool Emboldened(ComposedCaption caption, ShapedRun run) =>
-        (caption.Bold || run.Span.Bold) && run.Face.FontStyle.Weight < (int)SKFontStyleWeight.SemiBold && run.Face.FamilyName != "Noto Color Emoji";
+    // A run's span holds the weight and style resolved under its layer (CaptionComposer).
+    private static bool Emboldened(ShapedRun run) =>
+        run.Span.Bold && run.Face.FontStyle.Weight < FontLibrary.BoldWeight && run.Face.FamilyName != "Noto Color Emoji";
+
+    /// <summary>Slanted when italic is asked for and the face is not an italic (or oblique) cut itself.</summary>
+    private static bool Slanted(ShapedRun run) => run.Span.Italic && run.Face.FontStyle.Slant == SKFontStyleSlant.Upright;
 
     private static SKTextBlob? BuildBlob(ComposedCaption caption, IEnumerable<ShapedRun> runs, TextShaper shaper)
     {
@@ -188,7 +192,7 @@ public sealed class CaptionPainter : IDisposable
             }
 
             // Faces without a bold cut (CJK) are emboldened; colour emoji never are.
-            var font = shaper.FontFor(run.Face, caption.Size * run.Span.Scale, Emboldened(caption, run), run.Span.Italic);
+            var font = shaper.FontFor(run.Face, caption.Size * run.Span.Scale, Emboldened(run), Slanted(run));
             builder.AddPositionedRun(run.Glyphs, font, run.Positions);
         }
 

@@ -4,10 +4,17 @@ using SkiaSharp;
 
 namespace ImageJobs.Rendering.Text;
 
-/// <summary>How a stretch of rich text differs from its layer's style; the default changes nothing.</summary>
-public readonly record struct SpanStyle(bool Bold, bool Italic, bool Strike, SKColor? Color, float Scale)
+/// <summary>
+/// How a stretch of rich text differs from its layer's style; the default changes nothing.
+/// <paramref name="Weight"/> (100-900) and <paramref name="Family"/> are the span's own when set; <paramref name="Bold"/> is 700.
+/// Once composed, a run's span holds the layer's values resolved under it (its family, weight, italic).
+/// </summary>
+public readonly record struct SpanStyle(bool Bold, bool Italic, bool Strike, SKColor? Color, float Scale, int? Weight = null, string? Family = null)
 {
     public static SpanStyle Plain { get; } = new(false, false, false, null, 1);
+
+    /// <summary>The weight drawn: the span's own, 700 when bold, else the layer's.</summary>
+    public int WeightOver(int layerWeight) => Weight ?? (Bold ? 700 : layerWeight);
 }
 
 /// <summary>Text [Start, Start+Length) drawn with <paramref name="Style"/>.</summary>
@@ -31,7 +38,8 @@ public sealed record RichText(string Text, IReadOnlyList<TextSpan> Spans)
 
     /// <summary>
     /// Reads the markup: <c>[b]</c>, <c>[i]</c>, <c>[s]</c> (struck through), <c>[color=#RRGGBB]</c> or
-    /// <c>#RRGGBBAA</c>, and <c>[size=1.5]</c> (relative to the layer's size), each closed by its
+    /// <c>#RRGGBBAA</c>, <c>[size=1.5]</c> (relative to the layer's size), <c>[weight=300]</c> (100-900)
+    /// and <c>[font=Family name]</c> (a bundled or uploaded family), each closed by its
     /// <c>[/name]</c> in reverse order of opening; <c>[[</c> is a literal <c>[</c>. Anything else in
     /// brackets is an error, so a typo is never drawn as text.
     /// </summary>
@@ -130,6 +138,10 @@ public sealed record RichText(string Text, IReadOnlyList<TextSpan> Spans)
         return new RichText(text.ToString(), spans);
     }
 
+    /// <summary>The families the spans name, each once, in order of first use.</summary>
+    public IEnumerable<string> Families() =>
+        Spans.Select(s => s.Style.Family).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>A value to put into markup as literal text: every '[' doubled.</summary>
     public static string Escape(string value) => value.Replace("[", "[[", StringComparison.Ordinal);
 
@@ -141,7 +153,15 @@ public sealed record RichText(string Text, IReadOnlyList<TextSpan> Spans)
         switch (name)
         {
             case "b" when value is null:
-                return (name, style with { Bold = true }, null);
+                return (name, style with { Bold = true, Weight = null }, null);
+            case "weight":
+                return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var weight) && weight is >= 100 and <= 900
+                    ? (name, style with { Weight = weight, Bold = false }, null)
+                    : (name, style, "[weight=...] needs a whole number from 100 to 900");
+            case "font":
+                return UploadedFonts.FamilyProblem(value?.Trim()) is { } familyProblem
+                    ? (name, style, $"[font=...] needs a family name: the name {familyProblem}")
+                    : (name, style with { Family = value!.Trim() }, null);
             case "i" when value is null:
                 return (name, style with { Italic = true }, null);
             case "s" when value is null:
@@ -155,7 +175,7 @@ public sealed record RichText(string Text, IReadOnlyList<TextSpan> Spans)
                     ? (name, style with { Scale = Math.Clamp(style.Scale * scale, MinScale, MaxScale) }, null)
                     : (name, style, string.Create(CultureInfo.InvariantCulture, $"[size=...] needs a number from {MinScale} to {MaxScale}"));
             default:
-                return (name, style, $"[{Shorten(tag)}] is not a tag (b, i, s, color=, size=; write '[[' for a literal '[')");
+                return (name, style, $"[{Shorten(tag)}] is not a tag (b, i, s, color=, size=, weight=, font=; write '[[' for a literal '[')");
         }
     }
 

@@ -66,6 +66,23 @@ public sealed class TextShaper : IDisposable
         return new ShapedRun(face, glyphs, result.Points, clusters, result.Width, rightToLeft);
     }
 
+    /// <summary>Drops the shapers of faces that are about to be disposed (uploaded fonts live for one render).</summary>
+    public void Forget(IEnumerable<SKTypeface> faces)
+    {
+        foreach (var face in faces)
+        {
+            if (_shapers.Remove(face, out var shaper))
+            {
+                shaper.Dispose();
+            }
+        }
+
+        if (_font.Typeface is { } current && faces.Contains(current))
+        {
+            _font.Typeface = null;
+        }
+    }
+
     /// <summary>
     /// The font for drawing a run: this shaper's settings, the face and size, fake bold for faces
     /// without a bold, and a slant for italic (no bundled face has an italic cut).

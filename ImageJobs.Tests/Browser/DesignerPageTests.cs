@@ -146,6 +146,30 @@ public sealed class DesignerPageTests(LocalInfrastructure infrastructure, ITestO
         Assert.Empty(chromium.OffHostRequests);
     }
 
+    [Fact]
+    public async Task The_font_list_offers_the_uploaded_families_and_a_template_saved_with_one_names_it()
+    {
+        Assert.True(Chromium.IsInstalled, $"{Chromium.Executable} is missing: scripts/setup.sh installs Debian's chromium.");
+        await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix);
+        using var font = new ByteArrayContent(Rendering.UploadedFontTests.Face("DejaVuSansMono.ttf"));
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await producer.Http.PostAsync("/api/fonts", font)).StatusCode);
+        await using var chromium = await Chromium.LaunchAsync(producer.Address);
+        await using var context = await chromium.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 900 } });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(new Uri(new Uri(producer.Address), "/designer.html").ToString());
+
+        var family = page.GetByLabel("Font", new() { Exact = true });
+        await Expect(family.Locator("option")).ToHaveTextAsync(["(default)", "Sans", "Serif", Rendering.UploadedFontTests.Mono], new() { Timeout = 30_000 });
+        await family.SelectOptionAsync(Rendering.UploadedFontTests.Mono);
+        await page.FillAsync("#fields textarea", "Hello");
+        await page.FillAsync("#template-name", "mono-badge");
+        await page.ClickAsync("#save");
+
+        await Expect(page.Locator("#save-message")).ToHaveTextAsync("saved mono-badge version 1", new() { Timeout = 30_000 });
+        var saved = (await producer.Http.GetFromJsonAsync<JsonObject>("/api/templates/mono-badge"))!;
+        Assert.Equal(Rendering.UploadedFontTests.Mono, (string?)saved["layers"]![0]!["style"]!["fontFamily"]);
+    }
+
     private sealed record Box(double X, double Y, double Width, double Height);
 
     private static async Task AddAsync(IPage page, string kind)

@@ -75,23 +75,25 @@ public sealed class BicepTests
         Assert.Equal("TLS1_2", account.GetProperty("minimumTlsVersion").GetString());
 
         var containers = template.RootElement.GetProperty("variables").GetProperty("containerNames").EnumerateArray().Select(c => c.GetString()).ToList();
-        Assert.Equal([ServiceConfiguration.SourcesContainer, ServiceConfiguration.ResultsContainer, ServiceConfiguration.BatchesContainer, ServiceConfiguration.TemplatesContainer, ServiceConfiguration.ControlsContainer], containers);
+        Assert.Equal([ServiceConfiguration.SourcesContainer, ServiceConfiguration.ResultsContainer, ServiceConfiguration.BatchesContainer, ServiceConfiguration.TemplatesContainer, ServiceConfiguration.ControlsContainer, ServiceConfiguration.FontsContainer], containers);
         Assert.Contains(BlobDataContributorRole, text, StringComparison.Ordinal);
         Assert.Contains("blobEndpoint", template.RootElement.GetProperty("outputs").EnumerateObject().Select(o => o.Name));
 
-        // Least privilege: each app's roles are on single containers; workers read sources and
-        // controls, write results, and of the batches read only their templates.
+        // Least privilege: each app's roles are on single containers; workers read sources,
+        // controls and fonts, write results, and of the batches read only their templates.
         var access = template.RootElement.GetProperty("variables").GetProperty("containerAccess").EnumerateArray()
             .Select(a => $"{a.GetProperty("identity").GetString()} {a.GetProperty("container").GetString()} {a.GetProperty("role").GetString()}").Order().ToList();
         Assert.Equal(
         [
             "producer batches Storage Blob Data Contributor",
             "producer controls Storage Blob Data Contributor",
+            "producer fonts Storage Blob Data Contributor",
             "producer results Storage Blob Data Contributor",
             "producer sources Storage Blob Data Contributor",
             "producer templates Storage Blob Data Contributor",
             "worker batches Storage Blob Data Reader",
             "worker controls Storage Blob Data Reader",
+            "worker fonts Storage Blob Data Reader",
             "worker results Storage Blob Data Contributor",
             "worker sources Storage Blob Data Reader",
         ], access);

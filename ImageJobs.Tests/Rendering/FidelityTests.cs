@@ -123,7 +123,7 @@ public class FidelityTests(RendererFixture fixture) : IClassFixture<RendererFixt
         {
             "shadow" => new TextStyle { Shadow = new ShadowStyle { Color = "#000000AA", OffsetX = 0.2, OffsetY = 0.3, Blur = 0.3 } },
             "background" => new TextStyle { Anchor = Anchor.Center, Background = new BackgroundStyle { Color = "#0000FF80", Padding = 0.5 } },
-            _ => new TextStyle { OutlineRatio = 0.4, Anchor = Anchor.TopLeft, FontFamily = FontFamilyName.Serif },
+            _ => new TextStyle { OutlineRatio = 0.4, Anchor = Anchor.TopLeft, FontFamily = FontLibrary.SerifFamily },
         };
         using var everywhere = new SKBitmap(new SKImageInfo(400, 300, SKColorType.Rgba8888, SKAlphaType.Premul));
         everywhere.Erase(SKColors.Transparent);

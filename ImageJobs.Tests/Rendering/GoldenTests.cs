@@ -11,7 +11,7 @@ public class GoldenTests(RendererFixture fixture) : IClassFixture<RendererFixtur
     public static TheoryData<string, string, TextStyle> Cases => new()
     {
         { "latin-outline-shadow", "Golden hour\nover the bay", new TextStyle { Shadow = new ShadowStyle { Color = "#000000AA", Blur = 0.08 } } },
-        { "serif-background-left", "Certificate of Achievement awarded to Ada Lovelace", new TextStyle { FontFamily = FontFamilyName.Serif, Bold = false, Align = TextAlignment.Left, Anchor = Anchor.TopLeft, OutlineRatio = 0, Color = "#1A1A1AFF", Background = new BackgroundStyle { Color = "#FFFFFFCC", CornerRadius = 0.3 } } },
+        { "serif-background-left", "Certificate of Achievement awarded to Ada Lovelace", new TextStyle { FontFamily = FontLibrary.SerifFamily, Bold = false, Align = TextAlignment.Left, Anchor = Anchor.TopLeft, OutlineRatio = 0, Color = "#1A1A1AFF", Background = new BackgroundStyle { Color = "#FFFFFFCC", CornerRadius = 0.3 } } },
         { "bidi-arabic-hebrew", "Hello مرحبا بالعالم\nשלום world 2024", new TextStyle { Anchor = Anchor.Center } },
         { "cjk-emoji-devanagari-thai", "你好世界 😀🎉\nनमस्ते दुनिया สวัสดี", new TextStyle { Anchor = Anchor.Center, Color = "#FFD700" } },
         { "ellipsis-right", string.Join(' ', Enumerable.Repeat("overflowing", 40)), new TextStyle { Align = TextAlignment.Right, FontSizeRatio = 0.12, MinFontSizeRatio = 0.1, Opacity = 0.8 } },

@@ -1,6 +1,7 @@
 using Azure.Storage.Blobs;
 using ImageJobs.Contracts;
 using ImageJobs.Producer.Batches;
+using ImageJobs.Producer.Fonts;
 using ImageJobs.Producer.Preview;
 using ImageJobs.Rendering;
 using ImageJobs.Storage;
@@ -18,7 +19,9 @@ public class PreviewTests(RendererFixture fixture) : IClassFixture<RendererFixtu
     private static readonly BlobServiceClient UnusedBlobs = new("UseDevelopmentStorage=true");
 
     private Task<IResult> Handle(PreviewRequest request, PreviewOptions? options = null, CancellationToken cancellationToken = default) => PreviewEndpoints.HandleAsync(
-        request, fixture.Renderer, UnusedBlobs, Options.Create(new StorageOptions()), Options.Create(options ?? new PreviewOptions()), Options.Create(new BatchLimits()), cancellationToken);
+        request, fixture.Renderer, UnusedBlobs, Options.Create(new StorageOptions()), Options.Create(options ?? new PreviewOptions()), Options.Create(new BatchLimits()),
+        new FontStore(UnusedBlobs, Options.Create(new StorageOptions()), TimeProvider.System), new FontFiles(UnusedBlobs, Options.Create(new StorageOptions()), Options.Create(new FontCacheOptions())),
+        Options.Create(new RenderLimits()), cancellationToken);
 
     [Fact]
     public async Task Base64_image_comes_back_rendered_in_the_chosen_format()

@@ -41,7 +41,7 @@ public class ShapingTests(RendererFixture fixture) : IClassFixture<RendererFixtu
     [InlineData('A', "DejaVu Sans")]
     public void Each_script_falls_back_to_a_face_that_has_it(int codepoint, string family)
     {
-        var chain = fixture.Fonts.Chain(FontFamilyName.Sans, bold: false);
+        var chain = fixture.Fonts.Chain(FontLibrary.SansFamily, bold: false);
         var face = fixture.Fonts.FaceFor(chain, codepoint, previous: null);
         Assert.Equal(family, face.FamilyName);
     }

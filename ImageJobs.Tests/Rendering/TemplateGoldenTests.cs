@@ -43,7 +43,7 @@ public class TemplateGoldenTests(RendererFixture fixture) : IClassFixture<Render
                     {
                         Name = "subtitle", Box = Percent(5, 60, 90, 35), Opacity = 0.8,
                         Text = "awarded to Ada Lovelace for outstanding work on the analytical engine",
-                        Style = new TextStyle { Bold = false, FontFamily = FontFamilyName.Serif, MaxLines = 1, LetterSpacing = 0.08, FontSizeRatio = 0.1 },
+                        Style = new TextStyle { Bold = false, FontFamily = FontLibrary.SerifFamily, MaxLines = 1, LetterSpacing = 0.08, FontSizeRatio = 0.1 },
                     },
                 ],
             }

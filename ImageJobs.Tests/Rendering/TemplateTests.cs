@@ -163,10 +163,10 @@ public class TemplateTests(RendererFixture fixture) : IClassFixture<RendererFixt
     [Theory]
     [InlineData("circle", null, "layers[0].kind 'circle'")]
     [InlineData("image", "Fill", "layers[0].fit 'Fill'")]
-    [InlineData("text", "Comic", "layers[0].style: The style's fontFamily 'Comic'")]
+    [InlineData("text", "Comic", "layers[0].style: The style's anchor 'Comic'")]
     public void An_unknown_name_on_the_wire_is_refused_by_path(string kind, string? name, string expected)
     {
-        var layer = new JobLayer(kind, "x", Fit: kind == "image" ? name : null, Style: kind == "text" ? new Contracts.Styles.JobStyle(FontFamily: name) : null);
+        var layer = new JobLayer(kind, "x", Fit: kind == "image" ? name : null, Style: kind == "text" ? new Contracts.Styles.JobStyle(Anchor: name) : null);
 
         var ex = Assert.Throws<JobFailedException>(() => new JobTemplate([layer]).ToTemplate());
 

@@ -75,6 +75,7 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
         ["Storage:BatchesContainer"] = $"batches-{containerSuffix}",
         ["Storage:TemplatesContainer"] = $"templates-{containerSuffix}",
         ["Storage:ControlsContainer"] = $"controls-{containerSuffix}",
+        ["Storage:FontsContainer"] = $"fonts-{containerSuffix}",
         ["ConnectionStrings:tables"] = TableConnectionString,
         ["BatchState:Table"] = TableName(containerSuffix),
         ["ApiKeys:Table"] = "apikeys" + new string(containerSuffix.Where(char.IsAsciiLetterOrDigit).ToArray()),

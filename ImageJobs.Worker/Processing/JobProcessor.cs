@@ -29,6 +29,7 @@ public sealed class JobProcessor(
     BatchTemplateCache batchTemplates,
     IOptions<StorageOptions> storage,
     IOptions<RenderLimits> limits,
+    FontFiles fontFiles,
     WorkerMetrics metrics,
     TimeProvider time)
 {
@@ -51,6 +52,7 @@ public sealed class JobProcessor(
         }
 
         var pictures = template is null ? null : await DownloadPicturesAsync(template, cancellationToken);
+        using var fonts = wireTemplate?.Fonts is { Count: > 0 } faces ? await LoadFontsAsync(faces, cancellationToken) : null;
         RenderedImage rendered;
         stage = time.GetTimestamp();
         using (ActivitySource.StartActivity("render"))
@@ -58,7 +60,7 @@ public sealed class JobProcessor(
             // A version-1 job is a template of one text layer (ImageRenderer.Render with a caption).
             rendered = template is null
                 ? renderer.Render(source, job.Text!, job.Style?.ToTextStyle(), cancellationToken)
-                : renderer.Render(source, template, pictures, cancellationToken);
+                : renderer.Render(source, template, pictures, fonts, cancellationToken);
         }
 
         metrics.Stage(WorkerMetrics.StageRender, time.GetElapsedTime(stage));
@@ -142,6 +144,13 @@ public sealed class JobProcessor(
         {
             throw new JobFailedException(ErrorCodes.SourceNotFound, $"The source blob '{name}' does not exist.", ex);
         }
+    }
+
+    /// <summary>The uploaded faces the job names (bytes cached across jobs; typefaces made for this job only).</summary>
+    private async Task<UploadedFonts> LoadFontsAsync(IReadOnlyList<Contracts.Templates.JobFont> faces, CancellationToken cancellationToken)
+    {
+        using var activity = ActivitySource.StartActivity("download fonts");
+        return UploadedFonts.Load(await fontFiles.FetchAsync(faces, limits.Value.MaxFontBytes, cancellationToken));
     }
 
     /// <summary>The pictures the template's visible image layers name, from the sources container; together at most one source's byte limit.</summary>

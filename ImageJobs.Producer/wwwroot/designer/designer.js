@@ -330,6 +330,14 @@ async function listTemplates() {
   $("template-names").replaceChildren(...names.map((n) => el("option", { value: n })));
 }
 
+// The font list: the bundled families, then every uploaded family (a template may name either).
+async function listFonts() {
+  const { ok, body } = await api("/api/fonts");
+  const uploaded = ok ? [...new Set(body.map((f) => f.family))] : [];
+  FIELDS.text.find((f) => f.path === "style.fontFamily").options = ["", "Sans", "Serif", ...uploaded];
+  drawPanel();
+}
+
 async function load() {
   const name = $("template-name").value.trim();
   const { ok, body } = await api(`/api/templates/${encodeURIComponent(name)}`);
@@ -368,3 +376,4 @@ $("load").addEventListener("click", load);
 drawAll();
 listSources();
 listTemplates();
+listFonts();

@@ -52,10 +52,13 @@ const code = [
 /** The side panel's fields per kind: a dotted path into the layer, a label, an input type. */
 export const FIELDS = {
   text: [
-    { path: "text", label: "Text ({column}, [b] [i] [s] [color=#hex] [size=1.2] spans)", type: "textarea" },
+    { path: "text", label: "Text ({column}, [b] [i] [s] [color=#hex] [size=1.2] [weight=300] [font=Family] spans)", type: "textarea" },
     { path: "markup", label: "Rich spans", type: "checkbox" },
+    // The bundled families; the designer adds the uploaded ones (/api/fonts) when it starts.
     { path: "style.fontFamily", label: "Font", type: "select", options: ["", "Sans", "Serif"] },
     { path: "style.bold", label: "Bold", type: "checkbox" },
+    { path: "style.fontWeight", label: "Weight (100-900, over Bold)", type: "number", min: 100, max: 900, step: 100 },
+    { path: "style.italic", label: "Italic", type: "checkbox" },
     { path: "style.fontSizeRatio", label: "Size (of the image's shorter side)", type: "number", min: 0.01, max: 1, step: 0.01 },
     { path: "style.autoFit", label: "Shrink to fit", type: "checkbox" },
     { path: "style.minFontSizeRatio", label: "Smallest size", type: "number", min: 0.005, max: 1, step: 0.005 },
