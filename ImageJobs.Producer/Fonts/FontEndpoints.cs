@@ -79,7 +79,8 @@ public static class FontEndpoints
         fonts.MapGet("/", async (FontStore store, CancellationToken cancellationToken) => Results.Ok(await store.ListAsync(cancellationToken)))
             .WithName("ListFonts")
             .WithSummary("Every uploaded face, by family, style and weight")
-            .Produces<IReadOnlyList<FontFace>>();
+            .Produces<IReadOnlyList<FontFace>>()
+            .ProducesProblem(StatusCodes.Status403Forbidden);
 
         fonts.MapDelete("/{id}", async (string id, FontStore store, CancellationToken cancellationToken) =>
             await store.DeleteAsync(id, cancellationToken) ? Results.NoContent() : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"No font '{(id.Length > 80 ? id[..80] : id)}'."))
