@@ -24,10 +24,7 @@ public sealed class PipelineTests(ITestOutputHelper output)
     {
         using var data = new ScratchDirectory("imagejobs-e2e");
         var appHost = await LocalAppHost.CreateBuilderAsync(data.Path, workers: 3);
-        // Resource consoles (broker boot logs and the like) only when something goes wrong.
-        appHost.Services.AddLogging(logging => logging
-            .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Warning)
-            .AddFilter("Aspire.Hosting", LogLevel.Warning));
+        appHost.WithQuietResources();
         await using var app = await appHost.BuildAsync();
         await LocalAppHost.StartAsync(app, StartTimeout);
 
@@ -87,9 +84,7 @@ public sealed class PipelineTests(ITestOutputHelper output)
         const int rows = 12;
         using var data = new ScratchDirectory("imagejobs-e2e");
         var appHost = await LocalAppHost.CreateBuilderAsync(data.Path, workers: 2);
-        appHost.Services.AddLogging(logging => logging
-            .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Warning)
-            .AddFilter("Aspire.Hosting", LogLevel.Warning));
+        appHost.WithQuietResources();
         await using var app = await appHost.BuildAsync();
         await LocalAppHost.StartAsync(app, StartTimeout);
         var blobs = new BlobServiceClient(await app.GetConnectionStringAsync("blobs"));
