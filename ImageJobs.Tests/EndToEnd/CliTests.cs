@@ -131,10 +131,7 @@ public sealed partial class CliTests(ITestOutputHelper output)
     /// <summary>The README's example lines (the bash block after the cli-example marker).</summary>
     private static string[] ReadmeExample()
     {
-        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
-        var block = readme[readme.IndexOf("<!-- cli-example", StringComparison.Ordinal)..];
-        block = block[(block.IndexOf("```bash\n", StringComparison.Ordinal) + 8)..];
-        var lines = block[..block.IndexOf("```", StringComparison.Ordinal)].Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var lines = ReadmeExamples.BashBlockAfter("<!-- cli-example").Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.All(lines, l => Assert.StartsWith("imagejobs ", l, StringComparison.Ordinal));
         Assert.Equal(4, lines.Length);
         return lines;

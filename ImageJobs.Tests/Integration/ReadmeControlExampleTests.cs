@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ImageJobs.Producer.Batches;
@@ -37,26 +36,13 @@ public sealed class ReadmeControlExampleTests(LocalInfrastructure infrastructure
         });
         var batchId = (await submitted.Content.ReadFromJsonAsync<BatchAccepted>())!.BatchId;
 
-        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
-        var block = readme[readme.IndexOf("<!-- control-example:", StringComparison.Ordinal)..];
-        block = block[(block.IndexOf("```bash\n", StringComparison.Ordinal) + 8)..];
-        var lines = block[..block.IndexOf("```", StringComparison.Ordinal)].Split('\n').Where(l => l.StartsWith("curl ", StringComparison.Ordinal)).ToList();
+        var lines = ReadmeExamples.BashBlockAfter("<!-- control-example:").Split('\n').Where(l => l.StartsWith("curl ", StringComparison.Ordinal)).ToList();
         Assert.Equal(4, lines.Count);
 
         var answers = new List<JsonElement>();
         foreach (var line in lines)
         {
-            var script = line.Replace("http://localhost:5280", producer.Address.TrimEnd('/'), StringComparison.Ordinal);
-            using var bash = Process.Start(new ProcessStartInfo("bash", ["-euo", "pipefail", "-c", script])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                Environment = { ["BATCH"] = batchId },
-            })!;
-            var stdout = await bash.StandardOutput.ReadToEndAsync();
-            var stderr = await bash.StandardError.ReadToEndAsync();
-            await bash.WaitForExitAsync();
-            Assert.True(bash.ExitCode == 0, $"{line}: exit {bash.ExitCode}: {stderr}");
+            var stdout = await ReadmeExamples.RunAsync(line, producer.Address, new Dictionary<string, string> { ["BATCH"] = batchId });
             answers.Add(JsonDocument.Parse(stdout).RootElement.Clone());
         }
 

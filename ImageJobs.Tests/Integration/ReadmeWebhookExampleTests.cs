@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ImageJobs.Producer.Webhooks;
@@ -31,20 +30,11 @@ public sealed class ReadmeWebhookExampleTests(LocalInfrastructure infrastructure
         var sources = infrastructure.Blobs().GetBlobContainerClient($"sources-{_suffix}");
         await sources.UploadBlobAsync("samples/sample-001.jpg", BinaryData.FromBytes(TestImages.Jpeg(1)));
 
-        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
-        var section = readme[readme.IndexOf("## Webhooks", StringComparison.Ordinal)..];
-        section = section[(section.IndexOf("```bash\n", StringComparison.Ordinal) + 8)..];
         // The secret and the submission: the block's first two commands (the second spans three lines).
-        var lines = section[..section.IndexOf("```", StringComparison.Ordinal)].Split('\n');
-        var script = string.Join('\n', lines.Take(4)).Replace("http://localhost:5280", producer.Address.TrimEnd('/'), StringComparison.Ordinal);
+        var script = string.Join('\n', ReadmeExamples.BashBlockAfter("## Webhooks").Split('\n').Take(4));
         Assert.Contains("curl -s -X POST", script, StringComparison.Ordinal);
 
-        using var bash = Process.Start(new ProcessStartInfo("bash", ["-euo", "pipefail", "-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var stdout = await bash.StandardOutput.ReadToEndAsync();
-        var stderr = await bash.StandardError.ReadToEndAsync();
-        await bash.WaitForExitAsync();
-        Assert.True(bash.ExitCode == 0, $"exit {bash.ExitCode}: {stderr}");
-        var accepted = JsonDocument.Parse(stdout).RootElement;
+        var accepted = JsonDocument.Parse(await ReadmeExamples.RunAsync(script, producer.Address)).RootElement;
         Assert.Equal(1, accepted.GetProperty("total").GetInt32());
 
         var deliveries = (await producer.Http.GetFromJsonAsync<WebhookDeliveries>($"/api/batches/{accepted.GetProperty("batchId").GetString()}/webhooks"))!;
