@@ -27,7 +27,9 @@ public sealed partial class CliTests(ITestOutputHelper output)
     {
         using var data = new ScratchDirectory("imagejobs-cli-e2e");
         var appHost = await LocalAppHost.CreateBuilderAsync(data.Path, workers: 2);
-        appHost.WithQuietResources();
+        appHost.Services.AddLogging(logging => logging
+            .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Warning)
+            .AddFilter("Aspire.Hosting", LogLevel.Warning));
         await using var app = await appHost.BuildAsync();
         await LocalAppHost.StartAsync(app, StartTimeout);
         var url = app.GetEndpoint("producer", "http").ToString();

@@ -24,7 +24,10 @@ public sealed class PipelineTests(ITestOutputHelper output)
     {
         using var data = new ScratchDirectory("imagejobs-e2e");
         var appHost = await LocalAppHost.CreateBuilderAsync(data.Path, workers: 3);
-        appHost.WithQuietResources();
+        // Resource consoles (broker boot logs and the like) only when something goes wrong.
+        appHost.Services.AddLogging(logging => logging
+            .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Warning)
+            .AddFilter("Aspire.Hosting", LogLevel.Warning));
         await using var app = await appHost.BuildAsync();
         await LocalAppHost.StartAsync(app, StartTimeout);
 
@@ -84,7 +87,9 @@ public sealed class PipelineTests(ITestOutputHelper output)
         const int rows = 12;
         using var data = new ScratchDirectory("imagejobs-e2e");
         var appHost = await LocalAppHost.CreateBuilderAsync(data.Path, workers: 2);
-        appHost.WithQuietResources();
+        appHost.Services.AddLogging(logging => logging
+            .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Warning)
+            .AddFilter("Aspire.Hosting", LogLevel.Warning));
         await using var app = await appHost.BuildAsync();
         await LocalAppHost.StartAsync(app, StartTimeout);
         var blobs = new BlobServiceClient(await app.GetConnectionStringAsync("blobs"));

@@ -53,7 +53,9 @@ public sealed class RunningSystem : IAsyncLifetime, IDisposable
         var builder = await LocalAppHost.CreateBuilderAsync(_data.Path, Workers, $"LostJobs:QuietFor={QuietFor}", "Messaging:ProgressHeartbeat=00:00:10");
         builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "producer"))
             .WithEnvironment("LostJobs__CheckEvery", "00:00:05");
-        builder.WithQuietResources();
+        builder.Services.AddLogging(logging => logging
+            .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Warning)
+            .AddFilter("Aspire.Hosting", LogLevel.Warning));
         // The services' own lines (producers', workers', the broker's), kept when asked for.
         if (Environment.GetEnvironmentVariable("IMAGEJOBS_FAULT_LOG") is { Length: > 0 } logPath)
         {

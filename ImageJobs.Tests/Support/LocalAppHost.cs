@@ -1,7 +1,5 @@
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace ImageJobs.Tests.Support;
 
@@ -22,15 +20,6 @@ public static class LocalAppHost
             $"Workers:Replicas={workers}",
             .. settings,
         ]);
-
-    /// <summary>The resources' consoles (broker boot logs and the like) and Aspire's own lines only when something goes wrong.</summary>
-    public static IDistributedApplicationTestingBuilder WithQuietResources(this IDistributedApplicationTestingBuilder builder)
-    {
-        builder.Services.AddLogging(logging => logging
-            .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Warning)
-            .AddFilter("Aspire.Hosting", LogLevel.Warning));
-        return builder;
-    }
 
     /// <summary>Starts the app and waits until the producer is healthy (its queues and containers exist).</summary>
     public static async Task StartAsync(DistributedApplication app, TimeSpan timeout)
