@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ImageJobs.Contracts;
+using ImageJobs.Contracts.Templates;
 
 namespace ImageJobs.Contracts;
 
@@ -38,10 +38,11 @@ public static class JobMessageReader
         if (string.IsNullOrWhiteSpace(job.SourceBlob)) missing.Add("sourceBlob");
         if (string.IsNullOrWhiteSpace(job.ResultBlob)) missing.Add("resultBlob");
         // Version 2 holds a template or, like version 1, a caption (never both); version 1 only a
-        // caption; version 3 only the values its row fills into its batch's template.
+        // caption; versions 3 and 4 only the values its row fills into its batch's template.
+        var fillsBatchTemplate = RenderJob.FillsBatchTemplate(job.SchemaVersion);
         if (job.SchemaVersion == RenderJob.CaptionSchemaVersion && job.Text is null) missing.Add("text");
         if (job.SchemaVersion == RenderJob.TemplateSchemaVersion && job.Text is null && job.Template?.Layers is null) missing.Add("text or template.layers");
-        if (job.SchemaVersion == RenderJob.BatchTemplateSchemaVersion && job.Fills is null) missing.Add("fills");
+        if (fillsBatchTemplate && job.Fills is null) missing.Add("fills");
         if (job.SchemaVersion == RenderJob.TemplateSchemaVersion && job.Text is not null && job.Template is not null)
         {
             throw new JobFailedException(ErrorCodes.MalformedMessage, "The job message holds both a text and a template; a job draws one or the other.");
@@ -52,15 +53,18 @@ public static class JobMessageReader
             throw new JobFailedException(ErrorCodes.MalformedMessage, "A version 1 job message cannot hold a template.");
         }
 
-        if (job.SchemaVersion == RenderJob.BatchTemplateSchemaVersion && (job.Text is not null || job.Style is not null || job.Template is not null))
+        if (fillsBatchTemplate && (job.Text is not null || job.Style is not null || job.Template is not null))
         {
-            throw new JobFailedException(ErrorCodes.MalformedMessage, "A version 3 job message holds only the values it fills into its batch's template: no text, style or template.");
+            throw new JobFailedException(ErrorCodes.MalformedMessage,
+                $"A version {job.SchemaVersion} job message holds only the values it fills into its batch's template: no text, style or template.");
         }
 
-        if (job.SchemaVersion != RenderJob.BatchTemplateSchemaVersion && job.Fills is not null)
+        if (!fillsBatchTemplate && job.Fills is not null)
         {
             throw new JobFailedException(ErrorCodes.MalformedMessage, $"A version {job.SchemaVersion} job message cannot hold fills.");
         }
+
+        CheckResize(job, job.Template);
 
         for (var i = 0; i < (job.Fills?.Count ?? 0); i++)
         {
@@ -81,6 +85,21 @@ public static class JobMessageReader
         }
 
         return job;
+    }
+
+    /// <summary>
+    /// Only a version-4 job resizes its result: the same job read by a worker of before would draw
+    /// it full size, so a resize in a job of another version (its style's or template's output, or
+    /// its batch's stored <paramref name="template"/>) is a message no producer writes.
+    /// </summary>
+    /// <exception cref="JobFailedException"><see cref="ErrorCodes.MalformedMessage"/>: a resize in a job of another version.</exception>
+    public static void CheckResize(RenderJob job, JobTemplate? template)
+    {
+        if (job.SchemaVersion != RenderJob.ResizeSchemaVersion && (job.Style?.Output?.Resize ?? template?.Output?.Resize) is not null)
+        {
+            throw new JobFailedException(ErrorCodes.MalformedMessage,
+                $"A version {job.SchemaVersion} job cannot resize its result (output.resize): only version {RenderJob.ResizeSchemaVersion} jobs do.");
+        }
     }
 
     /// <summary>Best effort: the ids of a message that <see cref="Read"/> refused.</summary>

@@ -45,7 +45,9 @@ public sealed partial class ImageRenderer
         var format = SourceImage.Sniff(source.Span) ?? throw new JobFailedException(ErrorCodes.NotAnImage, "The data is not an image; accepted: JPEG, PNG, WebP, GIF, BMP.");
         var buffer = MemoryMarshal.TryGetArray(source, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : source.ToArray();
         var sourceLimits = new RenderLimits { MaxPixels = limits.MaxSourcePixels };
-        using var reduced = format == SourceFormat.Bmp ? ThumbnailWhole(source, limits, sourceLimits) : Thumbnail(buffer, limits, sourceLimits);
+        // Shown small: within the preview's edge, and within the result's resize box when there is one.
+        var box = (Width: Math.Min(limits.MaxEdge, output.Resize?.Width ?? int.MaxValue), Height: Math.Min(limits.MaxEdge, output.Resize?.Height ?? int.MaxValue));
+        using var reduced = format == SourceFormat.Bmp ? ThumbnailWhole(source, limits, sourceLimits, box) : Thumbnail(buffer, sourceLimits, box);
         cancellationToken.ThrowIfCancellationRequested();
         using var drawn = DrawLayers(reduced.Image, Scaled(template, reduced.Factor), images, fonts);
         var image = drawn ?? reduced.Image;
@@ -62,7 +64,7 @@ public sealed partial class ImageRenderer
         }
     }
 
-    private static Reduced Thumbnail(byte[] buffer, PreviewLimits limits, RenderLimits sourceLimits)
+    private static Reduced Thumbnail(byte[] buffer, RenderLimits sourceLimits, (int Width, int Height) box)
     {
         int width, height;
         try
@@ -79,19 +81,22 @@ public sealed partial class ImageRenderer
             throw new JobFailedException(ErrorCodes.CorruptImage, "The image header is damaged: " + ex.Message.Split('\n')[0]);
         }
 
-        var thumbnail = Image.ThumbnailBuffer(buffer, limits.MaxEdge, height: limits.MaxEdge, size: Enums.Size.Down, failOn: Enums.FailOn.Error);
+        var thumbnail = Image.ThumbnailBuffer(buffer, box.Width, height: box.Height, size: Enums.Size.Down, failOn: Enums.FailOn.Error);
         return new Reduced(thumbnail, (double)Math.Max(thumbnail.Width, thumbnail.Height) / Math.Max(width, height));
     }
 
     /// <summary>BMP is decoded whole (libvips has no loader for it): only up to the decoded-pixel limit.</summary>
-    private static Reduced ThumbnailWhole(ReadOnlyMemory<byte> source, PreviewLimits limits, RenderLimits sourceLimits)
+    private static Reduced ThumbnailWhole(ReadOnlyMemory<byte> source, PreviewLimits limits, RenderLimits sourceLimits, (int Width, int Height) box)
     {
         using var opened = SourceImage.Open(source, new RenderLimits { MaxPixels = Math.Min(sourceLimits.MaxPixels, limits.MaxDecodedPixels) });
-        var thumbnail = opened.Image.ThumbnailImage(limits.MaxEdge, height: limits.MaxEdge, size: Enums.Size.Down);
+        var thumbnail = opened.Image.ThumbnailImage(box.Width, height: box.Height, size: Enums.Size.Down);
         return new Reduced(thumbnail, (double)Math.Max(thumbnail.Width, thumbnail.Height) / Math.Max(opened.Image.Width, opened.Image.Height));
     }
 
-    /// <summary>Every pixel size in the template (pixel boxes, text offsets) times <paramref name="factor"/>; ratios, percent and em need nothing.</summary>
+    /// <summary>
+    /// Every pixel size in the template (pixel boxes, text offsets) times <paramref name="factor"/>, for an image reduced by it
+    /// (a preview, a resized result): pixel sizes are the source's. Ratios, percent and em need nothing.
+    /// </summary>
     private static Template Scaled(Template template, double factor) => factor >= 1 ? template : template with
     {
         Layers = [.. template.Layers.Select(layer => (layer with { Box = Scaled(layer.Box, factor) }) switch

@@ -60,12 +60,13 @@ public sealed partial class ImageRenderer : IDisposable
         UploadedFonts? fonts, CancellationToken cancellationToken)
     {
         var output = (template.Output ?? OutputStyle.Default).Over(OutputStyle.Default);
-        using var opened = SourceImage.Open(source, _limits);
+        // A resize happens as the source is decoded; the layers are placed on the resized image, pixel sizes scaled.
+        using var opened = SourceImage.Open(source, _limits, output.Resize);
         // The pixels are decoded inside the encode (lazily): only libvips can stop it there.
         using var stop = cancellationToken.Register(static image => ((SourceImage)image!).Stop(), opened);
         var format = ResultEncoder.Choose(output.Format!.Value, opened.Format);
         cancellationToken.ThrowIfCancellationRequested();
-        using var drawn = DrawLayers(opened.Image, template, images, fonts);
+        using var drawn = DrawLayers(opened.Image, Scaled(template, opened.Scale), images, fonts);
         cancellationToken.ThrowIfCancellationRequested();
         var settings = EncodeSettings.For(output, opened.Jpeg);
         try

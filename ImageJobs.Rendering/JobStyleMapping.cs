@@ -55,7 +55,13 @@ public static class JobStyleMapping
             ? new BackgroundStyle { Color = background.Color, Padding = background.Padding, CornerRadius = background.CornerRadius }
             : null,
         Output = style.Output is { } output
-            ? new OutputStyle { Format = Parse<OutputFormat>(output.Format, "output.format"), Quality = output.Quality, Metadata = Parse<MetadataPolicy>(output.Metadata, "output.metadata") }
+            ? new OutputStyle
+            {
+                Format = Parse<OutputFormat>(output.Format, "output.format"),
+                Quality = output.Quality,
+                Metadata = Parse<MetadataPolicy>(output.Metadata, "output.metadata"),
+                Resize = output.Resize is { } resize ? new ResizeStyle { Width = resize.Width, Height = resize.Height } : null,
+            }
             : null,
     };
 
@@ -73,7 +79,8 @@ public static class JobStyleMapping
         box is null ? null : new JobTextBox(box.Unit?.ToString(), box.X, box.Y, box.Width, box.Height);
 
     internal static JobOutput? ToContract(this OutputStyle? output) =>
-        output is null ? null : new JobOutput(output.Format?.ToString(), output.Quality, output.Metadata?.ToString());
+        output is null ? null : new JobOutput(output.Format?.ToString(), output.Quality, output.Metadata?.ToString(),
+            output.Resize is { } resize ? new JobResize(resize.Width, resize.Height) : null);
 
     internal static string Truncate(string name) => name.Length > 40 ? name[..40] + "..." : name;
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ImageJobs.Rendering;
 
 /// <summary>
@@ -16,6 +18,9 @@ public sealed record OutputStyle
 
     public MetadataPolicy? Metadata { get; init; }
 
+    /// <summary>A template's: the result fitted within this box, never enlarged (null: the source's size).</summary>
+    public ResizeStyle? Resize { get; init; }
+
     public static OutputStyle Default { get; } = new() { Format = OutputFormat.Source, Quality = null, Metadata = MetadataPolicy.Keep };
 
     public OutputStyle Over(OutputStyle fallback) => new()
@@ -23,6 +28,7 @@ public sealed record OutputStyle
         Format = Format ?? fallback.Format,
         Quality = Quality ?? fallback.Quality,
         Metadata = Metadata ?? fallback.Metadata,
+        Resize = Resize ?? fallback.Resize,
     };
 
     internal void Validate(StyleErrors errors)
@@ -32,6 +38,40 @@ public sealed record OutputStyle
         if (Quality is < 1 or > 100)
         {
             errors.Add("quality", "must be between 1 and 100");
+        }
+
+        Resize?.Validate(errors.Under("resize"));
+    }
+}
+
+/// <summary>
+/// The box a result is fitted within, in pixels, keeping its proportions and never enlarging it;
+/// a side left out is not bounded. Done in the codec (libvips shrinks on load, then reduces), before
+/// the layers are placed: a box in percent is of the resized image, a box in pixels (and every
+/// other pixel size) is of the source and scales with it, so a template looks the same at any size.
+/// </summary>
+public sealed record ResizeStyle
+{
+    /// <summary>The largest box accepted: the default pixel limit (<see cref="RenderLimits.MaxPixels"/>); a result is never larger than its source.</summary>
+    public const long MaxPixels = 100_000_000;
+
+    public int? Width { get; init; }
+
+    public int? Height { get; init; }
+
+    internal void Validate(StyleErrors errors)
+    {
+        if (Width is null && Height is null)
+        {
+            errors.Add("width", "give a width, a height or both");
+            return;
+        }
+
+        errors.Range("width", Width, 1, MaxPixels);
+        errors.Range("height", Height, 1, MaxPixels);
+        if ((long)(Width ?? 1) * (Height ?? 1) > MaxPixels)
+        {
+            errors.Add("width", string.Create(CultureInfo.InvariantCulture, $"width x height must be at most {MaxPixels:N0} pixels"));
         }
     }
 }

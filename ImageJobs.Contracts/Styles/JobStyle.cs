@@ -36,4 +36,8 @@ public sealed record JobShadow(string? Color = null, double? OffsetX = null, dou
 
 public sealed record JobBackground(string? Color = null, double? Padding = null, double? CornerRadius = null);
 
-public sealed record JobOutput(string? Format = null, int? Quality = null, string? Metadata = null);
+/// <param name="Resize">A template's only (job schema version 4): the result fitted within a box, never enlarged.</param>
+public sealed record JobOutput(string? Format = null, int? Quality = null, string? Metadata = null, JobResize? Resize = null);
+
+/// <summary>The box a result is fitted within, in pixels; either side may be left out (no bound on it).</summary>
+public sealed record JobResize(int? Width = null, int? Height = null);

@@ -115,6 +115,12 @@ public static class BatchRequestValidator
             add($"{field}.{property}", message);
         }
 
+        // A caption job is schema version 1, which workers from before resizing read and would draw full size.
+        if (style.Output?.Resize is not null)
+        {
+            add($"{field}.output.resize", "a resize goes with a layered template (templateName or inlineTemplate, whose output.resize it is; a caption is one text layer)");
+        }
+
         // A caption job carries no fonts: uploaded families are for a template's text layers, whose jobs carry their faces.
         if (style.FontFamily is { } family && UploadedFonts.FamilyProblem(family) is null && !FontLibrary.IsBundled(family))
         {

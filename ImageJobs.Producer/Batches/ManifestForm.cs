@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using ImageJobs.Contracts.Styles;
 using ImageJobs.Producer.Problems;
 using ImageJobs.Producer.Sources;
 using ImageJobs.Producer.Templates;
@@ -18,7 +19,7 @@ public sealed record ManifestSubmission(string Content, ManifestFormat Format, S
 /// Reads a manifest's multipart form: <c>manifest</c> (a .csv or .jsonl file, at most
 /// <see cref="UploadLimits.MaxManifestBytes"/>), and the optional text fields <c>style</c>,
 /// <c>webhook</c>, <c>inlineTemplate</c> and <c>mapping</c> (JSON; <c>mapping</c> an object from
-/// placeholder to column), <c>templateName</c>, <c>templateVersion</c> and <c>outputName</c>.
+/// placeholder to column; <c>resize</c> a box, <c>{"width": 800}</c>), <c>templateName</c>, <c>templateVersion</c> and <c>outputName</c>.
 /// </summary>
 public static class ManifestForm
 {
@@ -57,6 +58,7 @@ public static class ManifestForm
         var webhook = Json<Webhooks.WebhookRequest>(form, "webhook", errors);
         var inline = Json<TemplateDefinition>(form, "inlineTemplate", errors);
         var mapping = Json<Dictionary<string, string>>(form, "mapping", errors);
+        var resize = Json<JobResize>(form, "resize", errors);
         int? version = null;
         if (Text(form, "templateVersion") is { } versionText)
         {
@@ -80,6 +82,7 @@ public static class ManifestForm
             TemplateVersion = version,
             InlineTemplate = inline,
             OutputName = Text(form, "outputName"),
+            Resize = resize,
         };
         return (new ManifestSubmission(content, format, batch, mapping), null);
     }

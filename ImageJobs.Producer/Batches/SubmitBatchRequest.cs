@@ -1,3 +1,4 @@
+using ImageJobs.Contracts.Styles;
 using ImageJobs.Producer.Templates;
 using ImageJobs.Producer.Webhooks;
 using ImageJobs.Rendering;
@@ -35,6 +36,9 @@ public sealed record SubmitBatchRequest
 
     /// <summary>With a layered template: each result's file name, with placeholders, over the template's own <see cref="TemplateDefinition.OutputName"/>.</summary>
     public string? OutputName { get; init; }
+
+    /// <summary>With a layered template: the box every result is fitted within (never enlarged), over the template's <c>output.resize</c>.</summary>
+    public JobResize? Resize { get; init; }
 }
 
 /// <param name="Values">With a layered template: the row's value of each column its placeholders name.</param>

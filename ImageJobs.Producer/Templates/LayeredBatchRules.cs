@@ -38,6 +38,11 @@ public static class LayeredBatchRules
             add("style", "A layered template's layers carry their own styles.");
         }
 
+        if (!layered && request.Resize is not null)
+        {
+            add("resize", "A resize goes with a layered template (templateName or inlineTemplate; a caption is one text layer).");
+        }
+
         var items = request.Items ?? [];
         var rowErrors = 0;
         void AddRow(string field, string message)

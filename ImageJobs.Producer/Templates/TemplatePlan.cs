@@ -1,5 +1,6 @@
 using System.Globalization;
 using ImageJobs.Contracts;
+using ImageJobs.Contracts.Styles;
 using ImageJobs.Contracts.Templates;
 using ImageJobs.Producer.Fonts;
 using ImageJobs.Rendering.Templates;
@@ -63,14 +64,26 @@ public sealed class TemplatePlan
     /// <summary>Whether each result is named by the template's or the batch's output name pattern.</summary>
     public bool NamesResults => _outputName is not null;
 
+    /// <summary>Whether the results are resized (the template's or the batch's <c>output.resize</c>): its jobs are then written as schema version 4.</summary>
+    public bool Resizes => _template.Output?.Resize is not null;
+
+    /// <summary>The job schema version of this plan's jobs: 4 when they resize (a worker that reads only up to 3 refuses them instead of drawing them full size), else 3.</summary>
+    public int SchemaVersion => Resizes ? RenderJob.ResizeSchemaVersion : RenderJob.BatchTemplateSchemaVersion;
+
     /// <summary>
     /// The plan, or null with every problem keyed by path (<c>layers</c>, <c>layers[2].fit</c>,
-    /// <c>output.quality</c>, <c>outputName</c>); <paramref name="outputName"/> (a batch's) wins over the template's.
+    /// <c>output.quality</c>, <c>outputName</c>, <c>resize.width</c>); <paramref name="outputName"/> and <paramref name="resize"/>
+    /// (a batch's) win over the template's.
     /// </summary>
     /// <param name="fonts">The uploaded faces a template may name (null: bundled families only).</param>
     public static TemplatePlan? TryCompile(TemplateDefinition definition, int maxTextLength, out Dictionary<string, string> errors, string? name = null, int? version = null,
-        string? outputName = null, FontCatalogue? fonts = null)
+        string? outputName = null, FontCatalogue? fonts = null, JobResize? resize = null)
     {
+        if (resize is not null)
+        {
+            definition = definition with { Output = (definition.Output ?? new JobOutput()) with { Resize = resize } };
+        }
+
         fonts ??= FontCatalogue.Empty;
         errors = new Dictionary<string, string>(StringComparer.Ordinal);
         FieldPattern? output = null;
@@ -156,7 +169,8 @@ public sealed class TemplatePlan
         {
             if (!placeholderPaths.Contains(path))
             {
-                errors.TryAdd(path, problem);
+                // A batch's resize is its own field, not the template's.
+                errors.TryAdd(resize is not null && path.StartsWith("output.resize.", StringComparison.Ordinal) ? path["output.".Length..] : path, problem);
             }
         }
 

@@ -31,7 +31,7 @@ public sealed class TemplatedBatches(TemplateStore store, FontStore fonts, BlobS
 
         if (request.InlineTemplate is { } inline)
         {
-            return Compile(inline, "inlineTemplate", null, null, request.OutputName, await fonts.CatalogueAsync(inline.Layers, cancellationToken));
+            return Compile(inline, "inlineTemplate", null, null, request, await fonts.CatalogueAsync(inline.Layers, cancellationToken));
         }
 
         var name = request.TemplateName!;
@@ -39,7 +39,7 @@ public sealed class TemplatedBatches(TemplateStore store, FontStore fonts, BlobS
         var stored = await store.GetAsync(name, request.TemplateVersion, cancellationToken)
             ?? throw Rejected(request.TemplateVersion is { } v ? "templateVersion" : "templateName",
                 request.TemplateVersion is { } version ? $"Template '{name}' has no version {version}." : $"No template '{name}'.");
-        return Compile(stored.Definition, "templateName", stored.Name, stored.Version, request.OutputName, await fonts.CatalogueAsync(stored.Definition.Layers, cancellationToken));
+        return Compile(stored.Definition, "templateName", stored.Name, stored.Version, request, await fonts.CatalogueAsync(stored.Definition.Layers, cancellationToken));
     }
 
     /// <summary>
@@ -79,7 +79,7 @@ public sealed class TemplatedBatches(TemplateStore store, FontStore fonts, BlobS
             }
 
             var resultBlob = fileName is null ? JobPlanner.ResultBlob(batchId, i, source) : $"{batchId}/{fileName}";
-            jobs[i] = new RenderJob(RenderJob.BatchTemplateSchemaVersion, JobPlanner.JobId(batchId, i), batchId, i, source, null, resultBlob, null, now)
+            jobs[i] = new RenderJob(plan.SchemaVersion, JobPlanner.JobId(batchId, i), batchId, i, source, null, resultBlob, null, now)
             {
                 Fills = plan.Fills(resolved),
             };
@@ -96,11 +96,15 @@ public sealed class TemplatedBatches(TemplateStore store, FontStore fonts, BlobS
         return errors.Count > 0 ? throw new BatchRejectedException(errors) : jobs;
     }
 
-    private TemplatePlan Compile(TemplateDefinition definition, string field, string? name, int? version, string? outputName, FontCatalogue catalogue) =>
-        TemplatePlan.TryCompile(definition, limits.Value.MaxTextLength, out var errors, name, version, outputName, catalogue)
+    private TemplatePlan Compile(TemplateDefinition definition, string field, string? name, int? version, SubmitBatchRequest request, FontCatalogue catalogue) =>
+        TemplatePlan.TryCompile(definition, limits.Value.MaxTextLength, out var errors, name, version, request.OutputName, catalogue, request.Resize)
         ?? throw new BatchRejectedException(errors.ToDictionary(
-            e => e.Key == "outputName" && outputName is not null ? e.Key : field == "inlineTemplate" ? $"{field}.{e.Key}" : field,
-            e => field == "inlineTemplate" || (e.Key == "outputName" && outputName is not null) ? new[] { e.Value } : [$"Template '{name}' version {version}: {e.Key}: {e.Value}"]));
+            e => IsBatchField(e.Key, request) ? e.Key : field == "inlineTemplate" ? $"{field}.{e.Key}" : field,
+            e => field == "inlineTemplate" || IsBatchField(e.Key, request) ? new[] { e.Value } : [$"Template '{name}' version {version}: {e.Key}: {e.Value}"]));
+
+    /// <summary>A problem of the batch's own output name or resize, not of its template's.</summary>
+    private static bool IsBatchField(string key, SubmitBatchRequest request) =>
+        (key == "outputName" && request.OutputName is not null) || (key.StartsWith("resize.", StringComparison.Ordinal) && request.Resize is not null);
 
     /// <summary>
     /// The pictures (with the first row naming each) that do not exist: one listing per folder they

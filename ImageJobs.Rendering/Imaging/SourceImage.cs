@@ -22,19 +22,20 @@ public enum SourceFormat
 /// image (a decompression bomb) costs nothing. Pixels are decoded later, strip by strip, as the
 /// encoder pulls them (sequential access); only an EXIF-rotated image is decoded whole first.
 /// </summary>
-public sealed class SourceImage : IDisposable
+public sealed partial class SourceImage : IDisposable
 {
     private const string Accepted = "accepted: JPEG, PNG, WebP, GIF, BMP";
 
     /// <summary>The whole decoded image an upright one is turned from (EXIF rotation), or null.</summary>
     private readonly Image? _decoded;
 
-    private SourceImage(Image image, SourceFormat format, JpegTraits? jpeg, Image? decoded = null)
+    private SourceImage(Image image, SourceFormat format, JpegTraits? jpeg, Image? decoded = null, double scale = 1)
     {
         Image = image;
         Format = format;
         Jpeg = jpeg;
         _decoded = decoded;
+        Scale = scale;
     }
 
     /// <summary>Upright; its metadata (ICC, EXIF, XMP, IPTC) as the source had it, orientation 1.</summary>
@@ -44,6 +45,9 @@ public sealed class SourceImage : IDisposable
 
     /// <summary>What a JPEG source was saved with, to save the result alike; null for other formats.</summary>
     public JpegTraits? Jpeg { get; }
+
+    /// <summary>The image's size over the source's (1: not resized); pixel sizes of the source are multiplied by it.</summary>
+    public double Scale { get; }
 
     /// <exception cref="JobFailedException">Not an image, a format not allowed, too many pixels, or a damaged header.</exception>
     public static SourceImage Open(ReadOnlyMemory<byte> source, RenderLimits limits)
@@ -57,9 +61,7 @@ public sealed class SourceImage : IDisposable
             return new SourceImage(DecodeBmp(source, limits), format, null);
         }
 
-        var buffer = MemoryMarshal.TryGetArray(source, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : source.ToArray();
+        var buffer = Buffer(source);
         var image = Load(buffer, Enums.Access.Sequential);
         try
         {
@@ -111,7 +113,7 @@ public sealed class SourceImage : IDisposable
             return (codec.Info.Width, codec.Info.Height);
         }
 
-        using var image = Load(start.ToArray(), Enums.Access.Sequential);
+        using var image = Load(Buffer(start), Enums.Access.Sequential);
         CheckSize(image.Width, image.Height, limits);
         return Orientation(image) is >= 5 and <= 8 ? (image.Height, image.Width) : (image.Width, image.Height);
     }
@@ -151,6 +153,10 @@ public sealed class SourceImage : IDisposable
         Image.Dispose();
         _decoded?.Dispose();
     }
+
+    /// <summary>The source's own array when it is one whole (no copy), else a copy.</summary>
+    private static byte[] Buffer(ReadOnlyMemory<byte> source) =>
+        MemoryMarshal.TryGetArray(source, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : source.ToArray();
 
     private static Image Load(byte[] buffer, Enums.Access access)
     {

@@ -91,6 +91,11 @@ internal static class TemplateValidation
         {
             case TextLayer text:
                 text.Style?.Validate(at.Under("style"));
+                if (text.Style?.Output?.Resize is not null)
+                {
+                    at.Add("style.output.resize", "a resize is the whole result's: put it in the template's output.resize");
+                }
+
                 break;
             case ImageLayer image:
                 at.Defined("fit", image.Fit);

@@ -142,7 +142,7 @@ public class FidelityTests(RendererFixture fixture) : IClassFixture<RendererFixt
     private static Image Vips(int width, int height) => Image.NewFromBuffer(TestImages.Gradient(width, height));
 
     /// <summary>A 64x48 JPEG with EXIF (Make, orientation, a GPS block), XMP, IPTC and an sRGB ICC profile.</summary>
-    private static byte[] WithMetadata(ushort orientation)
+    internal static byte[] WithMetadata(ushort orientation)
     {
         using var image = Vips(64, 48);
         using var tagged = image.Mutate(m =>

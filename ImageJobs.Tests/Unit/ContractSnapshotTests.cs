@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using ImageJobs.Contracts;
+using ImageJobs.Contracts.Templates;
 using ImageJobs.Tests.Support;
 
 namespace ImageJobs.Tests.Unit;
@@ -20,6 +21,8 @@ public class ContractSnapshotTests
         { "render-job.v1.json", nameof(RenderJob) },
         { "render-job.v2.json", nameof(RenderJob) },
         { "render-job.v3.json", nameof(RenderJob) },
+        { "render-job.v4.json", nameof(RenderJob) },
+        { "batch-template.json", nameof(JobTemplate) },
         { "job-outcome.v1.json", nameof(JobOutcome) },
     };
 
@@ -32,6 +35,7 @@ public class ContractSnapshotTests
         var written = message switch
         {
             nameof(RenderJob) => JsonSerializer.SerializeToNode(JsonSerializer.Deserialize(snapshot.ToJsonString(), JobJson.Default.RenderJob), JobJson.Default.RenderJob),
+            nameof(JobTemplate) => JsonSerializer.SerializeToNode(JsonSerializer.Deserialize(snapshot.ToJsonString(), JobJson.Default.JobTemplate), JobJson.Default.JobTemplate),
             _ => JsonSerializer.SerializeToNode(JsonSerializer.Deserialize(snapshot.ToJsonString(), JobJson.Default.JobOutcome), JobJson.Default.JobOutcome),
         };
 
@@ -44,7 +48,12 @@ public class ContractSnapshotTests
     [MemberData(nameof(Snapshots))]
     public void Every_field_of_the_message_is_in_its_example(string file, string message)
     {
-        var typeInfo = message == nameof(RenderJob) ? (JsonTypeInfo)JobJson.Default.RenderJob : JobJson.Default.JobOutcome;
+        var typeInfo = message switch
+        {
+            nameof(RenderJob) => (JsonTypeInfo)JobJson.Default.RenderJob,
+            nameof(JobTemplate) => JobJson.Default.JobTemplate,
+            _ => JobJson.Default.JobOutcome,
+        };
 
         var missing = MissingFields(typeInfo, Load(file), "").ToList();
 
@@ -68,7 +77,8 @@ public class ContractSnapshotTests
     {
         Assert.Equal(RenderJob.CaptionSchemaVersion, Load("render-job.v1.json")["schemaVersion"]!.GetValue<int>());
         Assert.Equal(RenderJob.TemplateSchemaVersion, Load("render-job.v2.json")["schemaVersion"]!.GetValue<int>());
-        Assert.Equal(RenderJob.CurrentSchemaVersion, Load("render-job.v3.json")["schemaVersion"]!.GetValue<int>());
+        Assert.Equal(RenderJob.BatchTemplateSchemaVersion, Load("render-job.v3.json")["schemaVersion"]!.GetValue<int>());
+        Assert.Equal(RenderJob.CurrentSchemaVersion, Load("render-job.v4.json")["schemaVersion"]!.GetValue<int>());
         Assert.Equal(JobOutcome.CurrentSchemaVersion, Load("job-outcome.v1.json")["schemaVersion"]!.GetValue<int>());
     }
 
@@ -91,22 +101,24 @@ public class ContractSnapshotTests
 
     /// <summary>
     /// Fields of the type absent from the example. Only version 1 has a caption, only version 2 a
-    /// template and only version 3 fills, so each example is checked for its own; in a list (layers of several kinds) every
+    /// template and only versions 3 and 4 fills, so each example is checked for its own; in a list (layers of several kinds) every
     /// field must appear in at least one element.
     /// </summary>
-    private static IEnumerable<string> MissingFields(JsonTypeInfo typeInfo, JsonNode? node, string path)
+    private static IEnumerable<string> MissingFields(JsonTypeInfo typeInfo, JsonNode? node, string path, string? notNested = null)
     {
         var version = node?["schemaVersion"]?.GetValue<int>();
         var notInVersion = version switch
         {
             RenderJob.CaptionSchemaVersion => "template fills",
             RenderJob.TemplateSchemaVersion => "text style fills",
-            RenderJob.BatchTemplateSchemaVersion => "text style template",
+            RenderJob.BatchTemplateSchemaVersion or RenderJob.ResizeSchemaVersion => "text style template",
             _ => "",
         };
+        // A resize is only in a version-4 job's batch template (batch-template.json), at any depth of the others.
+        notNested ??= version is RenderJob.CaptionSchemaVersion or RenderJob.TemplateSchemaVersion ? "resize" : "";
         foreach (var property in typeInfo.Properties.Where(p => p.AttributeProvider?.IsDefined(typeof(JsonIgnoreAttribute), inherit: true) != true))
         {
-            if (notInVersion.Split(' ').Contains(property.Name))
+            if (notInVersion.Split(' ').Contains(property.Name) || notNested.Split(' ').Contains(property.Name))
             {
                 continue;
             }
@@ -122,7 +134,7 @@ public class ContractSnapshotTests
             var nested = JobJson.Default.GetTypeInfo(type);
             if (nested?.Kind == JsonTypeInfoKind.Object)
             {
-                foreach (var inner in MissingFields(nested, value, path + property.Name + "."))
+                foreach (var inner in MissingFields(nested, value, path + property.Name + ".", notNested))
                 {
                     yield return inner;
                 }
@@ -131,7 +143,7 @@ public class ContractSnapshotTests
                      && JobJson.Default.GetTypeInfo(type.GetGenericArguments()[0]) is { Kind: JsonTypeInfoKind.Object } element)
             {
                 var missingEverywhere = value.AsArray()
-                    .Select(item => MissingFields(element, item, path + property.Name + "[].").ToHashSet())
+                    .Select(item => MissingFields(element, item, path + property.Name + "[].", notNested).ToHashSet())
                     .Aggregate((a, b) => [.. a.Intersect(b)]);
                 foreach (var inner in missingEverywhere)
                 {

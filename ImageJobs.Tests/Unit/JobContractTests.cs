@@ -48,7 +48,7 @@ public class JobContractTests
     [InlineData("not json", ErrorCodes.MalformedMessage)]
     [InlineData("null", ErrorCodes.MalformedMessage)]
     [InlineData("[1,2]", ErrorCodes.MalformedMessage)]
-    [InlineData("""{"schemaVersion":4,"jobId":"j","batchId":"b","sourceBlob":"s","text":"t","resultBlob":"r"}""", ErrorCodes.UnsupportedSchema)]
+    [InlineData("""{"schemaVersion":5,"jobId":"j","batchId":"b","sourceBlob":"s","text":"t","resultBlob":"r"}""", ErrorCodes.UnsupportedSchema)]
     [InlineData("""{"schemaVersion":3,"jobId":"j","batchId":"b","sourceBlob":"s","resultBlob":"r"}""", ErrorCodes.MalformedMessage)]
     [InlineData("""{"schemaVersion":3,"jobId":"j","batchId":"b","sourceBlob":"s","text":"t","resultBlob":"r","fills":[]}""", ErrorCodes.MalformedMessage)]
     [InlineData("""{"schemaVersion":3,"jobId":"j","batchId":"b","sourceBlob":"s","resultBlob":"r","fills":[{"layer":0}]}""", ErrorCodes.MalformedMessage)]

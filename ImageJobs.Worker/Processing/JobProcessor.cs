@@ -129,7 +129,9 @@ public sealed class JobProcessor(
         }
 
         using var activity = ActivitySource.StartActivity("batch template");
-        return (await batchTemplates.GetAsync(job.BatchId, cancellationToken)).Fill(fills);
+        var template = await batchTemplates.GetAsync(job.BatchId, cancellationToken);
+        JobMessageReader.CheckResize(job, template);
+        return template.Fill(fills);
     }
 
     private async Task<ReadOnlyMemory<byte>> DownloadAsync(string name, CancellationToken cancellationToken)
