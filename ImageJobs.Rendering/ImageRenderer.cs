@@ -182,9 +182,15 @@ public sealed partial class ImageRenderer : IDisposable
 
     /// <summary>
     /// How each text layer of a (checked, resolved) template fits on an image of this size: layout
-    /// only, no pixels (the pre-flight report). Thread-safe, like rendering.
+    /// only, no pixels (the pre-flight report), in the uploaded families of <paramref name="fonts"/>.
+    /// Thread-safe, like rendering. The thread's shapers keep the uploaded faces for the next row:
+    /// once its rows are measured, the thread calls <see cref="ForgetOnThisThread"/> before they are disposed.
     /// </summary>
-    public IReadOnlyList<TextLayerFit> Measure(Template template, int width, int height) => _workspaces.Value!.Measure(template, width, height);
+    public IReadOnlyList<TextLayerFit> Measure(Template template, int width, int height, UploadedFonts? fonts = null) =>
+        _workspaces.Value!.Measure(template, width, height, fonts);
+
+    /// <summary>This thread's shapers drop the faces of <paramref name="fonts"/> (measured with, about to be disposed).</summary>
+    public void ForgetOnThisThread(UploadedFonts fonts) => _workspaces.Value!.Shaper.Forget(fonts.Faces);
 
     /// <summary>The checks that need no decoding: sizes, text length and style values.</summary>
     public void Check(ReadOnlyMemory<byte> source, string text, TextStyle style)

@@ -1,3 +1,4 @@
+using ImageJobs.Contracts;
 using ImageJobs.Producer.Templates;
 using ImageJobs.Rendering;
 using ImageJobs.Storage;
@@ -121,10 +122,12 @@ public static class BatchRequestValidator
             add($"{field}.output.resize", "a resize goes with a layered template (templateName or inlineTemplate, whose output.resize it is; a caption is one text layer)");
         }
 
-        // A caption job carries no fonts: uploaded families are for a template's text layers, whose jobs carry their faces.
+        // A caption job carries no fonts (uploaded families are for a template's text layers, whose jobs
+        // carry their faces): any other family would fail every job in the worker, so it is refused here, with the worker's code.
         if (style.FontFamily is { } family && UploadedFonts.FamilyProblem(family) is null && !FontLibrary.IsBundled(family))
         {
-            add($"{field}.fontFamily", $"a caption draws with {FontLibrary.SansFamily} or {FontLibrary.SerifFamily}; an uploaded family is for a template's text layers");
+            add($"{field}.fontFamily", $"{ErrorCodes.FontMissing}: the font family '{(family.Length > 60 ? family[..60] + "..." : family)}' is not bundled: "
+                + $"a caption draws with {FontLibrary.SansFamily} or {FontLibrary.SerifFamily} (an uploaded family is for a template's text layers)");
         }
     }
 }

@@ -1,8 +1,10 @@
+using ImageJobs.Contracts;
 using ImageJobs.Producer.Access;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Producer.Sources;
 using ImageJobs.Producer.Templates;
 using ImageJobs.Rendering;
+using ImageJobs.Storage;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Producer.Preflight;
@@ -107,14 +109,45 @@ public static class PreflightEndpoints
     }
 }
 
-/// <summary>A batch's pre-flight: its sources' sizes read from their headers, then every row laid out (<see cref="PreflightPlanner"/>).</summary>
-public sealed class Preflights(SourceSizes sizes, ImageRenderer renderer)
+/// <summary>
+/// A batch's pre-flight: its sources' sizes read from their headers, the uploaded faces its template
+/// names fetched and loaded as a worker does (through the same bounded cache), then every row laid
+/// out (<see cref="PreflightPlanner"/>).
+/// </summary>
+public sealed partial class Preflights(SourceSizes sizes, ImageRenderer renderer, FontFiles fontFiles, IOptions<RenderLimits> renderLimits, ILogger<Preflights> logger)
 {
     public async Task<PreflightReport> ReportAsync(TemplatePlan? plan, SubmitBatchRequest request, IReadOnlyList<BatchItem> items, IReadOnlyList<int>? lines,
         int offset, int limit, CancellationToken cancellationToken)
     {
         var known = await sizes.ProbeAsync(items.Select(i => i.Source!), cancellationToken);
+        using var fonts = await LoadFontsAsync(plan, cancellationToken);
         // CPU-bound and parallel inside: off the request's thread.
-        return await Task.Run(() => PreflightPlanner.Run(renderer, plan, request, items, lines, known, offset, limit), cancellationToken);
+        return await Task.Run(() => PreflightPlanner.Run(renderer, plan, request, items, lines, known, offset, limit, fonts), cancellationToken);
     }
+
+    /// <summary>
+    /// The faces the template's jobs would carry, or null when it names none. A face that cannot be
+    /// had (deleted since the template was checked, unreadable) is left out: the layers naming its
+    /// family are then reported as failing with <c>font.missing</c>, as their jobs would fail.
+    /// </summary>
+    private async Task<UploadedFonts?> LoadFontsAsync(TemplatePlan? plan, CancellationToken cancellationToken)
+    {
+        if (plan?.Contract.Fonts is not { Count: > 0 } faces)
+        {
+            return null;
+        }
+
+        try
+        {
+            return UploadedFonts.Load(await fontFiles.FetchAsync(faces, renderLimits.Value.MaxFontBytes, cancellationToken));
+        }
+        catch (JobFailedException ex)
+        {
+            LogFontsUnavailable(logger, ex.Code, ex.Message);
+            return null;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Pre-flight without the template's uploaded fonts ({Code}): {Reason}")]
+    private static partial void LogFontsUnavailable(ILogger logger, string code, string reason);
 }

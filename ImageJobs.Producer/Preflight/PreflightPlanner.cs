@@ -26,16 +26,24 @@ public static class PreflightPlanner
 
     /// <param name="plan">The layered template, or null for a caption batch (each row a template of one text layer, its style over the batch's).</param>
     /// <param name="lines">The manifest line of each item, or null for a JSON submission.</param>
+    /// <param name="fonts">The uploaded faces the template names, loaded as a worker loads them (null: none, or none could be had).</param>
     public static PreflightReport Run(ImageRenderer renderer, TemplatePlan? plan, SubmitBatchRequest request, IReadOnlyList<BatchItem> items,
-        IReadOnlyList<int>? lines, IReadOnlyDictionary<string, SourceSize> sizes, int offset, int limit)
+        IReadOnlyList<int>? lines, IReadOnlyDictionary<string, SourceSize> sizes, int offset, int limit, UploadedFonts? fonts = null)
     {
         var results = new RowResult[items.Count];
         Parallel.For(0, items.Count, () => new List<string>(), (i, _, problems) =>
         {
             problems.Clear();
-            results[i] = Lay(renderer, plan, request.Style, items[i], i, sizes, problems);
+            results[i] = Lay(renderer, plan, request.Style, items[i], i, sizes, problems, fonts);
             return problems;
-        }, _ => { });
+        }, _ =>
+        {
+            // On the thread that measured: its shapers must not keep faces the caller disposes.
+            if (fonts is not null)
+            {
+                renderer.ForgetOnThisThread(fonts);
+            }
+        });
 
         var layerNames = new List<string>();
         var counts = new Dictionary<string, (int Fits, int Shrinks, int Ellipsis, int Fails, int Missing, float? Smallest)>(StringComparer.Ordinal);
@@ -78,7 +86,7 @@ public static class PreflightPlanner
     }
 
     private static RowResult Lay(ImageRenderer renderer, TemplatePlan? plan, TextStyle? batchStyle, BatchItem item, int index,
-        IReadOnlyDictionary<string, SourceSize> sizes, List<string> problems)
+        IReadOnlyDictionary<string, SourceSize> sizes, List<string> problems, UploadedFonts? fonts)
     {
         if (!sizes.TryGetValue(item.Source!, out var size) || size.FailureCode is not null)
         {
@@ -96,7 +104,7 @@ public static class PreflightPlanner
             return new RowResult([], [.. problems], true, true);
         }
 
-        var fits = renderer.Measure(template, size.Width, size.Height);
+        var fits = renderer.Measure(template, size.Width, size.Height, fonts);
         var fails = false;
         var listed = false;
         foreach (var fit in fits)

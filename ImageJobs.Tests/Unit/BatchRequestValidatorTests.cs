@@ -16,6 +16,20 @@ public class BatchRequestValidatorTests
     public void A_valid_prefix_and_template_pass() =>
         Assert.Empty(BatchRequestValidator.Validate(new SubmitBatchRequest { Prefix = "in/", Template = "{stem}" }, Limits));
 
+    [Fact]
+    public void A_caption_naming_a_family_that_is_not_bundled_is_refused_as_font_missing_by_path()
+    {
+        var errors = BatchRequestValidator.Validate(new SubmitBatchRequest
+        {
+            Items = [new BatchItem("a.jpg", "x", new TextStyle { FontFamily = "Papyrus" }), new BatchItem("b.jpg", "y", new TextStyle { FontFamily = "serif" })],
+            Style = new TextStyle { FontFamily = "Lobster" },
+        }, Limits);
+
+        Assert.Equal(["items[0].style.fontFamily", "style.fontFamily"], errors.Keys.Order(StringComparer.Ordinal));
+        Assert.All(errors.Values, messages => Assert.StartsWith($"{Contracts.ErrorCodes.FontMissing}: the font family '", Assert.Single(messages), StringComparison.Ordinal));
+        Assert.Contains("'Papyrus'", errors["items[0].style.fontFamily"][0], StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(BadRequests))]
     public void Bad_requests_name_the_field(SubmitBatchRequest request, string field)
