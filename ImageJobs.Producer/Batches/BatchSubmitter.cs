@@ -94,7 +94,7 @@ public sealed partial class BatchSubmitter(
         }
 
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["BatchId"] = batchId });
-        var items = request.Items ?? await ExpandPrefixAsync(request.Prefix ?? string.Empty, request.Template, plan, cancellationToken);
+        var items = request.Items ?? await ExpandPrefixAsync(request, plan, cancellationToken);
         activity?.SetTag("imagejobs.batch_id", batchId);
         activity?.SetTag("imagejobs.jobs", items.Count);
 
@@ -164,13 +164,19 @@ public sealed partial class BatchSubmitter(
         }
     }
 
-    /// <summary>Every blob under the prefix as an item: with the text template filled in, or for a layered template its metadata as <c>meta:key</c> values.</summary>
-    /// <exception cref="BatchRejectedException">Too many blobs, a blob name that cannot be a source, a text template that expands too long, or no blob at all.</exception>
-    public async Task<IReadOnlyList<BatchItem>> ExpandPrefixAsync(string prefix, string? template, TemplatePlan? plan, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every blob under the request's prefix as an item: with the text template filled in, or for a
+    /// layered template its metadata as <c>meta:key</c> values and each mapped placeholder's field (<see cref="PrefixMapping"/>).
+    /// </summary>
+    /// <exception cref="BatchRejectedException">Too many blobs, a blob name that cannot be a source, a text template that expands too long,
+    /// a mapping of a placeholder the template lacks, or no blob at all.</exception>
+    public async Task<IReadOnlyList<BatchItem>> ExpandPrefixAsync(SubmitBatchRequest request, TemplatePlan? plan, CancellationToken cancellationToken)
     {
+        var (prefix, template) = (request.Prefix ?? string.Empty, request.Template);
+        var mapping = plan is null ? null : PrefixMapping.For(plan, request.Mapping);
         var container = blobs.GetBlobContainerClient(storage.Value.SourcesContainer);
         var items = new List<BatchItem>();
-        var traits = plan?.UsesMetadata ?? JobPlanner.UsesMetadata(template!) ? BlobTraits.Metadata : BlobTraits.None;
+        var traits = mapping?.UsesMetadata ?? JobPlanner.UsesMetadata(template!) ? BlobTraits.Metadata : BlobTraits.None;
         await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix, Traits = traits }, cancellationToken))
         {
             if (items.Count == limits.Value.MaxJobsPerBatch)
@@ -190,9 +196,9 @@ public sealed partial class BatchSubmitter(
                 });
             }
 
-            if (plan is not null)
+            if (mapping is not null)
             {
-                items.Add(new BatchItem(blob.Name, null, null, plan.UsesMetadata ? blob.Metadata.ToDictionary(m => "meta:" + m.Key, m => m.Value) : null));
+                items.Add(new BatchItem(blob.Name, null, null, mapping.Values(blob.Name, items.Count, blob.Metadata)));
                 continue;
             }
 

@@ -39,6 +39,13 @@ public sealed record SubmitBatchRequest
 
     /// <summary>With a layered template: the box every result is fitted within (never enlarged), over the template's <c>output.resize</c>.</summary>
     public JobResize? Resize { get; init; }
+
+    /// <summary>
+    /// With a layered template and a <see cref="Prefix"/>: which of each source's own fields fills a
+    /// placeholder, by placeholder (<c>{"graduate": "stem", "price": "meta:price"}</c>; <c>name</c>,
+    /// <c>stem</c>, <c>index</c> or <c>meta:key</c>), as a manifest's mapping names its columns.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Mapping { get; init; }
 }
 
 /// <param name="Values">With a layered template: the row's value of each column its placeholders name.</param>

@@ -41,7 +41,7 @@ public static class PreflightEndpoints
                 }
 
                 var plan = await templated.PrepareAsync(request, cancellationToken);
-                var items = request.Items ?? await submitter.ExpandPrefixAsync(request.Prefix ?? "", request.Template, plan, cancellationToken);
+                var items = request.Items ?? await submitter.ExpandPrefixAsync(request, plan, cancellationToken);
                 return Results.Ok(await preflights.ReportAsync(plan, request, items, null, offset ?? 0, limit ?? DefaultPage, cancellationToken));
             }
             catch (BatchRejectedException ex)

@@ -43,6 +43,7 @@ public static class LayeredBatchRules
             add("resize", "A resize goes with a layered template (templateName or inlineTemplate; a caption is one text layer).");
         }
 
+        CheckMapping(request, layered, add);
         var items = request.Items ?? [];
         var rowErrors = 0;
         void AddRow(string field, string message)
@@ -77,6 +78,36 @@ public static class LayeredBatchRules
             if (layered && item.Values is { } values && ValuesProblem(values, limits) is { } problem)
             {
                 AddRow($"{at}.values", problem);
+            }
+        }
+    }
+
+    /// <summary>A prefix's mapping: each placeholder to one of the source's own fields (whether the template has the placeholder is checked against it, later).</summary>
+    private static void CheckMapping(SubmitBatchRequest request, bool layered, Action<string, string> add)
+    {
+        if (request.Mapping is not { } mapping)
+        {
+            return;
+        }
+
+        if (!layered || request.Items is not null)
+        {
+            add("mapping", "A mapping binds a layered template's placeholders to the fields of each source under a prefix: give a prefix and a templateName or an inlineTemplate.");
+            return;
+        }
+
+        if (mapping.Count > Batches.ManifestBinding.MaxMappings)
+        {
+            add("mapping", $"At most {Batches.ManifestBinding.MaxMappings} placeholders can be mapped.");
+            return;
+        }
+
+        foreach (var (placeholder, field) in mapping)
+        {
+            if (field is null || !FieldPattern.IsBuiltIn(field) || field == "meta:" || field.Length > FieldPattern.MaxKeyLength)
+            {
+                var key = placeholder.Length <= FieldPattern.MaxKeyLength ? placeholder : placeholder[..FieldPattern.MaxKeyLength] + "...";
+                add($"mapping.{key}", "A source under a prefix gives name, stem, index and meta:key (its metadata): map the placeholder to one of them.");
             }
         }
     }
