@@ -90,6 +90,13 @@ public sealed class FieldPattern
             return _literals[0];
         }
 
+        if (_keys.Length == 1 && _literals[0].Length == 0 && _literals[1].Length == 0)
+        {
+            // A field that is one placeholder (the common case): its value as it is, no copy.
+            var only = row.Value(_keys[0]) ?? "";
+            return escape is null ? only : escape(only);
+        }
+
         var text = new StringBuilder(_literals[0]);
         for (var i = 0; i < _keys.Length; i++)
         {

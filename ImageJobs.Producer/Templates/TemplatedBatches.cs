@@ -60,28 +60,28 @@ public sealed class TemplatedBatches(TemplateStore store, FontStore fonts, BlobS
             var source = items[i].Source!;
             problems.Clear();
             var row = new TemplateRow(source, i, items[i].Values);
-            var resolved = plan.Resolve(row, problems);
+            var fills = plan.Fill(row, problems);
             var fileName = names is null ? null : plan.ResultName(row, problems);
             if (fileName is not null && !names!.TryAdd(ResultNames.CollisionKey(fileName), i))
             {
                 problems.Add($"outputName: '{fileName}' is also the result name of {rowKey(names[ResultNames.CollisionKey(fileName)])}");
             }
 
-            if (resolved is null || problems.Count > 0)
+            if (fills is null || problems.Count > 0)
             {
                 errors[rowKey(i)] = [.. problems];
                 continue;
             }
 
-            foreach (var image in resolved.Layers.OfType<ImageLayer>())
+            foreach (var image in plan.Pictures(fills))
             {
-                pictures.TryAdd(image.ImageName, i);
+                pictures.TryAdd(image, i);
             }
 
             var resultBlob = fileName is null ? JobPlanner.ResultBlob(batchId, i, source) : $"{batchId}/{fileName}";
             jobs[i] = new RenderJob(plan.SchemaVersion, JobPlanner.JobId(batchId, i), batchId, i, source, null, resultBlob, null, now)
             {
-                Fills = plan.Fills(resolved),
+                Fills = fills,
             };
         }
 

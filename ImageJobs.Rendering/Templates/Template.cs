@@ -60,8 +60,10 @@ public sealed record Template
     /// <summary>
     /// The problem of the value a row fills in <paramref name="layer"/> (its text, code value or
     /// picture name) as (field, problem), or null: all that changes from row to row of a checked template.
+    /// Without <paramref name="parseMarkup"/> a text's markup is taken as checked already.
     /// </summary>
-    public static (string Field, string Problem)? ValueProblem(Layer layer, int maxTextLength) => TemplateValidation.ValueProblem(layer, maxTextLength);
+    public static (string Field, string Problem)? ValueProblem(Layer layer, int maxTextLength, bool parseMarkup = true) =>
+        TemplateValidation.ValueProblem(layer, maxTextLength, parseMarkup);
 }
 
 /// <summary>

@@ -66,12 +66,12 @@ internal static class TemplateValidation
     /// The problem of the one value a row's placeholders fill in a layer (a text, a code's value, a
     /// picture's name) as (field, problem), or null: the only check a filled row needs.
     /// </summary>
-    public static (string Field, string Problem)? ValueProblem(Layer layer, int maxTextLength) => layer switch
+    public static (string Field, string Problem)? ValueProblem(Layer layer, int maxTextLength, bool parseMarkup = true) => layer switch
     {
         TextLayer { Text: null } => ("text", "is required"),
         TextLayer text when text.Text.Length > maxTextLength =>
             ("text", string.Create(CultureInfo.InvariantCulture, $"is {text.Text.Length:N0} characters, more than {maxTextLength:N0}")),
-        TextLayer { Markup: true } text when RichText.TryParse(text.Text, out var markupError) is null => ("text", markupError!),
+        TextLayer { Markup: true } text when parseMarkup && RichText.TryParse(text.Text, out var markupError) is null => ("text", markupError!),
         ImageLayer image when string.IsNullOrWhiteSpace(image.ImageName) => ("imageName", "is required"),
         ImageLayer image when image.ImageName.Length > MaxImageNameLength => ("imageName", $"must be at most {MaxImageNameLength} characters"),
         QrLayer qr when CodePatterns.CheckQr(qr.Value ?? "") is { } problem => ("value", problem),

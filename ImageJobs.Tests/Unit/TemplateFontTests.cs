@@ -53,8 +53,8 @@ public class TemplateFontTests
         Assert.Equal((300, true), (plan.Contract.Layers[0].Style!.FontWeight, plan.Contract.Layers[0].Style!.Italic));
         // Filled per row, the template keeps its faces.
         var problems = new List<string>();
-        var row = plan.Resolve(new TemplateRow("a.jpg", 0, new Dictionary<string, string> { ["name"] = "Ada" }), problems)!;
-        Assert.Equal(2, plan.Contract.Fill(plan.Fills(row)).Fonts!.Count);
+        var fills = plan.Fill(new TemplateRow("a.jpg", 0, new Dictionary<string, string> { ["name"] = "Ada" }), problems)!;
+        Assert.Equal(2, plan.Contract.Fill(fills).Fonts!.Count);
         Assert.Null(TemplatePlan.TryCompile(Definition(new JobLayer("text", "t", Text: "x", Style: new JobStyle(FontFamily: "Serif"))), 2_000, out _, fonts: Uploaded)!.Contract.Fonts);
     }
 

@@ -40,7 +40,8 @@ public class TemplatePlanTests
         Assert.Equal(["product", "price", "ean", "sku"], plan.Columns);
 
         var problems = new List<string>();
-        var resolved = plan.Resolve(new TemplateRow("in/tag.jpg", 6, Row("Tea [green]", "4.50", "4006381333931", "t-1")), problems);
+        var row = new TemplateRow("in/tag.jpg", 6, Row("Tea [green]", "4.50", "4006381333931", "t-1"));
+        var resolved = plan.Resolve(row, problems);
 
         Assert.Empty(problems);
         var layers = resolved!.Layers;
@@ -50,7 +51,7 @@ public class TemplatePlanTests
         Assert.Equal("products/t-1.jpg", Assert.IsType<ImageLayer>(layers[3]).ImageName);
         Assert.Equal("https://example.org/p/t-1?i=7", Assert.IsType<QrLayer>(layers[4]).Value);
         // What a worker draws, the batch's stored template with the job's fills, is what the plan resolved.
-        var fills = plan.Fills(resolved);
+        var fills = plan.Fill(row, problems)!;
         Assert.Equal([1, 2, 3, 4], fills.Select(f => f.Layer));
         var drawn = plan.Contract.Fill(fills);
         Assert.Equal(("price-tag", 3), (drawn.Name, drawn.Version));
@@ -81,6 +82,55 @@ public class TemplatePlanTests
             p => Assert.StartsWith("layers[2].value: ", p, StringComparison.Ordinal),
             p => Assert.StartsWith("layers[3].imageName: the picture name 'products/../secret.jpg' is refused", p, StringComparison.Ordinal));
         Assert.Contains("check digit", problems[0], StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    // A placeholder inside a tag fills the tag: the row's value decides whether the markup parses.
+    [InlineData("[color={c}]x[/color]", "#00FF00", "nope")]
+    [InlineData("[size={c}]x[/size]", "1.5", "9")]
+    // A lone '[' before a placeholder opens a tag the value is read into ("[[" is its literal).
+    [InlineData("a[{c}]x[/b]", "b", "zz")]
+    public void Markup_a_value_fills_is_parsed_per_row(string text, string good, string bad)
+    {
+        var plan = Compile(new TemplateDefinition { Layers = [new JobLayer("text", "t", Text: text)] });
+        var problems = new List<string>();
+
+        Assert.NotNull(plan.Fill(new TemplateRow("a.jpg", 0, new Dictionary<string, string> { ["c"] = good }), problems));
+        Assert.Null(plan.Fill(new TemplateRow("a.jpg", 0, new Dictionary<string, string> { ["c"] = bad }), problems));
+
+        Assert.Equal("layers[0].text", Assert.Single(problems).Split(':')[0]);
+    }
+
+    [Fact]
+    public void A_value_in_a_markup_text_is_drawn_as_written_whatever_brackets_it_holds()
+    {
+        var plan = Compile(new TemplateDefinition { Layers = [new JobLayer("text", "t", Text: "[[{a}] [b]{b}[/b]\r{a}")] });
+        var problems = new List<string>();
+
+        foreach (var value in new[] { "[", "]", "[b]", "[/b]", "[[", "x[", "\r", "\uE000" })
+        {
+            var values = new Dictionary<string, string> { ["a"] = value, ["b"] = value };
+            var fills = plan.Fill(new TemplateRow("a.jpg", 0, values), problems);
+
+            Assert.Empty(problems);
+            var text = Assert.IsType<TextLayer>(plan.Resolve(new TemplateRow("a.jpg", 0, values), problems)!.Layers[0]).Text;
+            Assert.Equal(fills![0].Value, text);
+            Assert.NotNull(ImageJobs.Rendering.Text.RichText.TryParse(text, out _));
+        }
+    }
+
+    [Fact]
+    public void A_rows_pictures_are_the_templates_own_and_those_its_values_name()
+    {
+        var plan = Compile(new TemplateDefinition
+        {
+            Layers = [new JobLayer("image", "logo", ImageName: "brand/logo.png"), .. PriceTag.Layers!],
+        });
+        var problems = new List<string>();
+
+        var fills = plan.Fill(new TemplateRow("in/tag.jpg", 0, Row("Tea", "4.50", "4006381333931", "t-1")), problems)!;
+
+        Assert.Equal(["brand/logo.png", "products/t-1.jpg"], plan.Pictures(fills));
     }
 
     [Fact]
