@@ -121,25 +121,9 @@ public sealed partial class ImageRenderer : IDisposable
         }
     }
 
-    /// <summary>Draws layers into a bitmap the size of <paramref name="extent"/> and blends it into <paramref name="image"/> (from <see cref="CaptionOverlay.Drawable"/>).</summary>
-    private static Image DrawRegion(Image image, SKRectI extent, IEnumerable<PreparedLayer> layers, TemplateComposer workspace)
-    {
-        using var drawn = new SKBitmap(new SKImageInfo(extent.Width, extent.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
-        drawn.Erase(SKColors.Transparent);
-        using (var canvas = new SKCanvas(drawn))
-        {
-            canvas.Translate(-extent.Left, -extent.Top);
-            workspace.Draw(canvas, layers);
-        }
-
-        // libvips blends straight (unpremultiplied) colour.
-        using (var pixmap = drawn.PeekPixels())
-        {
-            CaptionOverlay.Straighten(pixmap);
-        }
-
-        return CaptionOverlay.Blend(image, drawn, extent.Left, extent.Top);
-    }
+    /// <summary>Draws layers into a bitmap the size of <paramref name="extent"/>, blended into <paramref name="image"/> (from <see cref="CaptionOverlay.Drawable"/>).</summary>
+    private static Image DrawRegion(Image image, SKRectI extent, IEnumerable<PreparedLayer> layers, TemplateComposer workspace) =>
+        CaptionOverlay.Blend(image, extent, canvas => workspace.Draw(canvas, layers));
 
     /// <summary>Draws the caption onto a whole decoded <paramref name="bitmap"/> in place (tests and benchmarks compare with it).</summary>
     public void DrawCaption(SKBitmap bitmap, string text, TextStyle effectiveStyle)

@@ -23,6 +23,7 @@ public static class Libvips
         Cache.MaxFiles = 0;
         NetVips.NetVips.Concurrency = threads;
         Operation.Block("VipsForeignLoad", true);
+        _ = VipsNative.Functions; // the caption blend's layout check: fail at start, not on a job
         foreach (var loader in AllowedLoaders)
         {
             Operation.Block(loader, false);
