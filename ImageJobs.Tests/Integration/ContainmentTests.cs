@@ -96,6 +96,10 @@ public sealed class ContainmentTests(LocalInfrastructure infrastructure)
         var otherBatch = Job("b1", "in/a.jpg", Secret);
         Assert.Equal(ErrorCodes.InvalidResultName, (await Assert.ThrowsAsync<JobFailedException>(() => processor.ProcessAsync(otherBatch, delivery, CancellationToken.None))).Code);
 
+        // A layered job is refused before its batch's template is read (there is none for b5: reading it would end template.not_found).
+        var layered = Job("b5", "in/a.jpg", "b6/000000-a.jpg") with { SchemaVersion = RenderJob.BatchTemplateSchemaVersion, Text = null, Fills = [] };
+        Assert.Equal(ErrorCodes.InvalidResultName, (await Assert.ThrowsAsync<JobFailedException>(() => processor.ProcessAsync(layered, delivery, CancellationToken.None))).Code);
+
         // A source in another container.
         var read = Job("b2", $"../results-{_suffix}/{Secret}", "b2/000000-x.jpg");
         Assert.Equal(ErrorCodes.InvalidSourceName, (await Assert.ThrowsAsync<JobFailedException>(() => processor.ProcessAsync(read, delivery, CancellationToken.None))).Code);

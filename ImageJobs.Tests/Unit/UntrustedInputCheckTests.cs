@@ -64,7 +64,7 @@ public class UntrustedInputCheckTests
     public void A_worker_takes_a_job_only_for_its_own_batch_folder_and_a_plain_source(string batchId, string result, string source, string? code)
     {
         var job = new RenderJob(RenderJob.CaptionSchemaVersion, "j", batchId, 1, source, "t", result, null, DateTimeOffset.UnixEpoch);
-        var refused = Record.Exception(() => JobProcessor.CheckLocations(job, null));
+        var refused = Record.Exception(() => JobProcessor.CheckLocations(job));
         if (code is null)
         {
             Assert.Null(refused);

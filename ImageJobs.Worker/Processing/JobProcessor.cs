@@ -37,8 +37,10 @@ public sealed class JobProcessor(
 
     public async Task<JobResult> ProcessAsync(RenderJob job, DeliveryInfo delivery, CancellationToken cancellationToken)
     {
+        // Before any I/O, the batch's template included: a job naming another batch's folder reads nothing.
+        CheckLocations(job);
         var wireTemplate = await WireTemplateAsync(job, cancellationToken);
-        CheckLocations(job, wireTemplate);
+        CheckPictures(wireTemplate);
         var stage = time.GetTimestamp();
         var source = await DownloadAsync(job.SourceBlob, cancellationToken);
         metrics.Stage(WorkerMetrics.StageDownload, time.GetElapsedTime(stage));
@@ -92,18 +94,28 @@ public sealed class JobProcessor(
 
     /// <summary>
     /// Locations in a message are not trusted: anyone who can publish to the broker could name
-    /// another container's blob ("../batches/...") or another batch's results. A source, and every
-    /// picture a template names, must be a plain name in the sources container; a result a plain
-    /// name under its own batch's folder.
+    /// another container's blob ("../batches/...") or another batch's results. A source must be a
+    /// plain name in the sources container; a result a plain name under its own batch's folder.
     /// </summary>
     /// <exception cref="JobFailedException">One is not.</exception>
-    public static void CheckLocations(RenderJob job, JobTemplate? template)
+    public static void CheckLocations(RenderJob job)
     {
         if (BlobNames.Problem(job.SourceBlob) is { } problem)
         {
             throw new JobFailedException(ErrorCodes.InvalidSourceName, $"The job's source blob name is refused: {problem}.");
         }
 
+        if (!BlobNames.IsUnder(job.ResultBlob, job.BatchId))
+        {
+            throw new JobFailedException(ErrorCodes.InvalidResultName,
+                "The job's result blob name is refused: it must be a plain name under its batch's folder ('{batchId}/...').");
+        }
+    }
+
+    /// <summary>Every picture a template names must be a plain name in the sources container, as a source must (<see cref="CheckLocations"/>).</summary>
+    /// <exception cref="JobFailedException">One is not.</exception>
+    public static void CheckPictures(JobTemplate? template)
+    {
         for (var i = 0; i < (template?.Layers?.Count ?? 0); i++)
         {
             if (template!.Layers[i]?.ImageName is { } picture && BlobNames.Problem(picture) is { } pictureProblem)
@@ -111,12 +123,6 @@ public sealed class JobProcessor(
                 throw new JobFailedException(ErrorCodes.InvalidSourceName,
                     string.Create(CultureInfo.InvariantCulture, $"The picture template.layers[{i}].imageName is refused: {pictureProblem}."));
             }
-        }
-
-        if (!BlobNames.IsUnder(job.ResultBlob, job.BatchId))
-        {
-            throw new JobFailedException(ErrorCodes.InvalidResultName,
-                "The job's result blob name is refused: it must be a plain name under its batch's folder ('{batchId}/...').");
         }
     }
 
