@@ -1,16 +1,10 @@
 // The batches page: plain JavaScript against the producer's own API, nothing from the network.
-"use strict";
-const $ = (id) => document.getElementById(id);
+import { $, el, api, problems } from "./page.js";
+
 let selected = null;
 // How many of the selected batch's jobs had ended when its detail was last drawn: the detail
 // (failures, result thumbnails) is fetched again only when that changes.
 let detailEnded = null;
-
-async function api(path, options) {
-  const response = await fetch(path, options);
-  const body = response.headers.get("content-type")?.includes("json") ? await response.json() : null;
-  return { ok: response.ok, status: response.status, body };
-}
 
 function mode() { return document.querySelector("input[name=mode]:checked").value; }
 
@@ -18,23 +12,11 @@ function style() {
   return { color: $("color").value.toUpperCase(), outlineColor: $("outline").value.toUpperCase(), fontSizeRatio: Number($("size").value) };
 }
 
-function problems(body) {
-  if (!body) return "failed";
-  const errors = body.errors ? Object.entries(body.errors).map(([k, v]) => `${k}: ${v.join("; ")}`) : [];
-  return [body.title, ...errors].filter(Boolean).join("\n");
-}
-
 function seconds(s) {
   if (s === null || s === undefined) return "–";
   if (s < 90) return `${Math.round(s)} s`;
   if (s < 5400) return `${Math.round(s / 60)} min`;
   return `${(s / 3600).toFixed(1)} h`;
-}
-
-function el(tag, props, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
 }
 
 // Jobs that have ended: succeeded, failed or cancelled.
@@ -212,7 +194,8 @@ let previewSource = { prefix: null, first: undefined };
 // The preview in progress: a newer one aborts it, so the producer stops rendering what no one will see.
 let previewAbort = null;
 function schedulePreview() { clearTimeout(previewTimer); previewTimer = setTimeout(preview, 400); }
-async function preview() {
+// Exported for the browser test, which asks for previews in quick succession.
+export async function preview() {
   if (mode() !== "prefix") return;
   previewAbort?.abort();
   const abort = (previewAbort = new AbortController());

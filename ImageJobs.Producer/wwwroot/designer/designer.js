@@ -2,13 +2,8 @@
 // arrow keys, each layer's fields in a side panel, and the real engine's preview of one row.
 import { dragBox, snapBox, placeholders } from "./geometry.js";
 import { KINDS, FIELDS, newLayer, duplicateLayer, read, write } from "./layers.js";
+import { $, el, api, problems } from "../page.js";
 
-const $ = (id) => document.getElementById(id);
-const el = (tag, props, ...children) => {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-};
 const HANDLES = ["nw", "n", "ne", "e", "se", "s", "sw", "w"];
 // Snapping distance, in percent of the image.
 const SNAP = 1.5;
@@ -22,18 +17,6 @@ const state = {
   // What a loaded template has besides layers (its output format, its result names): kept as it was.
   rest: {},
 };
-
-async function api(path, options) {
-  const response = await fetch(path, options);
-  const body = response.headers.get("content-type")?.includes("json") ? await response.json() : null;
-  return { ok: response.ok, status: response.status, body };
-}
-
-function problems(body) {
-  if (!body) return "failed";
-  const errors = body.errors ? Object.entries(body.errors).map(([k, v]) => `${k}: ${[].concat(v).join("; ")}`) : [];
-  return [body.title, ...errors].filter(Boolean).join("\n");
-}
 
 function selectedLayer() { return state.layers[state.selected] ?? null; }
 
