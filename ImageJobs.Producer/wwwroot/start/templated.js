@@ -1,25 +1,22 @@
-// Start a batch from a stored template and a manifest: placeholders mapped to the manifest's
-// columns, every row checked by the pre-flight report, a row's preview on a click, then one click
-// to start. A plain module against the producer's own API (POST /api/batches/preflight/manifest,
-// /api/preview, /api/batches/manifest); nothing from the network.
-const $ = (id) => document.getElementById(id);
+// Start a batch from a stored template and a manifest or every image under a prefix: placeholders
+// mapped to the manifest's columns (or to each image's own name, stem, index and metadata), every
+// row checked by the pre-flight report, page by page, a row's preview on a click, then one click to
+// start. A plain module against the producer's own API (/api/batches/preflight, /api/preview,
+// /api/batches); nothing from the network.
+import { $, el, problems } from "../page.js";
+
 const builtIns = new Set(["name", "stem", "index"]);
+// What an image under a prefix gives a placeholder: its own fields (metadata by the placeholder's name).
+const prefixFields = (key) => ["name", "stem", "index", `meta:${key}`];
+// Problem rows per page of the report (the API takes at most 1,000).
+const PAGE = 200;
 let template = null;   // the stored version picked: { name, version, layers, output, outputName }
 let columns = [];      // the manifest's columns, from its first line
 let checked = false;   // a pre-flight of exactly these choices came back clean enough to start
 let previewing = null; // the preview in flight, aborted by the next
+let offset = 0;        // the first problem row of the page shown
 
-function el(tag, props, ...children) {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
-
-function problems(body) {
-  if (!body) return "failed";
-  const errors = body.errors ? Object.entries(body.errors).map(([k, v]) => `${k}: ${v.join("; ")}`) : [];
-  return [body.title, ...errors].filter(Boolean).join("\n");
-}
+function fromPrefix() { return document.querySelector("input[name=tpl-mode]:checked").value === "prefix"; }
 
 // The placeholders of a field ({{ and }} are literal braces), as the producer's FieldPattern reads them.
 export function placeholders(text) {
@@ -65,34 +62,42 @@ function drawMapping() {
   body.replaceChildren();
   const unmapped = [];
   for (const key of needed()) {
-    const guess = columns.find((c) => c === key) ?? columns.find((c) => c.toLowerCase() === key.toLowerCase()) ?? "";
-    const select = el("select", { "aria-label": `Column for {${key}}` }, el("option", { value: "", textContent: "(not mapped)" }),
-      ...columns.filter((c) => !/^(image|source)$/i.test(c)).map((c) => el("option", { value: c, textContent: c })));
+    const choices = fromPrefix() ? prefixFields(key) : columns.filter((c) => !/^(image|source)$/i.test(c));
+    const guess = fromPrefix() ? "" : columns.find((c) => c === key) ?? columns.find((c) => c.toLowerCase() === key.toLowerCase()) ?? "";
+    const select = el("select", { "aria-label": `${fromPrefix() ? "Field" : "Column"} for {${key}}` }, el("option", { value: "", textContent: "(not mapped)" }),
+      ...choices.map((c) => el("option", { value: c, textContent: c })));
     select.dataset.placeholder = key;
     select.value = guess;
     select.addEventListener("change", changed);
     body.append(el("tr", {}, el("td", {}, el("code", { textContent: `{${key}}` })), el("td", {}, select)));
     if (!guess) unmapped.push(`{${key}}`);
   }
-  $("tpl-unmapped").textContent = unmapped.length ? `Not mapped yet: ${unmapped.join(" ")}` : (template && columns.length ? "Every placeholder has a column." : "");
+  const ready = template && (fromPrefix() || columns.length);
+  $("tpl-unmapped").textContent = unmapped.length ? `Not mapped yet: ${unmapped.join(" ")}` : (ready ? "Every placeholder has a column." : "");
   $("tpl-unmapped").className = unmapped.length ? "bad" : "muted";
 }
 
 function changed() {
   checked = false;
+  offset = 0;
   $("tpl-start").disabled = true;
   const unmapped = needed().filter((k) => !document.querySelector(`#tpl-mapping select[data-placeholder="${CSS.escape(k)}"]`)?.value);
   $("tpl-unmapped").textContent = unmapped.length ? `Not mapped yet: ${unmapped.map((k) => `{${k}}`).join(" ")}` : "Every placeholder has a column.";
   $("tpl-unmapped").className = unmapped.length ? "bad" : "muted";
 }
 
-function form() {
+// The pre-flight's and the submission's request: the manifest's form, or a prefix submission's JSON.
+function request(path) {
+  if (fromPrefix()) {
+    const body = { prefix: $("tpl-prefix").value, templateName: template.name, templateVersion: template.version, mapping: mapping() };
+    return { path: `/api/batches${path}`, init: { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) } };
+  }
   const data = new FormData();
   data.append("manifest", $("tpl-manifest").files[0]);
   data.append("templateName", template.name);
   data.append("templateVersion", String(template.version));
   data.append("mapping", JSON.stringify(mapping()));
-  return data;
+  return { path: `/api/batches${path ? `${path}/manifest` : "/manifest"}`, init: { method: "POST", body: data } };
 }
 
 async function loadTemplates() {
@@ -134,21 +139,25 @@ function describe(layer) {
 }
 
 async function check() {
-  if (!template || !$("tpl-manifest").files[0]) { $("tpl-message").textContent = "Choose a template and a manifest first."; return; }
+  if (!template || (fromPrefix() ? !$("tpl-prefix").value : !$("tpl-manifest").files[0])) {
+    $("tpl-message").textContent = `Choose a template and ${fromPrefix() ? "a prefix" : "a manifest"} first.`;
+    return;
+  }
   $("tpl-message").textContent = "checking every row…";
-  const response = await fetch("/api/batches/preflight/manifest?limit=1000", { method: "POST", body: form() });
+  const { path, init } = request("/preflight");
+  const response = await fetch(`${path}?offset=${offset}&limit=${PAGE}`, init);
   const body = response.headers.get("content-type")?.includes("json") ? await response.json() : null;
   $("tpl-report").hidden = false;
   const list = $("tpl-rows");
   list.replaceChildren();
   if (!response.ok) {
     $("tpl-summary").textContent = problems(body);
-    $("tpl-message").textContent = "the manifest cannot be started as it is";
+    $("tpl-pages").hidden = true;
+    $("tpl-message").textContent = `the ${fromPrefix() ? "prefix" : "manifest"} cannot be started as it is`;
     return;
   }
   const s = body.summary;
-  $("tpl-summary").textContent = `${s.rows} rows: ${s.rowsWithProblems} to look at, ${s.rowsThatWouldFail} would fail.`
-    + (body.nextOffset ? ` The first ${body.rows.length} are listed.` : "");
+  $("tpl-summary").textContent = `${s.rows} rows: ${s.rowsWithProblems} to look at, ${s.rowsThatWouldFail} would fail.`;
   for (const row of body.rows) {
     const where = row.line ? `line ${row.line}` : `row ${row.index + 1}`;
     const text = [...row.problems, ...row.layers.filter((l) => l.outcome !== "Fits" || l.missingGlyphs.length).map(describe)].join("; ");
@@ -156,9 +165,21 @@ async function check() {
     button.addEventListener("click", () => preview(row, where));
     list.append(el("li", { className: row.wouldFail ? "bad" : "" }, button));
   }
+  // The rows listed are numbered from the page's first, so the list reads on from page to page.
+  list.start = body.offset + 1;
+  $("tpl-pages").hidden = s.rowsWithProblems <= PAGE;
+  $("tpl-page").textContent = body.rows.length ? `${body.offset + 1}–${body.offset + body.rows.length} of ${s.rowsWithProblems}` : "";
+  $("tpl-previous").disabled = body.offset === 0;
+  $("tpl-next").disabled = body.nextOffset == null;
   checked = true;
   $("tpl-start").disabled = false;
   $("tpl-message").textContent = s.rowsThatWouldFail ? `${s.rowsThatWouldFail} rows would fail if started` : "ready to start";
+}
+
+// Another page of the report: the pre-flight is asked again for it (the producer keeps no report).
+function page(step) {
+  offset = Math.max(0, offset + step * PAGE);
+  check();
 }
 
 async function preview(row, where) {
@@ -184,14 +205,28 @@ async function start() {
   if (!checked) return;
   $("tpl-start").disabled = true;
   $("tpl-message").textContent = "starting…";
-  const response = await fetch("/api/batches/manifest", { method: "POST", body: form(), headers: { "Idempotency-Key": crypto.randomUUID() } });
+  const { path, init } = request("");
+  init.headers = { ...init.headers, "Idempotency-Key": crypto.randomUUID() };
+  const response = await fetch(path, init);
   const body = response.headers.get("content-type")?.includes("json") ? await response.json() : null;
-  $("tpl-message").textContent = response.ok ? `started ${body.batchId}` : problems(body);
+  $("tpl-message").textContent = response.ok ? `started ${body.batchId} (${body.total} images)` : problems(body);
   if (!response.ok) $("tpl-start").disabled = false;
 }
 
+function pickMode() {
+  document.querySelectorAll(".tpl-manifest-mode").forEach((node) => { node.hidden = fromPrefix(); });
+  document.querySelectorAll(".tpl-prefix-mode").forEach((node) => { node.hidden = !fromPrefix(); });
+  $("tpl-mapping").tHead.rows[0].cells[1].textContent = fromPrefix() ? "Field of each image" : "Manifest column";
+  drawMapping();
+  changed();
+}
+
+document.querySelectorAll("input[name=tpl-mode]").forEach((radio) => radio.addEventListener("change", pickMode));
 $("tpl-name").addEventListener("change", pickTemplate);
 $("tpl-manifest").addEventListener("change", pickManifest);
-$("tpl-check").addEventListener("click", check);
+$("tpl-prefix").addEventListener("input", changed);
+$("tpl-check").addEventListener("click", () => { offset = 0; check(); });
+$("tpl-previous").addEventListener("click", () => page(-1));
+$("tpl-next").addEventListener("click", () => page(1));
 $("tpl-start").addEventListener("click", start);
 loadTemplates();
