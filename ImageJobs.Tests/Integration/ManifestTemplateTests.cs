@@ -44,6 +44,24 @@ public sealed class ManifestTemplateTests(LocalInfrastructure infrastructure)
     }
 
     [Fact]
+    public async Task A_manifests_resize_is_checked_by_its_field_and_makes_version_4_jobs()
+    {
+        await ServiceHosts.ResetQueuesAsync(infrastructure);
+        await UploadAsync("tags/a.jpg");
+        await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix);
+        var inline = JsonSerializer.Serialize(new { layers = PriceTag }, JsonSerializerOptions.Web);
+        const string csv = "image,product,price,ean\ntags/a.jpg,Tea,2.50,4006381333931\n";
+
+        using var bad = await PostAsync(producer, csv, ("inlineTemplate", inline), ("resize", """{"width":0}"""));
+        Assert.Equal(["resize.width"], (await ErrorsAsync(bad)).Keys);
+
+        using var accepted = await PostAsync(producer, csv, ("inlineTemplate", inline), ("resize", """{"width":320}"""));
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var job = Assert.Single(await TakeJobsAsync(1));
+        Assert.Equal((RenderJob.ResizeSchemaVersion, 320), (job.SchemaVersion, job.Template!.Output!.Resize!.Width));
+    }
+
+    [Fact]
     public async Task Bad_rows_are_refused_by_line_and_nothing_is_published()
     {
         await ServiceHosts.ResetQueuesAsync(infrastructure);
