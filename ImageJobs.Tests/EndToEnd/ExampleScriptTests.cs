@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Aspire.Hosting;
@@ -22,8 +21,6 @@ namespace ImageJobs.Tests.EndToEnd;
 public sealed partial class ExampleScriptTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
-
-    private static string Examples => Path.Combine(Repository.Root, "docs", "examples");
 
     [Fact]
     public async Task Both_examples_run_by_their_one_command_and_every_code_reads_as_its_row()
@@ -60,19 +57,9 @@ public sealed partial class ExampleScriptTests(ITestOutputHelper output)
     /// <summary>The example's run.sh with the producer's URL as its argument; the batch id it printed, once it exited 0.</summary>
     private async Task<string> RunAsync(string example, string url)
     {
-        var start = new ProcessStartInfo("bash", [Path.Combine(Examples, example, "run.sh"), url])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        using var bash = Process.Start(start)!;
-        var stdout = bash.StandardOutput.ReadToEndAsync();
-        var stderr = await bash.StandardError.ReadToEndAsync();
-        await bash.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
-        var text = await stdout;
-        output.WriteLine($"{example}/run.sh:\n{text}{stderr}");
-        Assert.True(bash.ExitCode == 0, $"{example}/run.sh exited {bash.ExitCode}:\n{text}\n{stderr}");
+        var (exitCode, text, errors) = await ExampleScripts.RunAsync(example, url);
+        output.WriteLine($"{example}/run.sh:\n{text}{errors}");
+        Assert.True(exitCode == 0, $"{example}/run.sh exited {exitCode}:\n{text}\n{errors}");
         Assert.Contains("/api/batches/", text, StringComparison.Ordinal);
         return BatchLine().Match(text) is { Success: true } match ? match.Groups[1].Value : throw new InvalidOperationException($"no batch id in:\n{text}");
     }
@@ -104,7 +91,7 @@ public sealed partial class ExampleScriptTests(ITestOutputHelper output)
     /// <summary>The example's manifest, a dictionary per row (its CSV has quoted fields but no quotes inside them).</summary>
     private static List<Dictionary<string, string>> Rows(string example, string file)
     {
-        var lines = File.ReadAllLines(Path.Combine(Examples, example, file));
+        var lines = File.ReadAllLines(Path.Combine(ExampleScripts.Folder, example, file));
         var header = Fields(lines[0]);
         return [.. lines.Skip(1).Select(line => header.Zip(Fields(line)).ToDictionary(p => p.First, p => p.Second))];
     }
