@@ -7,8 +7,10 @@ using ImageJobs.Benchmarks;
 // ImageJobs.Benchmarks templates [count=100] [--rounds 4]: a five-layer template against one caption (TemplateBenchmark)
 // ImageJobs.Benchmarks preflight [rows=40000] [--rounds 3]: the pre-flight report of a three-text template against the plain layout (PreflightBenchmark)
 // ImageJobs.Benchmarks publish-templates [jobs=40000] [--rounds 2]: publishing a five-layer batch against a caption batch (PublishRateBenchmark)
+// ImageJobs.Benchmarks bytes [count=20] [--real DIR]...: where a captioned JPEG's bytes go, and the encoder's options (BytesBenchmark)
 return args switch
 {
+    ["bytes", .. var bytesArgs] => BytesBenchmark.Run(bytesArgs),
     ["pipeline", .. var pipelineArgs] => await PipelineBenchmark.RunAsync(pipelineArgs),
     ["layout", .. var layoutArgs] => LayoutBenchmark.Run(layoutArgs),
     ["state", .. var stateArgs] => await StateBenchmark.RunAsync(stateArgs),
