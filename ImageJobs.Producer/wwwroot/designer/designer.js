@@ -256,7 +256,12 @@ async function uploadBackground() {
 
 let previewTimer = null;
 let previewAbort = null;
-function schedulePreview() { clearTimeout(previewTimer); previewTimer = setTimeout(preview, 300); }
+function schedulePreview() {
+  clearTimeout(previewTimer);
+  // Said at once, so no one takes the image of the last change for this one while the timer runs.
+  if (state.source) $("preview-message").textContent = "rendering…";
+  previewTimer = setTimeout(preview, 300);
+}
 
 async function preview() {
   if (!state.source) { $("preview-message").textContent = "choose a background image"; return; }

@@ -131,6 +131,8 @@ async function pickManifest() {
   changed();
 }
 
+const rows = (n) => `${n} row${n === 1 ? "" : "s"}`;
+
 function describe(layer) {
   const size = `${Math.round(layer.size)} px`;
   const what = { Fits: "fits", Shrinks: `shrinks to ${size} (of ${Math.round(layer.preferredSize)})`, Ellipsis: `is cut at ${size}`, Fails: "would fail" }[layer.outcome];
@@ -157,7 +159,7 @@ async function check() {
     return;
   }
   const s = body.summary;
-  $("tpl-summary").textContent = `${s.rows} rows: ${s.rowsWithProblems} to look at, ${s.rowsThatWouldFail} would fail.`;
+  $("tpl-summary").textContent = `${rows(s.rows)}: ${s.rowsWithProblems} to look at, ${s.rowsThatWouldFail} would fail.`;
   for (const row of body.rows) {
     const where = row.line ? `line ${row.line}` : `row ${row.index + 1}`;
     const text = [...row.problems, ...row.layers.filter((l) => l.outcome !== "Fits" || l.missingGlyphs.length).map(describe)].join("; ");
@@ -173,7 +175,7 @@ async function check() {
   $("tpl-next").disabled = body.nextOffset == null;
   checked = true;
   $("tpl-start").disabled = false;
-  $("tpl-message").textContent = s.rowsThatWouldFail ? `${s.rowsThatWouldFail} rows would fail if started` : "ready to start";
+  $("tpl-message").textContent = s.rowsThatWouldFail ? `${rows(s.rowsThatWouldFail)} would fail if started` : "ready to start";
 }
 
 // Another page of the report: the pre-flight is asked again for it (the producer keeps no report).
