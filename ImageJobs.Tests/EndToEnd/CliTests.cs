@@ -5,8 +5,6 @@ using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using ImageJobs.Cli;
 using ImageJobs.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using SkiaSharp;
 using Spectre.Console;
 
@@ -26,12 +24,7 @@ public sealed partial class CliTests(ITestOutputHelper output)
     public async Task The_readme_example_runs_and_the_exit_codes_say_whether_every_job_succeeded()
     {
         using var data = new ScratchDirectory("imagejobs-cli-e2e");
-        var appHost = await LocalAppHost.CreateBuilderAsync(data.Path, workers: 2);
-        appHost.Services.AddLogging(logging => logging
-            .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Warning)
-            .AddFilter("Aspire.Hosting", LogLevel.Warning));
-        await using var app = await appHost.BuildAsync();
-        await LocalAppHost.StartAsync(app, StartTimeout);
+        await using var app = await LocalAppHost.StartQuietAsync(data.Path, workers: 2, StartTimeout);
         var url = app.GetEndpoint("producer", "http").ToString();
 
         // The README's folder and manifest: photos/ and captions.csv naming photos/<file>.

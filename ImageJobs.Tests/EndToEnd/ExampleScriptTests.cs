@@ -4,8 +4,6 @@ using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using ImageJobs.Producer.Sources;
 using ImageJobs.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using SkiaSharp;
 using ZXing;
 
@@ -26,12 +24,7 @@ public sealed partial class ExampleScriptTests(ITestOutputHelper output)
     public async Task Both_examples_run_by_their_one_command_and_every_code_reads_as_its_row()
     {
         using var data = new ScratchDirectory("imagejobs-examples-e2e");
-        var appHost = await LocalAppHost.CreateBuilderAsync(data.Path, workers: 2);
-        appHost.Services.AddLogging(logging => logging
-            .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Warning)
-            .AddFilter("Aspire.Hosting", LogLevel.Warning));
-        await using var app = await appHost.BuildAsync();
-        await LocalAppHost.StartAsync(app, StartTimeout);
+        await using var app = await LocalAppHost.StartQuietAsync(data.Path, workers: 2, StartTimeout);
         var url = app.GetEndpoint("producer", "http").ToString();
         using var http = new HttpClient { BaseAddress = new Uri(url) };
 

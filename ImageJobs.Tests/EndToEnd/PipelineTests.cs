@@ -5,8 +5,6 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using SkiaSharp;
 
 namespace ImageJobs.Tests.EndToEnd;
@@ -23,13 +21,7 @@ public sealed class PipelineTests(ITestOutputHelper output)
     public async Task A_batch_completes_across_replicas_even_when_a_worker_is_killed_mid_job()
     {
         using var data = new ScratchDirectory("imagejobs-e2e");
-        var appHost = await LocalAppHost.CreateBuilderAsync(data.Path, workers: 3);
-        // Resource consoles (broker boot logs and the like) only when something goes wrong.
-        appHost.Services.AddLogging(logging => logging
-            .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Warning)
-            .AddFilter("Aspire.Hosting", LogLevel.Warning));
-        await using var app = await appHost.BuildAsync();
-        await LocalAppHost.StartAsync(app, StartTimeout);
+        await using var app = await LocalAppHost.StartQuietAsync(data.Path, workers: 3, StartTimeout);
 
         var blobs = new BlobServiceClient(await app.GetConnectionStringAsync("blobs"));
         var sources = blobs.GetBlobContainerClient("sources");
@@ -86,12 +78,7 @@ public sealed class PipelineTests(ITestOutputHelper output)
     {
         const int rows = 12;
         using var data = new ScratchDirectory("imagejobs-e2e");
-        var appHost = await LocalAppHost.CreateBuilderAsync(data.Path, workers: 2);
-        appHost.Services.AddLogging(logging => logging
-            .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Warning)
-            .AddFilter("Aspire.Hosting", LogLevel.Warning));
-        await using var app = await appHost.BuildAsync();
-        await LocalAppHost.StartAsync(app, StartTimeout);
+        await using var app = await LocalAppHost.StartQuietAsync(data.Path, workers: 2, StartTimeout);
         var blobs = new BlobServiceClient(await app.GetConnectionStringAsync("blobs"));
         await blobs.GetBlobContainerClient("sources").UploadBlobAsync("e2e/card.jpg", BinaryData.FromBytes(TestImages.Jpeg(1, 800, 450)));
         using var http = app.CreateHttpClient("producer");

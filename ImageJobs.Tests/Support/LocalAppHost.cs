@@ -1,5 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ImageJobs.Tests.Support;
 
@@ -26,6 +28,29 @@ public static class LocalAppHost
     {
         await app.StartAsync().WaitAsync(timeout);
         await app.ResourceNotifications.WaitForResourceHealthyAsync("producer").WaitAsync(timeout);
+    }
+
+    /// <summary>
+    /// Builds and starts the app, its resources' console lines (the broker's boot log and the like)
+    /// shown only from warnings up, so a test's output holds them only when something goes wrong.
+    /// </summary>
+    public static async Task<DistributedApplication> StartQuietAsync(string dataDirectory, int workers, TimeSpan timeout)
+    {
+        var builder = await CreateBuilderAsync(dataDirectory, workers);
+        builder.Services.AddLogging(logging => logging
+            .AddFilter("ImageJobs.AppHost.Resources", LogLevel.Warning)
+            .AddFilter("Aspire.Hosting", LogLevel.Warning));
+        var app = await builder.BuildAsync();
+        try
+        {
+            await StartAsync(app, timeout);
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>
