@@ -52,8 +52,8 @@ public sealed record OutputStyle
 /// </summary>
 public sealed record ResizeStyle
 {
-    /// <summary>The largest box accepted: the default pixel limit (<see cref="RenderLimits.MaxPixels"/>); a result is never larger than its source.</summary>
-    public const long MaxPixels = 100_000_000;
+    /// <summary>The largest box accepted: the default pixel limit (<see cref="RenderLimits.DefaultMaxPixels"/>); a result is never larger than its source.</summary>
+    public const long MaxPixels = RenderLimits.DefaultMaxPixels;
 
     public int? Width { get; init; }
 

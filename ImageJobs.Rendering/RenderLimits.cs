@@ -10,9 +10,12 @@ public sealed class RenderLimits
     [Range(1, 1L << 31)]
     public long MaxSourceBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>The default of <see cref="MaxPixels"/>.</summary>
+    public const long DefaultMaxPixels = 100_000_000;
+
     /// <summary>Checked against the header before any pixel is decoded (sharp refuses above 268 MP, Pillow warns above 89 MP).</summary>
     [Range(1, 1L << 31)]
-    public long MaxPixels { get; set; } = 100_000_000;
+    public long MaxPixels { get; set; } = DefaultMaxPixels;
 
     [Range(1, 100_000)]
     public int MaxTextLength { get; set; } = 2_000;
