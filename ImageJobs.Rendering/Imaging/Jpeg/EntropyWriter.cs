@@ -1,0 +1,75 @@
+using System.Runtime.CompilerServices;
+
+namespace ImageJobs.Rendering.Imaging.Jpeg;
+
+/// <summary>
+/// Writes a JPEG: raw bytes (copied markers and entropy data) and entropy-coded bits with 0xFF
+/// stuffed, padded with one bits before a marker, as T.81 F.1.2.3 asks.
+/// </summary>
+internal sealed class EntropyWriter(int capacity)
+{
+    private byte[] _buffer = new byte[Math.Max(capacity, 1024)];
+    private int _length;
+    private ulong _bits; // right-aligned: the low _count bits are unwritten
+    private int _count;
+
+    public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
+
+    public void WriteBytes(ReadOnlySpan<byte> bytes)
+    {
+        Reserve(bytes.Length);
+        bytes.CopyTo(_buffer.AsSpan(_length));
+        _length += bytes.Length;
+    }
+
+    /// <summary>Appends <paramref name="length"/> bits (at most 32) of <paramref name="value"/>, right-aligned.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Put(uint value, int length)
+    {
+        _bits = (_bits << length) | (value & ((1UL << length) - 1));
+        _count += length;
+        if (_count >= 32)
+        {
+            Flush();
+        }
+    }
+
+    /// <summary>Pads the last byte with one bits, writes every bit, then the marker (RSTn, or nothing for 0).</summary>
+    public void PadAndMark(byte marker)
+    {
+        if (_count % 8 != 0)
+        {
+            Put(uint.MaxValue, 8 - (_count % 8));
+        }
+
+        Flush();
+        if (marker != 0)
+        {
+            WriteBytes([0xFF, marker]);
+        }
+    }
+
+    private void Flush()
+    {
+        Reserve(16);
+        while (_count >= 8)
+        {
+            var value = (byte)(_bits >> (_count - 8));
+            _buffer[_length++] = value;
+            if (value == 0xFF)
+            {
+                _buffer[_length++] = 0x00;
+            }
+
+            _count -= 8;
+        }
+    }
+
+    private void Reserve(int bytes)
+    {
+        if (_length + bytes > _buffer.Length)
+        {
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + bytes));
+        }
+    }
+}
