@@ -26,6 +26,7 @@ public static class ErrorCodes
     public const string MissingGlyph = "text.missing_glyph";
     public const string InvalidStyle = "style.invalid";
     public const string InvalidTemplate = "template.invalid";
+    public const string PathUnavailable = "output.path_unavailable";
     public const string TemplateImageMissing = "template.image_missing";
     public const string TemplateNotFound = "template.not_found";
     public const string InvalidCode = "code.invalid";
@@ -58,6 +59,7 @@ public static class ErrorCodes
         new(TextOverflow, "The text does not fit its box at the smallest size, and its overflow policy is Fail.", Permanent: true),
         new(MissingGlyph, "The text holds a character that no available font has a glyph for: it would be drawn as an empty box.", Permanent: true),
         new(InvalidStyle, "A style value is out of range or unknown.", Permanent: true),
+        new(PathUnavailable, "The style forces the Blocks path (output.path), and this source or output cannot take it; the message says why.", Permanent: true),
         new(InvalidTemplate, "A template's layer is invalid (out of range, unknown, or bad rich-text markup); the message names it by path.", Permanent: true),
         new(TemplateImageMissing, "A template's image layer names a picture that was not found.", Permanent: true),
         new(TemplateNotFound, "A layered job's batch has no stored template (the batch was deleted, or the job outlived it).", Permanent: true),

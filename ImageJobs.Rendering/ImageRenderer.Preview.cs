@@ -49,7 +49,8 @@ public sealed partial class ImageRenderer
         var box = (Width: Math.Min(limits.MaxEdge, output.Resize?.Width ?? int.MaxValue), Height: Math.Min(limits.MaxEdge, output.Resize?.Height ?? int.MaxValue));
         using var reduced = format == SourceFormat.Bmp ? ThumbnailWhole(source, limits, sourceLimits, box) : Thumbnail(buffer, sourceLimits, box);
         cancellationToken.ThrowIfCancellationRequested();
-        using var drawn = DrawLayers(reduced.Image, Scaled(template, reduced.Factor), images, fonts);
+        using var layers = LayerSet.Prepare(_workspaces.Value!, Scaled(template, reduced.Factor), reduced.Image.Width, reduced.Image.Height, images, fonts);
+        using var drawn = layers.Blend(reduced.Image);
         var image = drawn ?? reduced.Image;
         var chosen = ResultEncoder.Choose(output.Format!.Value, format);
         try

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ImageJobs.Contracts;
 using ImageJobs.Rendering.Imaging;
+using ImageJobs.Rendering.Imaging.Jpeg;
 using ImageJobs.Rendering.Templates;
 using ImageJobs.Rendering.Text;
 using NetVips;
@@ -55,7 +56,8 @@ public sealed partial class ImageRenderer : IDisposable
     }
 
     /// <exception cref="OperationCanceledException">A render past its time limit stops: checked between stages
-    /// (open, layers), and inside libvips' decoding and encoding at their next strip.</exception>
+    /// (open, layers), and inside libvips' decoding and encoding at their next strip. The Blocks path's transform
+    /// is not stopped inside (it reads no pixels): it is checked for before and after.</exception>
     private RenderedImage Draw(ReadOnlyMemory<byte> source, Template template, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> images,
         UploadedFonts? fonts, CancellationToken cancellationToken)
     {
@@ -66,13 +68,35 @@ public sealed partial class ImageRenderer : IDisposable
         using var stop = cancellationToken.Register(static image => ((SourceImage)image!).Stop(), opened);
         var format = ResultEncoder.Choose(output.Format!.Value, opened.Format);
         cancellationToken.ThrowIfCancellationRequested();
-        using var drawn = DrawLayers(opened.Image, Scaled(template, opened.Scale), images, fonts);
+        var (width, height) = (opened.Image.Width, opened.Image.Height);
+        using var layers = LayerSet.Prepare(_workspaces.Value!, Scaled(template, opened.Scale), width, height, images, fonts);
+        cancellationToken.ThrowIfCancellationRequested();
+        var header = opened.Format == SourceFormat.Jpeg ? JpegHeader.Read(source.Span) : null;
+        var reason = output.Path == RenderPath.Full ? "the style asks for the full path" : BlockPath.Refusal(opened, output, format, header);
+        if (reason is null)
+        {
+            var drawn = layers.Draw();
+            reason = BlockPath.Refusal(header!, drawn);
+            var blocks = reason is null ? BlockPath.Render(source.Span, header!, drawn, output.Metadata!.Value, out reason) : null;
+            cancellationToken.ThrowIfCancellationRequested();
+            if (blocks is not null)
+            {
+                return new RenderedImage(blocks, ImageFormat.Jpeg, width, height, RenderPath.Blocks);
+            }
+        }
+
+        if (output.Path == RenderPath.Blocks)
+        {
+            throw new JobFailedException(ErrorCodes.PathUnavailable, $"The style asks for the Blocks path, but {reason}.");
+        }
+
+        using var blended = layers.Blend(opened.Image);
         cancellationToken.ThrowIfCancellationRequested();
         var settings = EncodeSettings.For(output, opened.Jpeg);
         try
         {
-            var encoded = ResultEncoder.Encode(drawn ?? opened.Image, format, settings, cancellationToken);
-            return new RenderedImage(encoded, format, opened.Image.Width, opened.Image.Height);
+            var encoded = ResultEncoder.Encode(blended ?? opened.Image, format, settings, cancellationToken);
+            return new RenderedImage(encoded, format, width, height, RenderPath.Full, reason);
         }
         catch (VipsException ex) when (cancellationToken.IsCancellationRequested)
         {
@@ -83,47 +107,6 @@ public sealed partial class ImageRenderer : IDisposable
             throw SourceImage.DecodeFailure(ex);
         }
     }
-
-    /// <summary>
-    /// The image with the layers on it, still lazy (nothing decoded yet), or null when there is
-    /// nothing to draw. Only the layers' extents are drawn and blended, in disjoint regions (<see cref="LayerRegions"/>).
-    /// </summary>
-    private Image? DrawLayers(Image image, Template template, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> images, UploadedFonts? fonts)
-    {
-        var workspace = _workspaces.Value!;
-        List<PreparedLayer> layers = [];
-        try
-        {
-            layers = workspace.Prepare(template, image.Width, image.Height, images, fonts);
-            var regions = LayerRegions.Group([.. layers.Select(l => l.Extent)], SKRectI.Create(image.Width, image.Height));
-            if (regions.Count == 0)
-            {
-                return null;
-            }
-
-            var drawn = CaptionOverlay.Drawable(image);
-            foreach (var region in regions)
-            {
-                using var before = drawn;
-                drawn = DrawRegion(drawn, region.Bounds, region.Layers.Select(i => layers[i]), workspace);
-            }
-
-            return drawn;
-        }
-        finally
-        {
-            layers.ForEach(l => l.Dispose());
-            // Uploaded faces live for one render (the caller disposes them): this thread's shapers must not keep them.
-            if (fonts is not null)
-            {
-                workspace.Shaper.Forget(fonts.Faces);
-            }
-        }
-    }
-
-    /// <summary>Draws layers into a bitmap the size of <paramref name="extent"/>, blended into <paramref name="image"/> (from <see cref="CaptionOverlay.Drawable"/>).</summary>
-    private static Image DrawRegion(Image image, SKRectI extent, IEnumerable<PreparedLayer> layers, TemplateComposer workspace) =>
-        CaptionOverlay.Blend(image, extent, canvas => workspace.Draw(canvas, layers));
 
     /// <summary>Draws the caption onto a whole decoded <paramref name="bitmap"/> in place (tests and benchmarks compare with it).</summary>
     public void DrawCaption(SKBitmap bitmap, string text, TextStyle effectiveStyle)

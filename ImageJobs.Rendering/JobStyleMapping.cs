@@ -61,6 +61,7 @@ public static class JobStyleMapping
                 Quality = output.Quality,
                 Metadata = Parse<MetadataPolicy>(output.Metadata, "output.metadata"),
                 Resize = output.Resize is { } resize ? new ResizeStyle { Width = resize.Width, Height = resize.Height } : null,
+                Path = Parse<RenderPath>(output.Path, "output.path"),
             }
             : null,
     };
@@ -80,7 +81,7 @@ public static class JobStyleMapping
 
     internal static JobOutput? ToContract(this OutputStyle? output) =>
         output is null ? null : new JobOutput(output.Format?.ToString(), output.Quality, output.Metadata?.ToString(),
-            output.Resize is { } resize ? new JobResize(resize.Width, resize.Height) : null);
+            output.Resize is { } resize ? new JobResize(resize.Width, resize.Height) : null, output.Path?.ToString());
 
     internal static string Truncate(string name) => name.Length > 40 ? name[..40] + "..." : name;
 }

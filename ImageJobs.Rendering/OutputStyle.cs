@@ -21,7 +21,10 @@ public sealed record OutputStyle
     /// <summary>A template's: the result fitted within this box, never enlarged (null: the source's size).</summary>
     public ResizeStyle? Resize { get; init; }
 
-    public static OutputStyle Default { get; } = new() { Format = OutputFormat.Source, Quality = null, Metadata = MetadataPolicy.Keep };
+    /// <summary>Full or Blocks forces that path (for comparisons); Auto (the default) takes Blocks where it can.</summary>
+    public RenderPath? Path { get; init; }
+
+    public static OutputStyle Default { get; } = new() { Format = OutputFormat.Source, Quality = null, Metadata = MetadataPolicy.Keep, Path = RenderPath.Auto };
 
     public OutputStyle Over(OutputStyle fallback) => new()
     {
@@ -29,12 +32,14 @@ public sealed record OutputStyle
         Quality = Quality ?? fallback.Quality,
         Metadata = Metadata ?? fallback.Metadata,
         Resize = Resize ?? fallback.Resize,
+        Path = Path ?? fallback.Path,
     };
 
     internal void Validate(StyleErrors errors)
     {
         errors.Defined("format", Format);
         errors.Defined("metadata", Metadata);
+        errors.Defined("path", Path);
         if (Quality is < 1 or > 100)
         {
             errors.Add("quality", "must be between 1 and 100");

@@ -1,7 +1,10 @@
 namespace ImageJobs.Rendering;
 
-/// <summary>An encoded result image.</summary>
-public sealed record RenderedImage(ReadOnlyMemory<byte> Data, ImageFormat Format, int Width, int Height)
+/// <summary>An encoded result image, and how it was made.</summary>
+/// <param name="Path">Full or Blocks (never Auto).</param>
+/// <param name="FullPathReason">Why a full-path result did not take the Blocks path (null: it was not considered, or it did).</param>
+public sealed record RenderedImage(ReadOnlyMemory<byte> Data, ImageFormat Format, int Width, int Height,
+    RenderPath Path = RenderPath.Full, string? FullPathReason = null)
 {
     public string ContentType => Format.ContentType;
 }

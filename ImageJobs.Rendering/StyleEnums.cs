@@ -71,3 +71,16 @@ public enum MetadataPolicy
     /// <summary>Only the ICC profile.</summary>
     StripAll,
 }
+
+/// <summary>
+/// How a JPEG result is made. Full: decoded, drawn and encoded whole. Blocks: only the 8x8 blocks
+/// under the layers are computed again, in the source's own coefficients (Imaging/Jpeg/); every
+/// other block is kept as it was. Auto takes Blocks when the source and the output allow it.
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RenderPath>))]
+public enum RenderPath
+{
+    Auto,
+    Full,
+    Blocks,
+}

@@ -12,11 +12,13 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 tests=false
 [ "${1:-}" = "--tests" ] && tests=true
 
-# Debian packages: rabbitmq-server (the local broker) and, for the tests, chromium (the page's
+# Debian packages: rabbitmq-server (the local broker), libturbojpeg0 and, for the tests, chromium (the page's
 # browser tests drive it headless: no browser download) and unicode-data (BidiTest.txt,
 # LineBreakTest.txt, ... under /usr/share/unicode). One package-list update for all.
 packages=()
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || packages+=(rabbitmq-server)
+# libturbojpeg0: the build copies its libturbojpeg.so.0 beside the renderer (the Blocks path for JPEG results).
+[ -f /usr/lib/x86_64-linux-gnu/libturbojpeg.so.0 ] || packages+=(libturbojpeg0)
 if $tests; then
     [ -x /usr/bin/chromium ] || packages+=(chromium)
     [ -f /usr/share/unicode/BidiCharacterTest.txt ] || packages+=(unicode-data)

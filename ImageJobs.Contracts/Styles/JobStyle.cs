@@ -37,7 +37,9 @@ public sealed record JobShadow(string? Color = null, double? OffsetX = null, dou
 public sealed record JobBackground(string? Color = null, double? Padding = null, double? CornerRadius = null);
 
 /// <param name="Resize">A template's only (job schema version 4): the result fitted within a box, never enlarged.</param>
-public sealed record JobOutput(string? Format = null, int? Quality = null, string? Metadata = null, JobResize? Resize = null);
+/// <param name="Path">How a JPEG result is made (Auto, Full, Blocks). A worker that does not know it makes it the full way: the
+/// same picture, so no new schema version.</param>
+public sealed record JobOutput(string? Format = null, int? Quality = null, string? Metadata = null, JobResize? Resize = null, string? Path = null);
 
 /// <summary>The box a result is fitted within, in pixels; either side may be left out (no bound on it).</summary>
 public sealed record JobResize(int? Width = null, int? Height = null);

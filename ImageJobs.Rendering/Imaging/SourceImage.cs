@@ -43,6 +43,9 @@ public sealed partial class SourceImage : IDisposable
 
     public SourceFormat Format { get; }
 
+    /// <summary>Whether the source was turned upright from its EXIF orientation (decoded whole for it).</summary>
+    public bool Rotated => _decoded is not null;
+
     /// <summary>What a JPEG source was saved with, to save the result alike; null for other formats.</summary>
     public JpegTraits? Jpeg { get; }
 

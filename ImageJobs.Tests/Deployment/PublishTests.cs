@@ -10,7 +10,7 @@ public sealed class PublishTests(PublishFixture published) : IClassFixture<Publi
     private static readonly string[] BundledFonts = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE.txt"];
 
     private static readonly string[] ThirdPartyLicenses =
-        ["README.md", "libvips-THIRD-PARTY-NOTICES.md", "libvips-bundled-versions.json", "LGPL-2.1.txt", "LGPL-3.0.txt", "NetVips-LICENSE.txt", "QRCoder-LICENSE.txt", "Apache-2.0.txt"];
+        ["README.md", "libvips-THIRD-PARTY-NOTICES.md", "libvips-bundled-versions.json", "LGPL-2.1.txt", "LGPL-3.0.txt", "NetVips-LICENSE.txt", "QRCoder-LICENSE.txt", "Apache-2.0.txt", "libjpeg-turbo-copyright.txt"];
 
     [Fact]
     public void Both_services_publish_the_bundled_fonts_with_their_licence_and_the_native_renderer()
@@ -26,6 +26,7 @@ public sealed class PublishTests(PublishFixture published) : IClassFixture<Publi
 
             Assert.True(File.Exists(Path.Combine(output, "libSkiaSharp.so")), $"no linux-x64 libSkiaSharp.so in {output}");
             Assert.True(File.Exists(Path.Combine(output, "libvips.so.42")), $"no bundled libvips.so.42 (NetVips.Native.linux-x64) in {output}");
+            Assert.True(File.Exists(Path.Combine(output, "libturbojpeg.so.0")), $"no libturbojpeg.so.0 (the Blocks path) in {output}");
             foreach (var file in ThirdPartyLicenses)
             {
                 var path = Path.Combine(output, "ThirdPartyLicenses", file);
@@ -50,14 +51,20 @@ public sealed class PublishTests(PublishFixture published) : IClassFixture<Publi
             System.Console.WriteLine($"{result.Format.Name} {result.Width}x{result.Height} {result.Data.Length}");
             using var jpeg = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 80);
             var fromJpeg = renderer.Render(jpeg.ToArray(), "Deployed");
-            System.Console.WriteLine($"{fromJpeg.Format.Name} {fromJpeg.Width}x{fromJpeg.Height} {fromJpeg.Data.Length}");
-            foreach (var line in System.IO.File.ReadLines("/proc/self/maps"))
+            System.Console.WriteLine($"{fromJpeg.Format.Name} {fromJpeg.Width}x{fromJpeg.Height} {fromJpeg.Data.Length} {fromJpeg.Path}");
+            foreach (var library in new[] { "libvips.so.42", "libturbojpeg.so.0" })
             {
-                if (line.EndsWith("libvips.so.42", System.StringComparison.Ordinal))
+                string? mapped = null;
+                foreach (var line in System.IO.File.ReadLines("/proc/self/maps"))
                 {
-                    System.Console.WriteLine(line.Substring(line.IndexOf('/')));
-                    break;
+                    if (line.EndsWith(library, System.StringComparison.Ordinal))
+                    {
+                        mapped = line.Substring(line.IndexOf('/'));
+                        break;
+                    }
                 }
+
+                System.Console.WriteLine(mapped ?? "not mapped: " + library);
             }
             """);
         var environment = new Dictionary<string, string> { ["FONTCONFIG_FILE"] = "/nonexistent", ["FONTCONFIG_PATH"] = "/nonexistent" };
@@ -66,9 +73,10 @@ public sealed class PublishTests(PublishFixture published) : IClassFixture<Publi
         Assert.True(rendered.ExitCode == 0, rendered.Output);
         var lines = rendered.StandardOutput.Trim().Split('\n');
         Assert.Matches(@"^png 320x200 \d+$", lines[0]);
-        Assert.Matches(@"^jpeg 320x200 \d+$", lines[1]);
-        // The codec is the bundled libvips of the publish folder, not a system one.
+        Assert.Matches(@"^jpeg 320x200 \d+ Blocks$", lines[1]);
+        // The codecs are the publish folder's bundled libvips and libturbojpeg, not system ones.
         Assert.Equal(Path.Combine(published.Worker, "libvips.so.42"), lines[2].Trim());
+        Assert.Equal(Path.Combine(published.Worker, "libturbojpeg.so.0"), lines[3].Trim());
 
         // And the fonts really come from the publish folder: without it, rendering fails.
         var fonts = Path.Combine(published.Worker, "Fonts");

@@ -45,6 +45,7 @@ public sealed class JpegHeader
 
     private readonly int[]?[] _quantTables = new int[]?[4];
     private readonly List<JpegHuffmanTable> _huffmanTables = [];
+    private readonly List<Range> _profileSegments = [];
 
     private JpegHeader()
     {
@@ -75,6 +76,9 @@ public sealed class JpegHeader
 
     /// <summary>Huffman tables defined before the first scan, in file order (a later one replaces an earlier one of the same class and id).</summary>
     public IReadOnlyList<JpegHuffmanTable> HuffmanTables => _huffmanTables;
+
+    /// <summary>The APP2 "ICC_PROFILE" segments before the first scan, marker and length included, as ranges of the bytes read.</summary>
+    public IReadOnlyList<Range> ProfileSegments => _profileSegments;
 
     public int MaxHorizontal => Components.Count == 0 ? 1 : Components.Max(c => c.Horizontal);
 
@@ -134,6 +138,9 @@ public sealed class JpegHeader
                     break;
                 case 0xDD when segment.Length >= 2:
                     header.RestartInterval = BinaryPrimitives.ReadUInt16BigEndian(segment);
+                    break;
+                case 0xE2 when segment.StartsWith("ICC_PROFILE\0"u8):
+                    header._profileSegments.Add(at..(at + 2 + length));
                     break;
                 case 0xEE when segment.Length >= 12 && segment.StartsWith("Adobe"u8):
                     header.AdobeTransform = segment[11];
