@@ -73,6 +73,8 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
         Assert.Equal("image/jpeg", properties.ContentType);
         Assert.Equal(jobs[0].JobId, properties.Metadata["jobid"]);
         Assert.Equal(jobs[0].BatchId, properties.Metadata["batchid"]);
+        // A JPEG at its own quality: only the blocks under the caption were computed again.
+        Assert.Equal("blocks", properties.Metadata["renderpath"]);
         using var original = SKBitmap.Decode(good);
         using var rendered = SKBitmap.Decode((await result.DownloadContentAsync()).Value.Content.ToArray());
         Assert.Equal((original.Width, original.Height), (rendered.Width, rendered.Height));

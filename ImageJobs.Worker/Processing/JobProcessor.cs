@@ -9,6 +9,7 @@ using ImageJobs.Rendering;
 using ImageJobs.Rendering.Templates;
 using ImageJobs.Storage;
 using ImageJobs.Worker.Telemetry;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ImageJobs.Worker.Processing;
@@ -23,7 +24,7 @@ public sealed record DeliveryInfo(int Attempt, bool Redelivered, string Worker);
 /// Does one job: download the source, render, upload the result. The upload overwrites, and
 /// rendering is deterministic, so doing a job twice leaves one identical result.
 /// </summary>
-public sealed class JobProcessor(
+public sealed partial class JobProcessor(
     BlobServiceClient blobs,
     ImageRenderer renderer,
     BatchTemplateCache batchTemplates,
@@ -31,7 +32,8 @@ public sealed class JobProcessor(
     IOptions<RenderLimits> limits,
     FontFiles fontFiles,
     WorkerMetrics metrics,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<JobProcessor> logger)
 {
     public static readonly ActivitySource ActivitySource = new("ImageJobs.Worker");
 
@@ -65,7 +67,12 @@ public sealed class JobProcessor(
                 : renderer.Render(source, template, pictures, fonts, cancellationToken);
         }
 
-        metrics.Stage(WorkerMetrics.StageRender, time.GetElapsedTime(stage));
+        metrics.Rendered(rendered.Path, time.GetElapsedTime(stage));
+        if (rendered.FullPathReason is { } reason)
+        {
+            LogFullPath(logger, job.JobId, job.BatchId, reason);
+        }
+
         // The planned name carries the source's extension; the result's says its own format.
         var resultBlob = rendered.Format.NameFor(job.ResultBlob);
         stage = time.GetTimestamp();
@@ -83,6 +90,7 @@ public sealed class JobProcessor(
                     ["worker"] = delivery.Worker,
                     ["attempt"] = delivery.Attempt.ToString(CultureInfo.InvariantCulture),
                     ["redelivered"] = delivery.Redelivered ? "true" : "false",
+                    ["renderpath"] = WorkerMetrics.PathName(rendered.Path),
                 },
             }, cancellationToken);
         }
@@ -168,4 +176,7 @@ public sealed class JobProcessor(
         using var activity = names.Count > 0 ? ActivitySource.StartActivity("download pictures") : null;
         return await blobs.GetBlobContainerClient(storage.Value.SourcesContainer).DownloadPicturesAsync(names, limits.Value.MaxSourceBytes, cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Job {JobId} of batch {BatchId} took the full path: {Reason}")]
+    private static partial void LogFullPath(ILogger logger, string jobId, string batchId, string reason);
 }

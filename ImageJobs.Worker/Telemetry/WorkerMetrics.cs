@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using ImageJobs.Rendering;
 
 namespace ImageJobs.Worker.Telemetry;
 
@@ -67,6 +68,12 @@ public sealed class WorkerMetrics
         _retries.Add(1, new KeyValuePair<string, object?>("error.code", errorCode));
         _duration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("outcome", "retried"));
     }
+
+    /// <summary>The render stage, tagged with the path it took (full or blocks: the result's blob metadata says the same).</summary>
+    public void Rendered(RenderPath path, TimeSpan duration) =>
+        _stageDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("stage", StageRender), new KeyValuePair<string, object?>("render.path", PathName(path)));
+
+    public static string PathName(RenderPath path) => path == RenderPath.Blocks ? "blocks" : "full";
 
     public void Stage(string stage, TimeSpan duration) =>
         _stageDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("stage", stage));
