@@ -16,7 +16,7 @@ namespace ImageJobs.Benchmarks;
 /// then the producer's 40,000-job publish against a bare RabbitMQ.Client publisher, and a long
 /// batch with each worker's resident memory sampled. Prints a table and writes docs/PERFORMANCE.md.
 /// Usage: pipeline [count=200] [--replicas 3] [--prefetch P] [--publish 40000] [--long N]
-///   [--sweep 1,2,3,4 --sweep-prefetch 1,2] [--env NAME=VALUE]... [--out docs/PERFORMANCE.md] [--dir DIR]
+///   [--sweep 1,2,3,4 --sweep-prefetch 1,2] [--env NAME=VALUE]... [--apphost KEY=VALUE]... [--out docs/PERFORMANCE.md] [--dir DIR]
 /// </summary>
 public static class PipelineBenchmark
 {
@@ -55,7 +55,7 @@ public static class PipelineBenchmark
 
         var environment = options.WorkerEnvironment();
         Console.WriteLine($"Starting the AppHost: {options.Replicas} workers, {Describe(environment)}");
-        await using var pipeline = await RunningPipeline.StartAsync(options.Replicas, environment);
+        await using var pipeline = await RunningPipeline.StartAsync(options.Replicas, environment, options.AppHostSettings());
         await UploadAsync(pipeline, bytes);
 
         // Publishing first, with the workers stopped; then the long run, which also brings the
@@ -90,11 +90,10 @@ public static class PipelineBenchmark
 
             var before = CpuByComponent(pipeline);
             elapsed[1] += await RunBatchAsync(pipeline, Enumerable.Range(from, to - from));
-            foreach (var (component, seconds) in CpuByComponent(pipeline))
+            foreach (var (component, seconds) in CpuSince(pipeline, before))
             {
-                var earlier = before.GetValueOrDefault(component);
-                cpu[component] = cpu.GetValueOrDefault(component) + seconds.User + seconds.System - earlier.User - earlier.System;
-                cpuSys[component] = cpuSys.GetValueOrDefault(component) + seconds.System - earlier.System;
+                cpu[component] = cpu.GetValueOrDefault(component) + seconds.Total;
+                cpuSys[component] = cpuSys.GetValueOrDefault(component) + seconds.System;
             }
 
             watch.Restart();
@@ -122,7 +121,8 @@ public static class PipelineBenchmark
         Line($"- machine: {ProcFiles.Machine()}");
         Line($"- load average (1, 5, 15 min): {loadAtStart} at the start, {loadAtEnd} at the end (the machine is shared: other builds and tests ran at the same time)");
         Line(string.Create(CultureInfo.InvariantCulture, $"- work: {photos.Count} photographs {photos.Width}x{photos.Height} JPEG ({bytes.Average(b => b.Length) / 1024:0} KiB on average), the same wrapped, outlined caption, JPEG q85 out"));
-        Line($"- pipeline: the real AppHost in local-process mode (RabbitMQ 3.10, Azurite, producer), {options.Replicas} workers, {Describe(environment)}");
+        Line($"- pipeline: the real AppHost in local-process mode (RabbitMQ 3.10, Azurite, producer), {options.Replicas} workers, {Describe(environment)}" +
+             (options.AppHostSettings() is { Length: > 0 } settings ? $"; AppHost settings {string.Join(", ", settings)}" : ""));
         Line($"- order: publishing (once each cold, then 2 rounds each, producer and bare alternating, ABBA), then the long run (which also warms the services up), then limit / pipeline / ImageMagick interleaved in {rounds} rounds");
         Line();
         Line("| measure | figure | target | met |");
@@ -154,6 +154,14 @@ public static class PipelineBenchmark
         Line("|" + string.Concat(Enumerable.Repeat("---:|", cpu.Count + 1)));
         Line("| " + string.Join(" | ", cpu.OrderBy(c => c.Key).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Value * 1000 / photos.Count:0.0} ms ({cpuSys[c.Key] * 1000 / photos.Count:0.0})"))) +
              string.Create(CultureInfo.InvariantCulture, $" | {cpu.Values.Sum() * 1000 / photos.Count:0.0} ms |"));
+        Line();
+        Line(string.Create(CultureInfo.InvariantCulture,
+            $"The same over the long run ({memory.Images:N0} images, cold services at its start, so steadier than the rounds):"));
+        Line();
+        Line("| " + string.Join(" | ", memory.Cpu.Keys.Order()) + " | total |");
+        Line("|" + string.Concat(Enumerable.Repeat("---:|", memory.Cpu.Count + 1)));
+        Line("| " + string.Join(" | ", memory.Cpu.OrderBy(c => c.Key).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Value.Total * 1000 / memory.Images:0.0} ms ({c.Value.System * 1000 / memory.Images:0.0})"))) +
+             string.Create(CultureInfo.InvariantCulture, $" | {memory.Cpu.Values.Sum(c => c.Total) * 1000 / memory.Images:0.0} ms |"));
         Line();
         Line("Worker memory over the long run (VmRSS sampled every 500 ms):");
         Line();
@@ -228,6 +236,14 @@ public static class PipelineBenchmark
         .GroupBy(p => p.Component)
         .ToDictionary(g => g.Key, g => g.Select(p => ProcFiles.Cpu(p.Pid)).Aggregate((0.0, 0.0), (sum, c) => (sum.Item1 + c.User, sum.Item2 + c.System)));
 
+    /// <summary>CPU seconds (user + system, and system alone) each component used since <paramref name="before"/>.</summary>
+    private static Dictionary<string, (double Total, double System)> CpuSince(RunningPipeline pipeline, Dictionary<string, (double User, double System)> before) =>
+        CpuByComponent(pipeline).ToDictionary(c => c.Key, c =>
+        {
+            var earlier = before.GetValueOrDefault(c.Key);
+            return (c.Value.User + c.Value.System - earlier.User - earlier.System, c.Value.System - earlier.System);
+        });
+
     /// <summary>Pipeline throughput for each workers x prefetch: one AppHost per prefetch, replicas stopped and started between rounds.</summary>
     private static async Task<Dictionary<(int Replicas, int Prefetch), double>> SweepAsync(Options options, PhotoSet photos, byte[][] bytes)
     {
@@ -237,7 +253,7 @@ public static class PipelineBenchmark
         {
             var environment = new Dictionary<string, string>(options.WorkerEnvironment()) { ["Messaging__Prefetch"] = prefetch.ToString(CultureInfo.InvariantCulture) };
             Console.WriteLine($"Sweep: starting the AppHost with {options.Sweep.Max()} workers, {Describe(environment)}");
-            await using var pipeline = await RunningPipeline.StartAsync(options.Sweep.Max(), environment);
+            await using var pipeline = await RunningPipeline.StartAsync(options.Sweep.Max(), environment, options.AppHostSettings());
             await UploadAsync(pipeline, bytes);
             await RunBatchAsync(pipeline, Enumerable.Range(0, Math.Min(photos.Count, 2 * options.Sweep.Max())));
             var elapsed = options.Sweep.ToDictionary(r => r, _ => TimeSpan.Zero);
@@ -319,7 +335,8 @@ public static class PipelineBenchmark
         public double Growth => (double)(End - Quarter) / Quarter;
     }
 
-    private sealed record MemoryRun(int Images, TimeSpan Elapsed, IReadOnlyList<WorkerMemory> Workers)
+    /// <param name="Cpu">Seconds of CPU (user + system, and system alone) each component used during the run.</param>
+    private sealed record MemoryRun(int Images, TimeSpan Elapsed, IReadOnlyList<WorkerMemory> Workers, Dictionary<string, (double Total, double System)> Cpu)
     {
         public long PeakBytes => Workers.Max(w => w.Peak);
 
@@ -351,6 +368,7 @@ public static class PipelineBenchmark
         });
 
         Console.WriteLine($"Long run: {images:N0} images");
+        var cpuBefore = CpuByComponent(pipeline);
         var lastReport = Stopwatch.StartNew();
         var elapsed = await RunBatchAsync(pipeline, Enumerable.Range(0, images).Select(i => i % photos), progress =>
         {
@@ -361,6 +379,7 @@ public static class PipelineBenchmark
                 lastReport.Restart();
             }
         });
+        var cpu = CpuSince(pipeline, cpuBefore);
         await sampling.CancelAsync();
         await sampler;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Long run: {images / elapsed.TotalSeconds:0.0} images/s"));
@@ -371,7 +390,7 @@ public static class PipelineBenchmark
             var quarter = s.Value.First(x => x.Done >= images / 4).Rss;
             return new WorkerMemory(s.Key, quarter, s.Value[^1].Rss, s.Value.Max(x => x.Rss));
         }).ToList();
-        return new MemoryRun(images, elapsed, workers);
+        return new MemoryRun(images, elapsed, workers, cpu);
     }
 
     private sealed class Options
@@ -422,9 +441,9 @@ public static class PipelineBenchmark
                 environment["Messaging__Prefetch"] = prefetch;
             }
 
-            for (var i = 0; i < _args.Length - 1; i++)
+            foreach (var setting in Repeated("--env"))
             {
-                if (_args[i] == "--env" && _args[i + 1].Split('=', 2) is [var name, var value])
+                if (setting.Split('=', 2) is [var name, var value])
                 {
                     environment[name] = value;
                 }
@@ -432,6 +451,11 @@ public static class PipelineBenchmark
 
             return environment;
         }
+
+        /// <summary>Every --apphost KEY=VALUE: the AppHost's own settings (LocalInfrastructure:Azurite=..., say).</summary>
+        public string[] AppHostSettings() => Repeated("--apphost").ToArray();
+
+        private IEnumerable<string> Repeated(string name) => _args.Zip(_args.Skip(1)).Where(pair => pair.First == name).Select(pair => pair.Second);
 
         private string? Value(string name) => _args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 

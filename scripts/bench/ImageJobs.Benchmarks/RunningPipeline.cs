@@ -48,11 +48,12 @@ public sealed class RunningPipeline : IAsyncDisposable
     /// Starts the AppHost with <paramref name="replicas"/> workers; <paramref name="workerEnvironment"/>
     /// goes to every worker (Messaging__Prefetch, MALLOC_ARENA_MAX...) on top of what the AppHost sets.
     /// </summary>
-    public static async Task<RunningPipeline> StartAsync(int replicas, IReadOnlyDictionary<string, string> workerEnvironment)
+    /// <param name="appHostSettings">More of the AppHost's settings, as <c>Key=Value</c> (another Azurite program, say).</param>
+    public static async Task<RunningPipeline> StartAsync(int replicas, IReadOnlyDictionary<string, string> workerEnvironment, params string[] appHostSettings)
     {
         var data = Path.Combine(Path.GetTempPath(), $"imagejobs-pipeline-{Guid.NewGuid():N}");
         var pipeline = new RunningPipeline(data) { Replicas = replicas };
-        var builder = await LocalAppHost.CreateBuilderAsync(data, replicas);
+        var builder = await LocalAppHost.CreateBuilderAsync(data, replicas, appHostSettings);
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)
             // The AppHost's appsettings say Information by default: the harness's own HTTP polling would flood the console.
@@ -238,7 +239,8 @@ public sealed class RunningPipeline : IAsyncDisposable
                 : commandLine.TrimEnd().EndsWith("/ImageJobs.Worker", StringComparison.Ordinal) ? "worker"
                 : commandLine.TrimEnd().EndsWith("/ImageJobs.Producer", StringComparison.Ordinal) ? "producer"
                 : commandLine.Contains("beam.smp", StringComparison.Ordinal) ? "rabbitmq"
-                : commandLine.Contains("azurite", StringComparison.Ordinal) && commandLine.StartsWith("node", StringComparison.Ordinal) ? "azurite"
+                : commandLine.StartsWith("node", StringComparison.Ordinal) && commandLine.Contains("azurite", StringComparison.Ordinal)
+                    ? commandLine.Contains("--tablePort", StringComparison.Ordinal) ? "azurite tables" : "azurite blobs"
                 : null;
             if (component is not null)
             {
