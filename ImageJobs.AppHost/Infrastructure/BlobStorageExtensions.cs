@@ -37,6 +37,23 @@ public static class Azurite
     /// </summary>
     public static readonly string[] ServiceArgs = ["--skipApiVersionCheck", "--disableProductStyleUrl", "--disableTelemetry", "--silent"];
 
+    /// <summary>
+    /// How an npm Azurite program runs locally: its script under node with V8's old generation
+    /// allowed to double before a full collection, because each of Azurite's metadata lookups
+    /// copies an index as long as its stored blobs, and V8's default growth then ran a full
+    /// collection every few hundred milliseconds (docs/PERFORMANCE.md, "Azurite's CPU"). Any other
+    /// program (a wrapper, a Windows shim) runs as it is; a missing one is left to fail as before.
+    /// </summary>
+    public static string[] Command(string program)
+    {
+        var found = LocalProcesses.FindOnPath(program) ?? program;
+        var script = File.Exists(found) ? File.ResolveLinkTarget(found, returnFinalTarget: true)?.FullName : null;
+        return script is not null && script.EndsWith(".js", StringComparison.Ordinal) ? ["node", .. NodeArgs, script] : [program];
+    }
+
+    /// <summary>V8 flags for every local Azurite (node accepts them on its command line only, not in NODE_OPTIONS).</summary>
+    public static readonly string[] NodeArgs = ["--heap-growing-percent=100"];
+
     /// <summary>How supervise.sh stops an Azurite: its table service saves its rows on SIGINT, and on SIGTERM drops the last seconds of acknowledged writes.</summary>
     public const string StopSignal = "INT";
 
@@ -113,7 +130,7 @@ public static class BlobStorageExtensions
             var dataDirectory = LocalProcesses.DataDirectory(builder, name);
             var port = LocalProcesses.Port(builder, service.PortSetting);
             resource = builder.AddResource(new LocalAzuriteResource(name, service, "bash", dataDirectory))
-                .WithArgs([LocalProcesses.Script(builder, "supervise.sh"), azurite, .. service.Args("127.0.0.1", port, dataDirectory)])
+                .WithArgs([LocalProcesses.Script(builder, "supervise.sh"), .. Azurite.Command(azurite), .. service.Args("127.0.0.1", port, dataDirectory)])
                 .WithEnvironment("SUPERVISE_STOP_SIGNAL", Azurite.StopSignal)
                 .WithEndpoint(port: port, name: service.Service, scheme: "http", isProxied: false)
                 .WithHealthCheck(healthCheckKey)

@@ -92,6 +92,23 @@ public sealed class AppModelTests
         AssertServices(resources);
     }
 
+    [Fact]
+    public void Npm_azurite_runs_its_script_under_node_with_the_heap_flags_and_any_other_program_as_it_is()
+    {
+        using var bin = new ScratchDirectory();
+        var script = Path.Combine(bin.Path, "lib", "azurite", "dist", "src", "blob", "main.js");
+        Directory.CreateDirectory(Path.GetDirectoryName(script)!);
+        File.WriteAllText(script, "#!/usr/bin/env node\n");
+        var link = Path.Combine(bin.Path, "azurite-blob");
+        File.CreateSymbolicLink(link, Path.Combine("lib", "azurite", "dist", "src", "blob", "main.js"));
+        var wrapper = Path.Combine(bin.Path, "azurite-wrapper");
+        File.WriteAllText(wrapper, "#!/bin/sh\n");
+
+        Assert.Equal(["node", "--heap-growing-percent=100", script], Azurite.Command(link));
+        Assert.Equal([wrapper], Azurite.Command(wrapper));
+        Assert.Equal(["/nonexistent/azurite-blob"], Azurite.Command("/nonexistent/azurite-blob"));
+    }
+
     [Theory]
     [InlineData("LocalInfrastructure:RabbitMQServer=/nonexistent/rabbitmq-server", "apt-get install -y rabbitmq-server")]
     [InlineData("LocalInfrastructure:Azurite=/nonexistent/azurite-blob", "npm install -g azurite")]

@@ -97,7 +97,7 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
     public static Process StartAzurite(int port, string dataDirectory) => StartAzurite(AzuriteService.Blob, port, dataDirectory);
 
     public static Process StartAzurite(AzuriteService service, int port, string dataDirectory) =>
-        Start(new ProcessStartInfo("bash", [Path.Combine(Repository.AppHostScripts, "supervise.sh"), service.Program, .. service.Args("127.0.0.1", port, dataDirectory)])
+        Start(new ProcessStartInfo("bash", [Path.Combine(Repository.AppHostScripts, "supervise.sh"), .. Azurite.Command(service.Program), .. service.Args("127.0.0.1", port, dataDirectory)])
         {
             Environment = { ["SUPERVISE_STOP_SIGNAL"] = Azurite.StopSignal },
         });

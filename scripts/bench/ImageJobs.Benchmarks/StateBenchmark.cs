@@ -28,7 +28,8 @@ public static class StateBenchmark
         var rounds = 3;
         var port = FreePort();
         var data = Directory.CreateTempSubdirectory("imagejobs-state-bench");
-        using var azurite = Process.Start(new ProcessStartInfo(AzuriteService.Table.Program, AzuriteService.Table.Args("127.0.0.1", port, data.FullName))
+        var command = Azurite.Command(AzuriteService.Table.Program);
+        using var azurite = Process.Start(new ProcessStartInfo(command[0], [.. command[1..], .. AzuriteService.Table.Args("127.0.0.1", port, data.FullName)])
         { RedirectStandardOutput = true, RedirectStandardError = true })!;
         try
         {
