@@ -120,7 +120,7 @@ public static class PipelineBenchmark
         Line();
         Line($"- machine: {ProcFiles.Machine()}");
         Line($"- load average (1, 5, 15 min): {loadAtStart} at the start, {loadAtEnd} at the end (the machine is shared: other builds and tests ran at the same time)");
-        Line(string.Create(CultureInfo.InvariantCulture, $"- work: {photos.Count} photographs {photos.Width}x{photos.Height} JPEG ({bytes.Average(b => b.Length) / 1024:0} KiB on average), the same wrapped, outlined caption, JPEG q85 out"));
+        Line(string.Create(CultureInfo.InvariantCulture, $"- work: {photos.Count} photographs {photos.Width}x{photos.Height} JPEG ({bytes.Average(b => b.Length) / 1024:0} KiB on average), the same wrapped, outlined caption, JPEG out at the source's quality"));
         Line($"- pipeline: the real AppHost in local-process mode (RabbitMQ 3.10, Azurite, producer), {options.Replicas} workers, {Describe(environment)}" +
              (options.AppHostSettings() is { Length: > 0 } settings ? $"; AppHost settings {string.Join(", ", settings)}" : ""));
         Line($"- order: publishing (once each cold, then 2 rounds each, producer and bare alternating, ABBA), then the long run (which also warms the services up), then limit / pipeline / ImageMagick interleaved in {rounds} rounds");
