@@ -88,6 +88,20 @@ public class BlockPathTests(RendererFixture fixture) : IClassFixture<RendererFix
     }
 
     [Theory]
+    [InlineData(0)]
+    [InlineData(4)]
+    public void Above_the_captions_first_MCU_row_the_sources_bytes_are_copied(int restartInterval)
+    {
+        var source = Photograph(640, 360, restartInterval: restartInterval);
+        var result = fixture.Renderer.Render(source, Caption, Bottom).Data.ToArray();
+
+        // The caption starts at about 80% of the height: the bytes before it are the source's, not coded again.
+        var shared = source.AsSpan().CommonPrefixLength(result);
+        Assert.True(shared > source.Length * 0.6, $"{shared} of {source.Length} bytes copied");
+        Assert.NotEqual(source, result);
+    }
+
+    [Theory]
     [InlineData("4:2:0")]
     [InlineData("4:4:4")]
     public void Under_the_caption_its_pixels_stay_within_the_bound_of_the_full_paths(string subsampling)

@@ -4,7 +4,8 @@ namespace ImageJobs.Rendering.Imaging.Jpeg;
 
 /// <summary>
 /// The Blocks path: a JPEG result made from the source's own coefficients, with only the blocks
-/// under the drawn regions computed again (<see cref="CaptionBlocks"/>) and the entropy-coded data
+/// under the drawn regions computed again (<see cref="CaptionBlocks"/>); the entropy-coded data is
+/// copied outside the edited rows (<see cref="JpegScanRewriter"/>) or, where that cannot be done,
 /// written again by libjpeg-turbo's lossless transform (<see cref="TurboJpeg"/>). No pixel outside
 /// those blocks is decoded, and none loses quality. <see cref="Refusal"/> says, before anything is
 /// drawn, why a render cannot take it; <see cref="Render"/> can still fail on the data (damaged
@@ -52,14 +53,43 @@ internal static class BlockPath
             ? "a coloured layer on a grey JPEG (the full path makes the result colour)"
             : null;
 
-    /// <summary>The result, or null with the reason the data could not be transformed.</summary>
+    /// <summary>
+    /// The result, or null with the reason the data could not be transformed. Where it can (a baseline
+    /// scan whose Huffman tables code every edited block, all metadata kept), the entropy-coded data
+    /// outside the edited MCU rows is copied (<see cref="JpegScanRewriter"/>); otherwise TurboJPEG codes it again.
+    /// </summary>
     public static byte[]? Render(ReadOnlySpan<byte> source, JpegHeader header, IReadOnlyList<DrawnRegion> regions, MetadataPolicy metadata, out string? failure)
     {
+        if (metadata == MetadataPolicy.Keep && CodesEverySymbol(header))
+        {
+            if (regions.Count == 0)
+            {
+                failure = null;
+                return source.ToArray(); // nothing drawn: the source is its own result
+            }
+
+            var rows = 8 * header.MaxVertical;
+            var (first, end) = (regions.Min(r => r.Bounds.Top) / rows, (regions.Max(r => r.Bounds.Bottom) + rows - 1) / rows);
+            if (JpegScanRewriter.Rewrite(source, first, end, new CaptionBlocks(header, regions).Edit).Jpeg is { } copied)
+            {
+                failure = null;
+                return copied;
+            }
+        }
+
         var edit = new CaptionBlocks(header, regions);
         var options = metadata == MetadataPolicy.StripAll ? TurboJpeg.CopyNone : 0;
         var result = TurboJpeg.Transform(TurboJpeg.Functions!, source, options, edit, out failure);
         return result is not null && metadata == MetadataPolicy.StripAll ? WithProfile(result, source, header) : result;
     }
+
+    /// <summary>
+    /// Whether every Huffman table codes every symbol (as libjpeg's standard tables do), so that any edited
+    /// block can be coded with the source's own tables. Optimised tables code only what the picture used, and
+    /// a caption's edges need codes they lack: trying would cost a decode of the scan for nothing.
+    /// </summary>
+    private static bool CodesEverySymbol(JpegHeader header) =>
+        header.HuffmanTables.Count > 0 && header.HuffmanTables.All(t => t.Symbols.Distinct().Count() >= (t.Class == 0 ? 12 : 162));
 
     private static string? FrameRefusal(JpegHeader header)
     {
