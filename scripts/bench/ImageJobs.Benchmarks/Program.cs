@@ -9,11 +9,13 @@ using ImageJobs.Benchmarks;
 // ImageJobs.Benchmarks publish-templates [jobs=40000] [--rounds 2]: publishing a five-layer batch against a caption batch (PublishRateBenchmark)
 // ImageJobs.Benchmarks blocks [count=30] [--rounds 3]: the Blocks path against the full path and the codec floor (BlocksBenchmark)
 // ImageJobs.Benchmarks job-memory [count=10]: one job's peak memory, each in a process of its own (JobMemoryBenchmark)
+// ImageJobs.Benchmarks blocks-map SOURCE.jpg OUT.png [--width 960]: the Rendering README's picture of the blocks a caption changed (BlockMap)
 // ImageJobs.Benchmarks bytes [count=20] [--real DIR]...: where a captioned JPEG's bytes go, and the encoder's options (BytesBenchmark)
 return args switch
 {
     ["blocks", .. var blocksArgs] => BlocksBenchmark.Run(blocksArgs),
     ["job-memory", .. var memoryArgs] => await JobMemoryBenchmark.RunAsync(memoryArgs),
+    ["blocks-map", .. var mapArgs] => BlockMap.Run(mapArgs),
     ["bytes", .. var bytesArgs] => BytesBenchmark.Run(bytesArgs),
     ["pipeline", .. var pipelineArgs] => await PipelineBenchmark.RunAsync(pipelineArgs),
     ["layout", .. var layoutArgs] => LayoutBenchmark.Run(layoutArgs),
