@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace ImageJobs.Rendering.Imaging.Jpeg;
 
@@ -13,6 +14,16 @@ internal static class BlockCoder
     private const int EndOfBlock = 0x00;
     private const int ZeroRun = 0xF0;
 
+    /// <summary>A block's worst case: DC 27 bits, 63 AC codes of 26 bits, every byte 0xFF and stuffed, the bits pending.</summary>
+    private const int MaxBlockBytes = 2 * ((27 + (63 * 26) + 7) / 8) + 16;
+
+    /// <summary>The zigzag index of each natural (row-major) position: <see cref="JpegHeader.NaturalOrder"/> inverted.</summary>
+    private static ReadOnlySpan<byte> ZigzagIndex =>
+    [
+        0, 1, 5, 6, 14, 15, 27, 28, 2, 4, 7, 13, 16, 26, 29, 42, 3, 8, 12, 17, 25, 30, 41, 43, 9, 11, 18, 24, 31, 40, 44, 53,
+        10, 19, 23, 32, 39, 45, 52, 54, 20, 22, 33, 38, 46, 51, 55, 60, 21, 34, 37, 47, 50, 56, 59, 61, 35, 36, 48, 49, 57, 58, 62, 63,
+    ];
+
     /// <summary>
     /// Decodes one block into <paramref name="block"/> (natural order, cleared by the caller), or
     /// with an empty block reads past it, keeping only its DC value in <paramref name="predictor"/>.
@@ -25,55 +36,16 @@ internal static class BlockCoder
             return false;
         }
 
-        var store = !block.IsEmpty;
-        if (store)
+        if (block.IsEmpty)
         {
-            block[0] = (short)predictor;
+            return reader.SkipAc(component.Ac);
         }
 
-        var ac = component.Ac;
-        var natural = JpegHeader.NaturalOrder;
-        for (var k = 1; k < 64; k++)
-        {
-            var symbol = reader.Decode(ac);
-            var (run, size) = (symbol >> 4, symbol & 0x0F);
-            if (size == 0)
-            {
-                if (symbol == EndOfBlock)
-                {
-                    return true;
-                }
-
-                // Sixteen zeros (a ZRL) must fit in the block; other sizeless symbols are not codes.
-                if (symbol != ZeroRun || (k += 15) > 63)
-                {
-                    return false;
-                }
-
-                continue;
-            }
-
-            k += run;
-            if (symbol < 0 || size > 10 || k > 63)
-            {
-                return false;
-            }
-
-            if (store)
-            {
-                block[natural[k]] = (short)reader.Receive(size);
-            }
-            else
-            {
-                reader.Skip(size);
-            }
-        }
-
-        return true;
+        block[0] = (short)predictor;
+        return reader.DecodeAc(component.Ac, block);
     }
 
     /// <summary>Encodes one block (natural order); a failure when a symbol has no code or a value does not fit baseline.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ScanFailure? Encode(EntropyWriter writer, ScanComponent component, ReadOnlySpan<short> block, ref int predictor)
     {
         var difference = block[0] - predictor;
@@ -84,47 +56,66 @@ internal static class BlockCoder
             return OutOfRange(difference);
         }
 
-        var failure = Put(writer, component.Dc, difference, size, size);
-        if (failure is not null)
+        // The writer's state in locals for the block: a block takes at most about 430 bytes.
+        var (buffer, length, bits, count) = writer.Begin(MaxBlockBytes);
+        var (dc, ac) = (component.Dc, component.Ac);
+        if (dc.Lengths[size] == 0)
         {
-            return failure;
+            return MissingCode(dc, size);
         }
 
-        var ac = component.Ac;
-        var natural = JpegHeader.NaturalOrder;
-        var run = 0;
-        for (var k = 1; k < 64; k++)
-        {
-            int value = block[natural[k]];
-            if (value == 0)
-            {
-                run++;
-                continue;
-            }
+        EntropyWriter.Emit(buffer, ref length, ref bits, ref count, (dc.Codes[size] << size) | Extra(difference, size), dc.Lengths[size] + size);
 
+        // A bit per non-zero coefficient, found in natural order and moved to zigzag order, so
+        // the loop visits only those (a photograph's block has a handful).
+        var natural = JpegHeader.NaturalOrder;
+        var zigzagIndex = ZigzagIndex;
+        var nonZero = 0UL;
+        for (var found = NonZero(block) & ~1UL; found != 0; found &= found - 1)
+        {
+            nonZero |= 1UL << zigzagIndex[BitOperations.TrailingZeroCount(found)];
+        }
+
+        var last = 0;
+        while (nonZero != 0)
+        {
+            var k = BitOperations.TrailingZeroCount(nonZero);
+            nonZero &= nonZero - 1;
+            var run = k - last - 1;
+            last = k;
             for (; run > 15; run -= 16)
             {
-                if ((failure = Put(writer, ac, 0, 0, ZeroRun)) is not null)
+                if (ac.Lengths[ZeroRun] == 0)
                 {
-                    return failure;
+                    return MissingCode(ac, ZeroRun);
                 }
+
+                EntropyWriter.Emit(buffer, ref length, ref bits, ref count, ac.Codes[ZeroRun], ac.Lengths[ZeroRun]);
             }
 
+            int value = block[natural[k]];
             size = BitLength(value);
-            if (size > 10)
+            var symbol = (run << 4) | size;
+            if (size > 10 || ac.Lengths[symbol] == 0)
             {
-                return OutOfRange(value);
+                return size > 10 ? OutOfRange(value) : MissingCode(ac, symbol);
             }
 
-            if ((failure = Put(writer, ac, value, size, (run << 4) | size)) is not null)
-            {
-                return failure;
-            }
-
-            run = 0;
+            EntropyWriter.Emit(buffer, ref length, ref bits, ref count, (ac.Codes[symbol] << size) | Extra(value, size), ac.Lengths[symbol] + size);
         }
 
-        return run > 0 ? Put(writer, ac, 0, 0, EndOfBlock) : null;
+        if (last < 63)
+        {
+            if (ac.Lengths[EndOfBlock] == 0)
+            {
+                return MissingCode(ac, EndOfBlock);
+            }
+
+            EntropyWriter.Emit(buffer, ref length, ref bits, ref count, ac.Codes[EndOfBlock], ac.Lengths[EndOfBlock]);
+        }
+
+        writer.End(length, bits, count);
+        return null;
     }
 
     private static bool DecodeDc(ref EntropyReader reader, HuffmanTable table, ref int predictor)
@@ -139,24 +130,34 @@ internal static class BlockCoder
         return predictor is >= short.MinValue and <= short.MaxValue;
     }
 
-    /// <summary>Writes <paramref name="symbol"/>'s code and the low <paramref name="size"/> bits of <paramref name="value"/>.</summary>
+    /// <summary>A value's extra bits: negative values are sent as value - 1 in size bits (T.81 F.1.2.1).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ScanFailure? Put(EntropyWriter writer, HuffmanTable table, int value, int size, int symbol)
-    {
-        var length = table.Lengths[symbol];
-        if (length == 0)
-        {
-            return new ScanFailure(ScanFailureKind.MissingHuffmanCode, $"the source's {table.Name} has no code for symbol 0x{symbol:X2}");
-        }
+    private static uint Extra(int value, int size) => (uint)(value < 0 ? value - 1 : value) & ((1u << size) - 1);
 
-        // Negative values are sent as value - 1 in size bits (T.81 F.1.2.1).
-        var bits = (uint)(value < 0 ? value - 1 : value) & ((1u << size) - 1);
-        writer.Put((table.Codes[symbol] << size) | bits, length + size);
-        return null;
-    }
+    // Failures are built out of line: their string formatting would weigh on every symbol's code.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ScanFailure MissingCode(HuffmanTable table, int symbol) =>
+        new(ScanFailureKind.MissingHuffmanCode, $"the source's {table.Name} has no code for symbol 0x{symbol:X2}");
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static ScanFailure OutOfRange(int value) =>
         new(ScanFailureKind.CoefficientOutOfRange, $"a coefficient or DC difference of {value} does not fit a baseline 8-bit JPEG");
+
+    /// <summary>Bit k set when coefficient k is not zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong NonZero(ReadOnlySpan<short> coefficients)
+    {
+        ulong mask = 0;
+        for (var i = 0; i < 64; i += 16)
+        {
+            var low = Vector128.Create(coefficients.Slice(i, 8));
+            var high = Vector128.Create(coefficients.Slice(i + 8, 8));
+            var zero = Vector128.Narrow(Vector128.Equals(low, Vector128<short>.Zero), Vector128.Equals(high, Vector128<short>.Zero));
+            mask |= (ulong)(~zero.ExtractMostSignificantBits() & 0xFFFF) << i;
+        }
+
+        return mask;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int BitLength(int value) => 32 - BitOperations.LeadingZeroCount((uint)Math.Abs(value));

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace ImageJobs.Rendering.Imaging.Jpeg;
 
@@ -71,6 +72,125 @@ internal ref struct EntropyReader
         }
 
         return DecodeLong(table);
+    }
+
+    /// <summary>Decodes a block's AC coefficients into <paramref name="block"/> (natural order, cleared). False when the data is not a block.</summary>
+    public bool DecodeAc(HuffmanTable table, Span<short> block)
+    {
+        ref var look = ref MemoryMarshal.GetArrayDataReference(table.Lookahead);
+        var natural = JpegHeader.NaturalOrder;
+        var (bits, count) = (_bits, _count);
+        for (var k = 1; k < 64; k++)
+        {
+            if (count < 32)
+            {
+                (_bits, _count) = (bits, count);
+                Fill();
+                (bits, count) = (_bits, _count);
+            }
+
+            int entry = Unsafe.Add(ref look, (int)(bits >> (64 - HuffmanTable.LookaheadBits)));
+            int symbol;
+            if (entry != 0)
+            {
+                bits <<= entry >> 8;
+                count -= entry >> 8;
+                symbol = entry & 0xFF;
+            }
+            else
+            {
+                (_bits, _count) = (bits, count);
+                symbol = DecodeLong(table);
+                (bits, count) = (_bits, _count);
+            }
+
+            var (run, size) = (symbol >> 4, symbol & 0x0F);
+            if (size == 0)
+            {
+                // End of block; sixteen zeros (a ZRL) that fit in the block; anything else is not a code.
+                var ok = symbol == 0x00 || (symbol == 0xF0 && (k += 15) <= 63);
+                if (!ok || symbol == 0x00)
+                {
+                    (_bits, _count) = (bits, count);
+                    return ok;
+                }
+
+                continue;
+            }
+
+            k += run;
+            if (symbol < 0 || size > 10 || k > 63)
+            {
+                (_bits, _count) = (bits, count);
+                return false;
+            }
+
+            var value = (int)(bits >> (64 - size));
+            bits <<= size;
+            count -= size;
+            block[natural[k]] = (short)(value < 1 << (size - 1) ? value - (1 << size) + 1 : value);
+        }
+
+        (_bits, _count) = (bits, count);
+        return true;
+    }
+
+    /// <summary>
+    /// Reads past a block's AC coefficients (the decode-only pass): whole code-and-extra-bits
+    /// steps from the skip table, the rest symbol by symbol. False when the data is not a block.
+    /// </summary>
+    public bool SkipAc(HuffmanTable table)
+    {
+        ref var skip = ref MemoryMarshal.GetArrayDataReference(table.SkipLookahead);
+        // The buffer in locals (registers) for the loop; back in the fields around a refill.
+        var (bits, count) = (_bits, _count);
+        for (var k = 1; k < 64;)
+        {
+            if (count < 32)
+            {
+                (_bits, _count) = (bits, count);
+                Fill();
+                (bits, count) = (_bits, _count);
+            }
+
+            int step = Unsafe.Add(ref skip, (int)(bits >> (64 - HuffmanTable.SkipBits)));
+            int advance;
+            if (step != 0)
+            {
+                bits <<= step & 0x1F;
+                count -= step & 0x1F;
+                advance = step >> 5;
+            }
+            else
+            {
+                (_bits, _count) = (bits, count);
+                var symbol = Decode(table);
+                var (run, size) = (symbol >> 4, symbol & 0x0F);
+                advance = symbol switch { 0x00 => 0, 0xF0 => 16, _ => symbol < 0 || size is 0 or > 10 ? -1 : run + 1 };
+                if (advance >= 0)
+                {
+                    Skip(size);
+                }
+
+                (bits, count) = (_bits, _count);
+            }
+
+            if (advance <= 0)
+            {
+                (_bits, _count) = (bits, count);
+                return advance == 0; // end of block, or not a code
+            }
+
+            // A coefficient (or the last of sixteen zeros) beyond index 63 is not a block.
+            if ((k += advance) > 64)
+            {
+                (_bits, _count) = (bits, count);
+                return false;
+            }
+        }
+
+        (_bits, _count) = (bits, count);
+        return true;
     }
 
     /// <summary><paramref name="size"/> bits as a signed coefficient (T.81 F.2.2.1 EXTEND); 0 for size 0.</summary>

@@ -34,6 +34,40 @@ internal sealed class EntropyWriter(int capacity)
         }
     }
 
+    /// <summary>Room for <paramref name="bytes"/> more, and the state for <see cref="Emit"/> in the caller's locals until <see cref="End"/>.</summary>
+    public (byte[] Buffer, int Length, ulong Bits, int Count) Begin(int bytes)
+    {
+        Reserve(bytes);
+        return (_buffer, _length, _bits, _count);
+    }
+
+    public void End(int length, ulong bits, int count) => (_length, _bits, _count) = (length, bits, count);
+
+    /// <summary><see cref="Put"/> on a caller's locals (registers in a block's loop): room reserved by <see cref="Begin"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Emit(byte[] buffer, ref int length, ref ulong bits, ref int count, uint value, int size)
+    {
+        bits = (bits << size) | value;
+        count += size;
+        if (count < 32)
+        {
+            return;
+        }
+
+        do
+        {
+            var next = (byte)(bits >> (count - 8));
+            buffer[length++] = next;
+            if (next == 0xFF)
+            {
+                buffer[length++] = 0x00;
+            }
+
+            count -= 8;
+        }
+        while (count >= 8);
+    }
+
     /// <summary>Pads the last byte with one bits, writes every bit, then the marker (RSTn, or nothing for 0).</summary>
     public void PadAndMark(byte marker)
     {

@@ -8,6 +8,9 @@ public sealed class HuffmanTable
 {
     public const int LookaheadBits = 9;
 
+    /// <summary>Bits of the skip table: an AC code and its extra bits together.</summary>
+    public const int SkipBits = 10;
+
     private HuffmanTable(string name) => Name = name;
 
     /// <summary>"DC table 0", "AC table 1": for refusal messages.</summary>
@@ -15,6 +18,13 @@ public sealed class HuffmanTable
 
     /// <summary>For each 9-bit prefix: (code length &lt;&lt; 8) | symbol, or 0 when the code is longer (or invalid).</summary>
     internal ushort[] Lookahead { get; } = new ushort[1 << LookaheadBits];
+
+    /// <summary>
+    /// For each 10-bit prefix that holds a whole AC code and its extra bits: their length (low 5
+    /// bits) and how far the coefficient index moves (run + 1, 16 for ZRL, 0 for end of block);
+    /// 0 when they do not fit (or are no code).
+    /// </summary>
+    internal ushort[] SkipLookahead { get; } = new ushort[1 << SkipBits];
 
     /// <summary>The largest code of each length (index 1-16), -1 when there is none.</summary>
     internal int[] MaxCode { get; } = new int[17];
@@ -50,6 +60,14 @@ public sealed class HuffmanTable
                 {
                     var shift = LookaheadBits - length;
                     table.Lookahead.AsSpan(code << shift, 1 << shift).Fill((ushort)((length << 8) | symbol));
+                }
+
+                var (run, size) = (symbol >> 4, symbol & 0x0F);
+                var advance = symbol switch { 0x00 => 0, 0xF0 => 16, _ => size is 0 or > 10 ? -1 : run + 1 };
+                if (length + size <= SkipBits && advance >= 0)
+                {
+                    var shift = SkipBits - length;
+                    table.SkipLookahead.AsSpan(code << shift, 1 << shift).Fill((ushort)((length + size) | (advance << 5)));
                 }
             }
 

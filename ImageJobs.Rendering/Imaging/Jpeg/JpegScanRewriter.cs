@@ -79,6 +79,7 @@ public static class JpegScanRewriter
     {
         private readonly ReadOnlySpan<byte> _jpeg = jpeg;
         private readonly int _interval = layout.RestartInterval;
+        private readonly ScanComponent[] _components = [.. layout.Components];
         private readonly int[] _decodePredictors = new int[layout.Components.Count];
         private readonly int[] _encodePredictors = new int[layout.Components.Count];
         private readonly (int Component, int Offset)[] _blocks = McuBlocks(layout);
@@ -151,7 +152,7 @@ public static class JpegScanRewriter
         {
             foreach (var (c, _) in _blocks)
             {
-                if (!BlockCoder.Decode(ref _reader, layout.Components[c], [], ref _decodePredictors[c]))
+                if (!BlockCoder.Decode(ref _reader, _components[c], [], ref _decodePredictors[c]))
                 {
                     return Damaged(mcu);
                 }
@@ -162,7 +163,7 @@ public static class JpegScanRewriter
 
         private ScanFailure? DecodeRow(int from, int to)
         {
-            var components = layout.Components;
+            var components = _components;
             for (var mcu = from; mcu < to; mcu++)
             {
                 if (_interval != 0 && mcu % _interval == 0 && mcu / _interval != _segment)
@@ -199,8 +200,8 @@ public static class JpegScanRewriter
 
         private readonly void EditRow(int row, BlockRowEdit edit)
         {
-            var components = layout.Components;
-            for (var c = 0; c < components.Count; c++)
+            var components = _components;
+            for (var c = 0; c < components.Length; c++)
             {
                 var component = components[c];
                 var length = component.WidthInBlocks * 64;
@@ -213,7 +214,7 @@ public static class JpegScanRewriter
 
         private readonly ScanFailure? EncodeRow(int from, int to, int first)
         {
-            var components = layout.Components;
+            var components = _components;
             for (var mcu = from; mcu < to; mcu++)
             {
                 if (_interval != 0 && mcu % _interval == 0 && mcu != first)

@@ -10,6 +10,7 @@ using ImageJobs.Benchmarks;
 // ImageJobs.Benchmarks blocks [count=30] [--rounds 3]: the Blocks path against the full path and the codec floor (BlocksBenchmark)
 // ImageJobs.Benchmarks job-memory [count=10]: one job's peak memory, each in a process of its own (JobMemoryBenchmark)
 // ImageJobs.Benchmarks blocks-map SOURCE.jpg OUT.png [--width 960]: the Rendering README's picture of the blocks a caption changed (BlockMap)
+// ImageJobs.Benchmarks scan [count=30] [--width 1920] [--height 1080]: the JPEG scan rewriter against TurboJPEG's lossless transform (ScanBenchmark)
 // ImageJobs.Benchmarks bytes [count=20] [--real DIR]...: where a captioned JPEG's bytes go, and the encoder's options (BytesBenchmark)
 return args switch
 {
@@ -17,6 +18,7 @@ return args switch
     ["job-memory", .. var memoryArgs] => await JobMemoryBenchmark.RunAsync(memoryArgs),
     ["blocks-map", .. var mapArgs] => BlockMap.Run(mapArgs),
     ["bytes", .. var bytesArgs] => BytesBenchmark.Run(bytesArgs),
+    ["scan", .. var scanArgs] => ScanBenchmark.Run(scanArgs),
     ["pipeline", .. var pipelineArgs] => await PipelineBenchmark.RunAsync(pipelineArgs),
     ["layout", .. var layoutArgs] => LayoutBenchmark.Run(layoutArgs),
     ["state", .. var stateArgs] => await StateBenchmark.RunAsync(stateArgs),
