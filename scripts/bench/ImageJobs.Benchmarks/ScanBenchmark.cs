@@ -9,7 +9,8 @@ namespace ImageJobs.Benchmarks;
 /// transform, on PhotoSet's photographs, one thread, the variants taking turns (ABC CBA) so load
 /// from other processes falls on all alike; best of the rounds, wall and CPU ms per image, and
 /// result bytes / source bytes. Every edit is the identity, so every rewrite must give the
-/// source's bytes back (checked). Usage: ImageJobs.Benchmarks scan [count=30] [--width 1920] [--height 1080] [--rounds 4]
+/// source's bytes back (checked). Usage: ImageJobs.Benchmarks scan [count=30] [--width 1920] [--height 1080] [--rounds 4] [--real DIR]
+/// (--real: every JPEG under DIR rewritten back to its own bytes, or refused with its reason).
 /// </summary>
 public static class ScanBenchmark
 {
@@ -68,7 +69,34 @@ public static class ScanBenchmark
         }
 
         Console.WriteLine($"load average at end {ProcFiles.LoadAverage()}");
-        return identical == count ? 0 : 1;
+        var realOk = args.SkipWhile(a => a != "--real").Skip(1).FirstOrDefault() is not { } real || CheckReal(real);
+        return identical == count && realOk ? 0 : 1;
+    }
+
+    /// <summary>Real JPEGs: each one refused with its reason, or rewritten (bottom 15%, a middle row) back to its own bytes.</summary>
+    private static bool CheckReal(string directory)
+    {
+        var (identical, differing) = (0, 0);
+        var refusals = new Dictionary<string, int>();
+        foreach (var file in Directory.EnumerateFiles(directory, "*.jp*g", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var source = File.ReadAllBytes(file);
+            var layout = ScanLayout.Read(source, out var failure);
+            if (layout is null)
+            {
+                refusals[failure!.ToString()] = refusals.GetValueOrDefault(failure.ToString()) + 1;
+                continue;
+            }
+
+            var rows = layout.McuRows;
+            var same = new[] { rows - (int)Math.Ceiling(rows * 0.15), rows / 2 }.All(first =>
+                JpegScanRewriter.Rewrite(source, layout, first, Math.Max(first + 1, rows * 9 / 10), Unchanged).Jpeg is { } result && source.AsSpan().SequenceEqual(result));
+            (identical, differing) = same ? (identical + 1, differing) : (identical, differing + 1);
+        }
+
+        Console.WriteLine($"{directory}: {identical} rewritten to their own bytes, {differing} not; refused: "
+            + string.Join("; ", refusals.Select(r => $"{r.Value} x {r.Key}")));
+        return differing == 0;
     }
 
     private static byte[] Rewrite(byte[] source, ScanLayout layout, int first) =>
