@@ -19,44 +19,17 @@ public class BlockPathTests(RendererFixture fixture) : IClassFixture<RendererFix
 
     private static readonly TextStyle Bottom = new() { FontSizeRatio = 0.08, MaxLines = 1, Box = new TextBoxStyle { X = 5, Width = 90, Y = 80, Height = 15 } };
 
-    /// <summary>A photograph-like JPEG: smooth colour gradients under blurred grain, made by libvips (or Skia, for 4:2:2).</summary>
-    public static byte[] Photograph(int width, int height, string subsampling = "4:2:0", int quality = 85, bool progressive = false, int restartInterval = 0)
-    {
-        using var grain = Image.Gaussnoise(width, height, mean: 0, sigma: 30).Gaussblur(1.5);
-        using var xyz = Image.Xyz(width, height);
-        using var across = xyz[0] * (200.0 / width);
-        using var down = xyz[1] * (180.0 / height);
-        using var rgb = (across + grain + 30).Bandjoin(down + (grain * 0.7) + 40, 220 - (across * 0.5) + grain);
-        using var photo = rgb.Cast(Enums.BandFormat.Uchar).Copy(interpretation: Enums.Interpretation.Srgb);
-        if (subsampling == "4:2:2")
-        {
-            using var bitmap = TestImages.Decode(photo.PngsaveBuffer(compression: 1));
-            using var pixmap = bitmap.PeekPixels();
-            using var data = pixmap.Encode(new SKJpegEncoderOptions(quality, SKJpegEncoderDownsample.Downsample422, SKJpegEncoderAlphaOption.Ignore))!;
-            return data.ToArray();
-        }
-
-        if (subsampling == "grey")
-        {
-            using var grey = photo.Colourspace(Enums.Interpretation.Bw);
-            return grey.JpegsaveBuffer(q: quality, interlace: progressive, restartInterval: restartInterval);
-        }
-
-        return photo.JpegsaveBuffer(q: quality, interlace: progressive, restartInterval: restartInterval,
-            subsampleMode: subsampling == "4:4:4" ? Enums.ForeignSubsample.Off : Enums.ForeignSubsample.On);
-    }
-
     [Theory]
     [InlineData("4:2:0", false, 0)]
     [InlineData("4:2:2", false, 0)]
     [InlineData("4:4:4", false, 0)]
-    [InlineData("grey", false, 0)]
+    [InlineData("gray", false, 0)]
     [InlineData("4:2:0", true, 0)]
     [InlineData("4:2:0", false, 4)]
     public void Outside_the_captions_MCUs_every_coefficient_is_the_sources(string subsampling, bool progressive, int restartInterval)
     {
-        var source = Photograph(640, 360, subsampling, progressive: progressive, restartInterval: restartInterval);
-        var style = subsampling == "grey" ? Bottom with { Color = "#FFFFFF", OutlineColor = "#000000" } : Bottom;
+        var source = ScanJpegs.Photo(subsampling, restartInterval: restartInterval, width: 640, height: 360, progressive: progressive);
+        var style = subsampling == ScanJpegs.Gray ? Bottom with { Color = "#FFFFFF", OutlineColor = "#000000" } : Bottom;
 
         var result = fixture.Renderer.Render(source, Caption, style);
 
@@ -92,7 +65,7 @@ public class BlockPathTests(RendererFixture fixture) : IClassFixture<RendererFix
     [InlineData(4)]
     public void Above_the_captions_first_MCU_row_the_sources_bytes_are_copied(int restartInterval)
     {
-        var source = Photograph(640, 360, restartInterval: restartInterval);
+        var source = ScanJpegs.Photo(ScanJpegs.Yuv420, restartInterval: restartInterval, width: 640, height: 360);
         var result = fixture.Renderer.Render(source, Caption, Bottom).Data.ToArray();
 
         // The caption starts at about 80% of the height: the bytes before it are the source's, not coded again.
@@ -106,7 +79,7 @@ public class BlockPathTests(RendererFixture fixture) : IClassFixture<RendererFix
     [InlineData("4:4:4")]
     public void Under_the_caption_its_pixels_stay_within_the_bound_of_the_full_paths(string subsampling)
     {
-        var source = Photograph(640, 360, subsampling);
+        var source = ScanJpegs.Photo(subsampling, width: 640, height: 360);
         var blocks = fixture.Renderer.Render(source, Caption, Bottom);
         var full = fixture.Renderer.Render(source, Caption, Bottom with { Output = new OutputStyle { Path = RenderPath.Full } });
         Assert.Equal((RenderPath.Blocks, RenderPath.Full), (blocks.Path, full.Path));
@@ -162,7 +135,7 @@ public class BlockPathTests(RendererFixture fixture) : IClassFixture<RendererFix
     [MemberData(nameof(FullWays))]
     public void Takes_the_full_path_with_its_reason(string kind, string reason)
     {
-        var photo = Photograph(320, 200);
+        var photo = ScanJpegs.Photo(ScanJpegs.Yuv420, width: 320, height: 200);
         TextStyle style = new();
         var source = photo;
         Template? template = null;
@@ -174,7 +147,7 @@ public class BlockPathTests(RendererFixture fixture) : IClassFixture<RendererFix
             case "location": style = new TextStyle { Output = new OutputStyle { Metadata = MetadataPolicy.StripLocation } }; break;
             case "resized": template = new Template { Layers = [new TextLayer { Name = "caption", Text = Caption }], Output = new OutputStyle { Resize = new ResizeStyle { Width = 160 } } }; break;
             case "cmyk": source = Cmyk(photo); break;
-            case "grey with colour": source = Photograph(320, 200, "grey"); style = new TextStyle { Color = "#FF0000" }; break;
+            case "grey with colour": source = ScanJpegs.Photo(ScanJpegs.Gray, width: 320, height: 200); style = new TextStyle { Color = "#FF0000" }; break;
             case "forced full": style = new TextStyle { Output = new OutputStyle { Path = RenderPath.Full } }; break;
         }
 
@@ -197,7 +170,7 @@ public class BlockPathTests(RendererFixture fixture) : IClassFixture<RendererFix
     [Fact]
     public void Damaged_entropy_data_never_takes_the_Blocks_path()
     {
-        var source = Photograph(320, 200);
+        var source = ScanJpegs.Photo(ScanJpegs.Yuv420, width: 320, height: 200);
         var start = JpegHeader.Read(source).EntropyStart;
         // A stray restart marker in a scan without restart intervals: a decoder's "corrupt data" warning.
         var corrupt = (byte[])source.Clone();

@@ -11,8 +11,8 @@ public static class ScanJpegs
     public const string Yuv444 = "4:4:4";
     public const string Gray = "gray";
 
-    /// <summary>Circles on a coloured ground with film grain: <paramref name="restartInterval"/> MCUs per interval (0: none).</summary>
-    public static byte[] Photo(string sampling, bool optimize = false, int restartInterval = 0, int width = 333, int height = 203, int seed = 7)
+    /// <summary>Circles on a coloured ground with film grain: <paramref name="restartInterval"/> MCUs per interval (0: none); progressive only from libvips.</summary>
+    public static byte[] Photo(string sampling, bool optimize = false, int restartInterval = 0, int width = 333, int height = 203, int seed = 7, bool progressive = false)
     {
         using var drawn = Image.NewFromBuffer(Support.TestImages.Jpeg(seed, width, height));
         using var grain = Image.Gaussnoise(width, height, mean: 0, sigma: 12, seed: seed);
@@ -26,7 +26,7 @@ public static class ScanJpegs
         }
 
         using var image = sampling == Gray ? grainy.Colourspace(Enums.Interpretation.Bw) : grainy.Copy();
-        return image.JpegsaveBuffer(q: 85, optimizeCoding: optimize, subsampleMode: sampling == Yuv444 ? Enums.ForeignSubsample.Off : Enums.ForeignSubsample.On,
+        return image.JpegsaveBuffer(q: 85, optimizeCoding: optimize, interlace: progressive, subsampleMode: sampling == Yuv444 ? Enums.ForeignSubsample.Off : Enums.ForeignSubsample.On,
             restartInterval: restartInterval, keep: Enums.ForeignKeep.None);
     }
 
