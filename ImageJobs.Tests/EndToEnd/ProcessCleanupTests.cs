@@ -52,7 +52,8 @@ public sealed class ProcessCleanupTests(ITestOutputHelper output)
             Assert.Contains(running, p => p.CommandLine.Contains("azurite", StringComparison.Ordinal));
 
             Processes.Signal(appHost.Id, signal);
-            await appHost.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+            // Generous: under load, stopping the broker and both Azurite services takes longer than when idle.
+            await appHost.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
 
             var left = await Processes.WaitUntilGoneAsync(data.Path, TimeSpan.FromSeconds(60));
             Assert.True(left.Count == 0, "still running: " + string.Join("; ", left.Select(p => Describe(p.CommandLine))));
