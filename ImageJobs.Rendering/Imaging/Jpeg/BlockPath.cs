@@ -60,14 +60,14 @@ internal static class BlockPath
     /// </summary>
     public static byte[]? Render(ReadOnlySpan<byte> source, JpegHeader header, IReadOnlyList<DrawnRegion> regions, MetadataPolicy metadata, out string? failure)
     {
+        if (metadata == MetadataPolicy.Keep && regions.Count == 0)
+        {
+            failure = null;
+            return source.ToArray(); // nothing drawn: the source is its own result
+        }
+
         if (metadata == MetadataPolicy.Keep && CodesEverySymbol(header))
         {
-            if (regions.Count == 0)
-            {
-                failure = null;
-                return source.ToArray(); // nothing drawn: the source is its own result
-            }
-
             var rows = 8 * header.MaxVertical;
             var (first, end) = (regions.Min(r => r.Bounds.Top) / rows, (regions.Max(r => r.Bounds.Bottom) + rows - 1) / rows);
             if (JpegScanRewriter.Rewrite(source, first, end, new CaptionBlocks(header, regions).Edit).Jpeg is { } copied)
