@@ -19,8 +19,12 @@ public sealed class ProcessCleanupTests(ITestOutputHelper output)
     {
         using var data = new ScratchDirectory("imagejobs-cleanup");
         var amqpPort = Processes.FreePort();
-        var startInfo = new ProcessStartInfo(Repository.AppHostExecutable,
+        // Through env --default-signal: a suite started in the background (nohup, "&" without job
+        // control) hands its children SIGINT ignored, and the AppHost would never see the signal.
+        var startInfo = new ProcessStartInfo("env",
         [
+            "--default-signal=INT",
+            Repository.AppHostExecutable,
             "Infrastructure:Mode=LocalProcesses",
             $"LocalInfrastructure:DataDirectory={data.Path}",
             $"LocalInfrastructure:RabbitMQPort={amqpPort}",
@@ -52,8 +56,7 @@ public sealed class ProcessCleanupTests(ITestOutputHelper output)
             Assert.Contains(running, p => p.CommandLine.Contains("azurite", StringComparison.Ordinal));
 
             Processes.Signal(appHost.Id, signal);
-            // Generous: under load, stopping the broker and both Azurite services takes longer than when idle.
-            await appHost.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+            await appHost.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
 
             var left = await Processes.WaitUntilGoneAsync(data.Path, TimeSpan.FromSeconds(60));
             Assert.True(left.Count == 0, "still running: " + string.Join("; ", left.Select(p => Describe(p.CommandLine))));
