@@ -47,11 +47,12 @@ public static class BlocksBenchmark
                 };
                 var best = runs.ToDictionary(run => run.Name, _ => (Wall: TimeSpan.MaxValue, Cpu: TimeSpan.MaxValue, Bytes: 0L));
                 var copied = sources.Count(s => Copied(s, runs[2].Render(s)));
+                // Warm-up, a whole pass of every run: tiered JIT (the blend's loops start unoptimised), fonts, shapers.
                 foreach (var run in runs)
                 {
-                    foreach (var source in sources.Take(5))
+                    foreach (var source in sources)
                     {
-                        run.Render(source); // warm-up: JIT (tiered), fonts, shapers
+                        run.Render(source);
                     }
                 }
 
