@@ -45,9 +45,6 @@ internal sealed class CaptionBlocks : IBlockRowEdit
 
     public string? Failure { get; set; }
 
-    /// <summary>Blocks whose coefficients were computed again, over all components.</summary>
-    public int ChangedBlocks { get; private set; }
-
     /// <summary>T.871's YCbCr weights of R, G, B, and of alpha (the offset a premultiplied colour difference carries).</summary>
     private static readonly Weights Luma = new(0.299f, 0.587f, 0.114f, 0);
     private static readonly Weights BlueDifference = new(-0.168736f, -0.331264f, 0.5f, 128 / 255f);
@@ -77,7 +74,6 @@ internal sealed class CaptionBlocks : IBlockRowEdit
                 if (Sample(region, plan, column * 8, blockRow * 8, premultiplied, alpha))
                 {
                     Blend(coefficients.Slice(column * 64, 64), plan.Quant, premultiplied, alpha, block, samples);
-                    ChangedBlocks++;
                 }
             }
         }
