@@ -77,16 +77,20 @@ public class BlockPathTests(RendererFixture fixture) : IClassFixture<RendererFix
     [Theory]
     [InlineData("4:2:0")]
     [InlineData("4:4:4")]
+    [InlineData("gray, declared 2x2")]
     public void Under_the_caption_its_pixels_stay_within_the_bound_of_the_full_paths(string subsampling)
     {
-        var source = ScanJpegs.Photo(subsampling, width: 640, height: 360);
-        var blocks = fixture.Renderer.Render(source, Caption, Bottom);
-        var full = fixture.Renderer.Render(source, Caption, Bottom with { Output = new OutputStyle { Path = RenderPath.Full } });
+        // A one-component scan is not interleaved: its MCU is one block whatever sampling the frame declares.
+        var grey = subsampling.StartsWith(ScanJpegs.Gray, StringComparison.Ordinal);
+        var source = grey ? DeclaredSampling(ScanJpegs.Photo(ScanJpegs.Gray, width: 640, height: 360), 0x22) : ScanJpegs.Photo(subsampling, width: 640, height: 360);
+        var style = grey ? Bottom with { Color = "#FFFFFF", OutlineColor = "#000000" } : Bottom;
+        var blocks = fixture.Renderer.Render(source, Caption, style);
+        var full = fixture.Renderer.Render(source, Caption, style with { Output = new OutputStyle { Path = RenderPath.Full } });
         Assert.Equal((RenderPath.Blocks, RenderPath.Full), (blocks.Path, full.Path));
 
-        var extent = SKRectI.Ceiling(fixture.Renderer.Extent(Caption, Bottom, 640, 360), outwards: true);
-        using var a = Image.NewFromBuffer(blocks.Data.ToArray()).Crop(extent.Left, extent.Top, extent.Width, extent.Height).Cast(Enums.BandFormat.Float);
-        using var b = Image.NewFromBuffer(full.Data.ToArray()).Crop(extent.Left, extent.Top, extent.Width, extent.Height).Cast(Enums.BandFormat.Float);
+        var extent = SKRectI.Ceiling(fixture.Renderer.Extent(Caption, style, 640, 360), outwards: true);
+        using var a = Luma(blocks, grey).Crop(extent.Left, extent.Top, extent.Width, extent.Height).Cast(Enums.BandFormat.Float);
+        using var b = Luma(full, grey).Crop(extent.Left, extent.Top, extent.Width, extent.Height).Cast(Enums.BandFormat.Float);
         using var difference = (a - b).Abs();
         var mse = (difference * difference).Avg();
         var psnr = 10 * Math.Log10(255.0 * 255.0 / mse);
@@ -189,6 +193,31 @@ public class BlockPathTests(RendererFixture fixture) : IClassFixture<RendererFix
         {
             Assert.Equal(ErrorCodes.CorruptImage, refused.Code);
         }
+    }
+
+    /// <summary>The decoded result; for a grey source its luma only (the full path writes grey pixels as sRGB).</summary>
+    private static Image Luma(RenderedImage result, bool grey)
+    {
+        var image = Image.NewFromBuffer(result.Data.ToArray());
+        if (!grey)
+        {
+            return image;
+        }
+
+        using (image)
+        {
+            return image.Colourspace(Enums.Interpretation.Bw);
+        }
+    }
+
+    /// <summary>The JPEG with its first component's sampling factors byte set, as some encoders write a grey frame.</summary>
+    private static byte[] DeclaredSampling(byte[] jpeg, byte factors)
+    {
+        var copy = (byte[])jpeg.Clone();
+        var frame = copy.AsSpan().IndexOf((ReadOnlySpan<byte>)[0xFF, 0xC0]);
+        copy[frame + 11] = factors; // FF C0, length, precision, height, width, count, id, then H/V
+        Assert.Equal((2, 2), (JpegHeader.Read(copy).Components[0].Horizontal, JpegHeader.Read(copy).Components[0].Vertical));
+        return copy;
     }
 
     private static byte[] Cmyk(byte[] jpeg)

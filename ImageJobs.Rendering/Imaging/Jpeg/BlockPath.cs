@@ -66,18 +66,19 @@ internal static class BlockPath
             return source.ToArray(); // nothing drawn: the source is its own result
         }
 
-        if (metadata == MetadataPolicy.Keep && CodesEverySymbol(header))
+        var edit = new CaptionBlocks(header, regions);
+        if (metadata == MetadataPolicy.Keep && CodesEverySymbol(header) && ScanLayout.Read(source, out _) is { } layout)
         {
-            var rows = 8 * header.MaxVertical;
+            // The scan's own MCU height: a one-component scan is not interleaved, its MCU is one block.
+            var rows = layout.McuHeight;
             var (first, end) = (regions.Min(r => r.Bounds.Top) / rows, (regions.Max(r => r.Bounds.Bottom) + rows - 1) / rows);
-            if (JpegScanRewriter.Rewrite(source, first, end, new CaptionBlocks(header, regions).Edit).Jpeg is { } copied)
+            if (JpegScanRewriter.Rewrite(source, layout, first, end, edit.Edit).Jpeg is { } copied)
             {
                 failure = null;
                 return copied;
             }
         }
 
-        var edit = new CaptionBlocks(header, regions);
         var options = metadata == MetadataPolicy.StripAll ? TurboJpeg.CopyNone : 0;
         var result = TurboJpeg.Transform(TurboJpeg.Functions!, source, options, edit, out failure);
         return result is not null && metadata == MetadataPolicy.StripAll ? WithProfile(result, source, header) : result;
