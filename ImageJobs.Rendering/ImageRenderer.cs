@@ -71,7 +71,7 @@ public sealed partial class ImageRenderer : IDisposable
         var (width, height) = (opened.Image.Width, opened.Image.Height);
         using var layers = LayerSet.Prepare(_workspaces.Value!, Scaled(template, opened.Scale), width, height, images, fonts);
         cancellationToken.ThrowIfCancellationRequested();
-        var header = opened.Format == SourceFormat.Jpeg ? JpegHeader.Read(source.Span) : null;
+        var header = opened.Jpeg?.Header;
         var reason = output.Path == RenderPath.Full ? "the style asks for the full path" : BlockPath.Refusal(opened, output, format, header);
         if (reason is null)
         {

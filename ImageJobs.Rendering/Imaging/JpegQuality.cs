@@ -23,9 +23,11 @@ public static class JpegQuality
     ]);
 
     /// <summary>The quality (1-100), or null when the bytes hold no quantisation table before the first scan.</summary>
-    public static int? Estimate(ReadOnlySpan<byte> jpeg)
+    public static int? Estimate(ReadOnlySpan<byte> jpeg) => Estimate(JpegHeader.Read(jpeg));
+
+    /// <summary>The quality (1-100) from a header already read, or null when it holds no quantisation table 0.</summary>
+    public static int? Estimate(JpegHeader header)
     {
-        var header = JpegHeader.Read(jpeg);
         if (header.QuantTable(0) is not { } luminance)
         {
             return null;

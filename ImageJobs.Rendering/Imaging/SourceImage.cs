@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using ImageJobs.Contracts;
+using ImageJobs.Rendering.Imaging.Jpeg;
 using NetVips;
 using SkiaSharp;
 
@@ -240,11 +241,14 @@ public sealed partial class SourceImage : IDisposable
         string.Join("; ", message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(3));
 }
 
-/// <summary>How a JPEG source was saved: its quality (estimated), chroma subsampling and progressive scans.</summary>
-public sealed record JpegTraits(int? Quality, bool Subsampled, bool Progressive)
+/// <summary>How a JPEG source was saved: its quality (estimated), chroma subsampling and progressive scans, and its markers as read.</summary>
+public sealed record JpegTraits(int? Quality, bool Subsampled, bool Progressive, JpegHeader Header)
 {
-    public static JpegTraits Of(Image image, ReadOnlySpan<byte> bytes) => new(
-        JpegQuality.Estimate(bytes),
+    public static JpegTraits Of(Image image, ReadOnlySpan<byte> bytes) => Of(image, JpegHeader.Read(bytes));
+
+    private static JpegTraits Of(Image image, JpegHeader header) => new(
+        JpegQuality.Estimate(header),
         !(image.GetTypeOf("jpeg-chroma-subsample") != IntPtr.Zero && image.Get("jpeg-chroma-subsample") is "4:4:4"),
-        image.GetTypeOf("jpeg-multiscan") != IntPtr.Zero && image.Get("jpeg-multiscan") is 1);
+        image.GetTypeOf("jpeg-multiscan") != IntPtr.Zero && image.Get("jpeg-multiscan") is 1,
+        header);
 }
