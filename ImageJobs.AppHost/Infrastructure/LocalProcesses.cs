@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 
 namespace ImageJobs.AppHost.Infrastructure;
@@ -32,9 +30,7 @@ internal static class LocalProcesses
             return configured.Value;
         }
 
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        return LoopbackPorts.Next();
     }
 
     /// <summary>The full path of a program given by its full path or found on PATH; null if it is not there.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using ImageJobs.AppHost.Infrastructure;
 using ImageJobs.Tests.Support;
 
 namespace ImageJobs.Tests.EndToEnd;
@@ -18,7 +19,7 @@ public sealed class ProcessCleanupTests(ITestOutputHelper output)
     public async Task Infrastructure_processes_end_with_the_apphost(int signal)
     {
         using var data = new ScratchDirectory("imagejobs-cleanup");
-        var amqpPort = Processes.FreePort();
+        var amqpPort = LoopbackPorts.Next();
         // Through env --default-signal: a suite started in the background (nohup, "&" without job
         // control) hands its children SIGINT ignored, and the AppHost would never see the signal.
         var startInfo = new ProcessStartInfo("env",
@@ -37,8 +38,8 @@ public sealed class ProcessCleanupTests(ITestOutputHelper output)
             RedirectStandardError = true,
         };
         startInfo.Environment["DOTNET_ENVIRONMENT"] = "Development";
-        startInfo.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{Processes.FreePort()}";
-        startInfo.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://127.0.0.1:{Processes.FreePort()}";
+        startInfo.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{LoopbackPorts.Next()}";
+        startInfo.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://127.0.0.1:{LoopbackPorts.Next()}";
         startInfo.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
 
         using var appHost = Process.Start(startInfo)!;

@@ -6,6 +6,7 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using ImageJobs.AppHost.Infrastructure;
 using ImageJobs.Producer.Batches;
 using ImageJobs.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -178,7 +179,7 @@ public sealed class RunningSystem : IAsyncLifetime, IDisposable
     {
         var template = ProducerPids()[0];
         var executable = File.ReadAllText($"/proc/{template}/cmdline").Split('\0')[0];
-        var address = new Uri($"http://127.0.0.1:{Processes.FreePort()}");
+        var address = new Uri($"http://127.0.0.1:{LoopbackPorts.Next()}");
         var start = new ProcessStartInfo(executable)
         {
             UseShellExecute = false,

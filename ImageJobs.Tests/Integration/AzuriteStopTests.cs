@@ -16,7 +16,7 @@ public sealed class AzuriteStopTests
     public async Task A_row_the_table_service_acknowledged_survives_a_supervised_stop()
     {
         using var data = new ScratchDirectory("imagejobs-azurite-stop");
-        var port = Processes.FreePort();
+        var port = LoopbackPorts.Next();
         var connection = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Azurite.AccountKey};TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
         var service = new TableServiceClient(connection);
         var table = service.GetTableClient("stops");

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using ImageJobs.AppHost.Infrastructure;
 using ImageJobs.Tests.Support;
 using SkiaSharp;
 
@@ -28,7 +29,7 @@ public sealed class PreviewBurstTests(LocalInfrastructure infrastructure, ITestO
         await sources.CreateIfNotExistsAsync();
         await sources.UploadBlobAsync("huge/rotated.jpg", BinaryData.FromBytes(Rendering.TestImages.JpegWithOrientation(10_000, 10_000, 6)));
 
-        var port = Processes.FreePort();
+        var port = LoopbackPorts.Next();
         using var producer = StartProducer(port);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(3) };
         using var watch = new CancellationTokenSource();

@@ -3,6 +3,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Azure.Storage.Blobs;
+using ImageJobs.AppHost.Infrastructure;
 using ImageJobs.Contracts;
 using ImageJobs.Messaging;
 using ImageJobs.Rendering;
@@ -123,7 +124,7 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
     public async Task A_blob_store_outage_is_retried_through_delay_queues_until_the_store_is_back()
     {
         await ServiceHosts.ResetQueuesAsync(infrastructure);
-        var port = Processes.FreePort();
+        var port = LoopbackPorts.Next();
         var connectionString = LocalInfrastructure.AzuriteConnectionString(port);
         using var host = ServiceHosts.Worker(infrastructure, _suffix, blobConnectionString: connectionString);
         var job = Job("outage-" + _suffix, 0, "photo.jpg");
@@ -196,7 +197,7 @@ public sealed class WorkerTests(LocalInfrastructure infrastructure, ITestOutputH
     {
         await ServiceHosts.ResetQueuesAsync(infrastructure);
         using var host = ServiceHosts.Worker(infrastructure, _suffix,
-            blobConnectionString: LocalInfrastructure.AzuriteConnectionString(Processes.FreePort()),
+            blobConnectionString: LocalInfrastructure.AzuriteConnectionString(LoopbackPorts.Next()),
             settings: new Dictionary<string, string?> { ["Messaging:TransientRetries"] = "1" });
         var job = Job("exhausted-" + _suffix, 0, "photo.jpg");
         await host.Services.GetRequiredService<ConfirmedPublisher>().PublishAsync(JobTopology.JobsQueue, Message(job), CancellationToken.None);

@@ -29,9 +29,9 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        var amqpPort = Processes.FreePort();
-        var blobPort = Processes.FreePort();
-        var tablePort = Processes.FreePort();
+        var amqpPort = LoopbackPorts.Next();
+        var blobPort = LoopbackPorts.Next();
+        var tablePort = LoopbackPorts.Next();
         var password = Guid.NewGuid().ToString("N");
         RabbitMQConnectionString = $"amqp://imagejobs:{password}@127.0.0.1:{amqpPort}";
         BlobConnectionString = AzuriteConnectionString(blobPort);
@@ -39,8 +39,8 @@ public sealed class LocalInfrastructure : IAsyncLifetime, IDisposable
 
         var rabbit = new ProcessStartInfo("bash", [Path.Combine(Repository.AppHostScripts, "supervise.sh"), Path.Combine(Repository.AppHostScripts, "rabbitmq.sh")]);
         rabbit.Environment["RABBITMQ_NODE_PORT"] = amqpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        rabbit.Environment["RABBITMQ_DIST_PORT"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        rabbit.Environment["ERL_EPMD_PORT"] = Processes.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        rabbit.Environment["RABBITMQ_DIST_PORT"] = LoopbackPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        rabbit.Environment["ERL_EPMD_PORT"] = LoopbackPorts.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
         rabbit.Environment["IMAGEJOBS_RABBITMQ_DATA"] = Path.Combine(_data.Path, "rabbitmq");
         rabbit.Environment[BrokerUsers.AdminUserVariable] = "imagejobs";
         rabbit.Environment[BrokerUsers.AdminPasswordVariable] = password;

@@ -1,10 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 namespace ImageJobs.Tests.Support;
 
-/// <summary>Process plumbing for tests: signals, free ports, and finding processes by a marker.</summary>
+/// <summary>Process plumbing for tests: signals and finding processes by a marker.</summary>
 public static partial class Processes
 {
     public const int SigInt = 2;
@@ -15,13 +13,6 @@ public static partial class Processes
     private static partial int NativeKill(int pid, int signal);
 
     public static void Signal(int pid, int signal) => NativeKill(pid, signal);
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>A running process's environment (empty when it is gone or not ours to read).</summary>
     public static IReadOnlyDictionary<string, string> EnvironmentOf(int pid) =>

@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using ImageJobs.AppHost.Infrastructure;
 using ImageJobs.Cli;
 using Spectre.Console;
 
@@ -95,10 +95,7 @@ public sealed class CliTests
     [Fact]
     public async Task A_producer_that_is_not_there_exits_3()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = LoopbackPorts.Next();
         var console = NewConsole(out var text);
         var code = await CliApp.RunAsync(["status", "b1", "--url", $"http://127.0.0.1:{port}"], console, NoEnvironment);
         Assert.Equal(ExitCodes.Unavailable, code);

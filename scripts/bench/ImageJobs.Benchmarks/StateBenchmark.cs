@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Azure.Data.Tables;
 using ImageJobs.AppHost.Infrastructure;
 using ImageJobs.Contracts;
@@ -26,7 +24,7 @@ public static class StateBenchmark
     {
         var jobs = args.Length > 0 && int.TryParse(args[0], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 40_000;
         var rounds = 3;
-        var port = FreePort();
+        var port = LoopbackPorts.Next();
         var data = Directory.CreateTempSubdirectory("imagejobs-state-bench");
         var command = Azurite.Command(AzuriteService.Table.Program);
         using var azurite = Process.Start(new ProcessStartInfo(command[0], [.. command[1..], .. AzuriteService.Table.Args("127.0.0.1", port, data.FullName)])
@@ -181,13 +179,6 @@ public static class StateBenchmark
     }
 
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task WaitForAsync(string connectionString)
     {
