@@ -3,7 +3,7 @@
 # COUNT generated 1920x1080 photographs rendered by our engine in-process on all cores, through
 # the real AppHost (local mode: RabbitMQ, Azurite, producer, workers) and by ImageMagick on all
 # cores, interleaved; then a 40,000-job publish through the producer vs a bare RabbitMQ.Client
-# publisher, and a long batch with each worker's RSS sampled. Prints a table and writes it to
+# publisher, and a long batch with each worker's RSS sampled. Prints a table and writes it as the top of
 # docs/PERFORMANCE.md (with the machine and its load average).
 # Usage: scripts/bench/pipeline.sh [COUNT=200] [--replicas 3] [--prefetch P] [--publish 40000]
 #        [--long 10*COUNT] [--sweep 1,2,3,4 --sweep-prefetch 1,2] [--env NAME=VALUE]... [--apphost KEY=VALUE]... [--out FILE]

@@ -14,7 +14,7 @@ namespace ImageJobs.Benchmarks;
 /// cores (the limit), the whole pipeline (the real AppHost: producer, RabbitMQ, Azurite, N
 /// workers) from submit to the last outcome, and ImageMagick on all cores, interleaved in rounds;
 /// then the producer's 40,000-job publish against a bare RabbitMQ.Client publisher, and a long
-/// batch with each worker's resident memory sampled. Prints a table and writes docs/PERFORMANCE.md.
+/// batch with each worker's resident memory sampled. Prints a table and writes it as the top of docs/PERFORMANCE.md.
 /// Usage: pipeline [count=200] [--replicas 3] [--prefetch P] [--publish 40000] [--long N]
 ///   [--sweep 1,2,3,4 --sweep-prefetch 1,2] [--env NAME=VALUE]... [--apphost KEY=VALUE]... [--out docs/PERFORMANCE.md] [--dir DIR]
 /// </summary>
@@ -119,7 +119,7 @@ public static class PipelineBenchmark
         Line(string.Create(CultureInfo.InvariantCulture, $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC with `scripts/bench/pipeline.sh {options.Count}` ({string.Join(' ', args)})."));
         Line();
         Line($"- machine: {ProcFiles.Machine()}");
-        Line($"- load average (1, 5, 15 min): {loadAtStart} at the start, {loadAtEnd} at the end (the machine is shared: other builds and tests ran at the same time)");
+        Line($"- load average (1, 5, 15 min): {loadAtStart} at the start, {loadAtEnd} at the end");
         Line(string.Create(CultureInfo.InvariantCulture, $"- work: {photos.Count} photographs {photos.Width}x{photos.Height} JPEG ({bytes.Average(b => b.Length) / 1024:0} KiB on average), the same wrapped, outlined caption, JPEG out at the source's quality"));
         Line($"- pipeline: the real AppHost in local-process mode (RabbitMQ 3.10, Azurite, producer), {options.Replicas} workers, {Describe(environment)}" +
              (options.AppHostSettings() is { Length: > 0 } settings ? $"; AppHost settings {string.Join(", ", settings)}" : ""));
@@ -189,11 +189,24 @@ public static class PipelineBenchmark
         if (options.Output is { } output)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-            await File.WriteAllTextAsync(output, report.ToString());
+            await File.WriteAllTextAsync(output, report + await SectionsAfterTopAsync(output));
             Console.WriteLine($"Written to {output}");
         }
 
         return 0;
+    }
+
+    /// <summary>The file's sections after its top one (from its first "## " heading on), which the report does not replace.</summary>
+    private static async Task<string> SectionsAfterTopAsync(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return string.Empty;
+        }
+
+        var text = await File.ReadAllTextAsync(path);
+        var heading = text.IndexOf("\n## ", StringComparison.Ordinal);
+        return heading < 0 ? string.Empty : text[heading..];
     }
 
     private static string Row(string measure, string figure, string target = "", bool? met = null) =>
