@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using SkiaSharp;
 
 namespace ImageJobs.Rendering.Imaging.Jpeg;
@@ -15,8 +17,8 @@ public sealed record DrawnRegion(SKRectI Bounds, byte[] Pixels);
 /// they are. Blending is per component, in the component's own resolution: "caption + image x (1 -
 /// alpha)" is linear, and so is the RGB to YCbCr conversion (T.871), so blending Y, Cb and Cr
 /// separately is blending RGB. A subsampled component takes the regions averaged over the pixels
-/// each of its samples covers, read block by block from the drawn pixels (nothing allocated per
-/// block). Pure arithmetic on arrays; TurboJPEG calls <see cref="Edit"/>.
+/// each of its samples covers, converted a block row at a time (<see cref="Strip"/>). Pure arithmetic
+/// on arrays, in vectors; TurboJPEG or <see cref="JpegScanRewriter"/> calls <see cref="Edit"/>.
 /// </summary>
 internal sealed class CaptionBlocks : IBlockRowEdit
 {
@@ -63,92 +65,200 @@ internal sealed class CaptionBlocks : IBlockRowEdit
             // The region in this component's samples, then in its blocks.
             var bounds = region.Bounds;
             var (top, bottom) = (bounds.Top / plan.Down, (bounds.Bottom + plan.Down - 1) / plan.Down);
-            if ((blockRow * 8) + 8 <= top || blockRow * 8 >= bottom)
+            var (first, last) = (bounds.Left / plan.Across / 8, Math.Min(blocks - 1, (((bounds.Right + plan.Across - 1) / plan.Across) - 1) / 8));
+            if ((blockRow * 8) + 8 <= top || blockRow * 8 >= bottom || first > last)
             {
                 continue;
             }
 
-            var (first, last) = (bounds.Left / plan.Across / 8, Math.Min(blocks - 1, (((bounds.Right + plan.Across - 1) / plan.Across) - 1) / 8));
-            for (var column = first; column <= last; column++)
+            var strip = new Strip(plan, first, last - first + 1);
+            try
             {
-                if (Sample(region, plan, column * 8, blockRow * 8, premultiplied, alpha))
+                strip.Sample(region, blockRow);
+                for (var column = first; column <= last; column++)
                 {
-                    Blend(coefficients.Slice(column * 64, 64), plan.Quant, premultiplied, alpha, block, samples);
+                    if (strip.Block(column - first, premultiplied, alpha))
+                    {
+                        Blend(coefficients.Slice(column * 64, 64), plan.Quant, premultiplied, alpha, block, samples);
+                    }
                 }
             }
-        }
-    }
-
-    /// <summary>
-    /// The region's premultiplied value and alpha (0-1) for each sample of the block whose top left sample is
-    /// (<paramref name="left"/>, <paramref name="top"/>), averaged over the pixels a sample covers; false when none is covered.
-    /// </summary>
-    private static bool Sample(DrawnRegion region, ComponentPlan plan, int left, int top, Span<float> premultiplied, Span<float> alpha)
-    {
-        var bounds = region.Bounds;
-        var (x0, x1) = (Math.Max(left * plan.Across, bounds.Left), Math.Min((left + 8) * plan.Across, bounds.Right));
-        var (y0, y1) = (Math.Max(top * plan.Down, bounds.Top), Math.Min((top + 8) * plan.Down, bounds.Bottom));
-        if (x0 >= x1 || y0 >= y1)
-        {
-            return false;
-        }
-
-        premultiplied.Clear();
-        alpha.Clear();
-        var covered = false;
-        var weights = plan.Weights;
-        var share = 1f / (plan.Across * plan.Down);
-        ref var value = ref MemoryMarshal.GetReference(premultiplied);
-        ref var cover = ref MemoryMarshal.GetReference(alpha);
-        for (var y = y0; y < y1; y++)
-        {
-            // Bounds were checked above: the row lies inside the region's pixels.
-            ref var pixel = ref MemoryMarshal.GetArrayDataReference(region.Pixels);
-            pixel = ref Unsafe.Add(ref pixel, ((((y - bounds.Top) * bounds.Width) + x0 - bounds.Left) * 4) + 3);
-            var sampleRow = ((y >> plan.DownShift) - top) * 8;
-            for (var x = x0; x < x1; x++, pixel = ref Unsafe.Add(ref pixel, 4))
+            finally
             {
-                var a = pixel;
-                if (a == 0)
-                {
-                    continue;
-                }
-
-                covered = true;
-                var sample = sampleRow + (x >> plan.AcrossShift) - left;
-                Unsafe.Add(ref value, sample) += share * ((weights.Red * Unsafe.Subtract(ref pixel, 3)) + (weights.Green * Unsafe.Subtract(ref pixel, 2))
-                    + (weights.Blue * Unsafe.Subtract(ref pixel, 1)) + (weights.Alpha * a));
-                Unsafe.Add(ref cover, sample) += share * a / 255f;
+                strip.Return();
             }
         }
-
-        return covered;
     }
 
     private static void Blend(Span<short> coefficients, float[] quant, ReadOnlySpan<float> premultiplied, ReadOnlySpan<float> alpha, Span<float> block, Span<float> samples)
     {
-        for (var i = 0; i < 64; i++)
+        ref var coefficient = ref MemoryMarshal.GetReference(coefficients);
+        ref var q = ref MemoryMarshal.GetArrayDataReference(quant);
+        ref var b = ref MemoryMarshal.GetReference(block);
+        ref var s = ref MemoryMarshal.GetReference(samples);
+        for (nuint i = 0; i < 64; i += 8)
         {
-            block[i] = coefficients[i] * quant[i];
+            var (low, high) = Vector128.Widen(Vector128.LoadUnsafe(ref coefficient, i));
+            (Vector256.ConvertToSingle(Vector256.Create(low, high)) * Vector256.LoadUnsafe(ref q, i)).StoreUnsafe(ref b, i);
         }
 
         Dct8.Inverse(block, samples);
-        for (var i = 0; i < 64; i++)
+        ref var value = ref MemoryMarshal.GetReference(premultiplied);
+        ref var cover = ref MemoryMarshal.GetReference(alpha);
+        for (nuint i = 0; i < 64; i += 8)
         {
-            if (alpha[i] > 0)
-            {
-                // The decoder's sample (clamped as a decoder clamps it), under the region.
-                var decoded = Math.Clamp(samples[i] + 128, 0, 255);
-                samples[i] = premultiplied[i] + ((1 - alpha[i]) * decoded) - 128;
-            }
+            // The decoder's sample (clamped as a decoder clamps it), under the region where it covers any.
+            var sample = Vector256.LoadUnsafe(ref s, i);
+            var a = Vector256.LoadUnsafe(ref cover, i);
+            var decoded = Vector256.Clamp(sample + Vector256.Create(128f), Vector256<float>.Zero, Vector256.Create(255f));
+            var blended = Vector256.LoadUnsafe(ref value, i) + ((Vector256<float>.One - a) * decoded) - Vector256.Create(128f);
+            Vector256.ConditionalSelect(Vector256.GreaterThan(a, Vector256<float>.Zero), blended, sample).StoreUnsafe(ref s, i);
         }
 
         Dct8.Forward(samples, block);
-        coefficients[0] = (short)Math.Clamp(MathF.Round(block[0] / quant[0]), -2047, 2047);
-        for (var i = 1; i < 64; i++)
+        for (nuint i = 0; i < 64; i += 8)
         {
-            // Baseline Huffman codes AC magnitudes up to 1023.
-            coefficients[i] = (short)Math.Clamp(MathF.Round(block[i] / quant[i]), -1023, 1023);
+            // Baseline Huffman codes DC differences up to 2047 and AC magnitudes up to 1023.
+            var limit = i == 0 ? FirstLimits : Vector256.Create(1023f);
+            var quantised = Vector256.Clamp(Vector256.Round(Vector256.LoadUnsafe(ref b, i) / Vector256.LoadUnsafe(ref q, i)), -limit, limit);
+            var integers = Vector256.ConvertToInt32(quantised);
+            Vector128.Narrow(integers.GetLower(), integers.GetUpper()).StoreUnsafe(ref coefficient, i);
+        }
+    }
+
+    private static readonly Vector256<float> FirstLimits = Vector256.Create(2047f, 1023, 1023, 1023, 1023, 1023, 1023, 1023);
+
+    /// <summary>
+    /// A block row of one region in one component: each sample's premultiplied value and alpha (0-1), averaged
+    /// over the pixels it covers. The pixels of the row are converted once, eight at a time, into sums at the
+    /// image's resolution, then reduced to the component's samples. Its buffer is rented: <see cref="Return"/> it.
+    /// </summary>
+    private readonly struct Strip
+    {
+        private readonly ComponentPlan _plan;
+        private readonly int _firstColumn;
+        private readonly int _samples;
+        private readonly int _pixels;
+        private readonly float[] _buffer;
+
+        public Strip(ComponentPlan plan, int firstColumn, int columns)
+        {
+            (_plan, _firstColumn, _samples) = (plan, firstColumn, columns * 8);
+            _pixels = _samples * plan.Across;
+            // Sums at the image's resolution (value rows, then alpha rows), then the samples (the same).
+            _buffer = ArrayPool<float>.Shared.Rent(16 * (_pixels + _samples));
+            _buffer.AsSpan(0, 16 * _pixels).Clear();
+        }
+
+        public void Return() => ArrayPool<float>.Shared.Return(_buffer);
+
+        public void Sample(DrawnRegion region, int blockRow)
+        {
+            var (plan, bounds) = (_plan, region.Bounds);
+            var left = _firstColumn * 8 * plan.Across;
+            var (x0, x1) = (Math.Max(left, bounds.Left), Math.Min(left + _pixels, bounds.Right));
+            var (y0, y1) = (Math.Max(blockRow * 8 * plan.Down, bounds.Top), Math.Min(((blockRow * 8) + 8) * plan.Down, bounds.Bottom));
+            var weights = plan.Weights;
+            var (red, green, blue, opaque) = (Vector256.Create(weights.Red), Vector256.Create(weights.Green), Vector256.Create(weights.Blue), Vector256.Create(weights.Alpha));
+            var channel = Vector256.Create(0xFFu);
+            ref var sums = ref MemoryMarshal.GetArrayDataReference(_buffer);
+            for (var y = y0; y < y1; y++)
+            {
+                // Bounds were checked above: the row lies inside the region's pixels.
+                var row = ((y >> plan.DownShift) - (blockRow * 8)) * _pixels;
+                ref var value = ref Unsafe.Add(ref sums, row + x0 - left);
+                ref var cover = ref Unsafe.Add(ref sums, (8 * _pixels) + row + x0 - left);
+                ref var pixel = ref Unsafe.As<byte, uint>(ref MemoryMarshal.GetArrayDataReference(region.Pixels));
+                pixel = ref Unsafe.Add(ref pixel, ((y - bounds.Top) * bounds.Width) + x0 - bounds.Left);
+                var count = (nuint)(x1 - x0);
+                nuint x = 0;
+                for (; x + 8 <= count; x += 8)
+                {
+                    // Premultiplied RGBA8 read as little-endian words: red in the lowest byte.
+                    var rgba = Vector256.LoadUnsafe(ref pixel, x);
+                    var a = Vector256.ConvertToSingle((rgba >> 24).AsInt32());
+                    var sum = (red * Vector256.ConvertToSingle((rgba & channel).AsInt32())) + (green * Vector256.ConvertToSingle(((rgba >> 8) & channel).AsInt32()))
+                        + (blue * Vector256.ConvertToSingle(((rgba >> 16) & channel).AsInt32())) + (opaque * a);
+                    (Vector256.LoadUnsafe(ref value, x) + sum).StoreUnsafe(ref value, x);
+                    (Vector256.LoadUnsafe(ref cover, x) + a).StoreUnsafe(ref cover, x);
+                }
+
+                for (; x < count; x++)
+                {
+                    var rgba = Unsafe.Add(ref pixel, x);
+                    var a = (float)(rgba >> 24);
+                    Unsafe.Add(ref value, x) += (weights.Red * (rgba & 0xFF)) + (weights.Green * ((rgba >> 8) & 0xFF)) + (weights.Blue * ((rgba >> 16) & 0xFF)) + (weights.Alpha * a);
+                    Unsafe.Add(ref cover, x) += a;
+                }
+            }
+
+            Reduce();
+        }
+
+        /// <summary>The block's premultiplied values and alpha; false when no sample of it is covered.</summary>
+        public bool Block(int column, Span<float> premultiplied, Span<float> alpha)
+        {
+            var covered = Vector256<float>.Zero;
+            ref var samples = ref MemoryMarshal.GetArrayDataReference(_buffer);
+            samples = ref Unsafe.Add(ref samples, (16 * _pixels) + (column * 8));
+            ref var value = ref MemoryMarshal.GetReference(premultiplied);
+            ref var cover = ref MemoryMarshal.GetReference(alpha);
+            for (nuint row = 0; row < 8; row++)
+            {
+                var a = Vector256.LoadUnsafe(ref Unsafe.Add(ref samples, (8 * _samples) + ((int)row * _samples)));
+                covered = Vector256.Max(covered, a);
+                a.StoreUnsafe(ref cover, row * 8);
+                Vector256.LoadUnsafe(ref Unsafe.Add(ref samples, (int)row * _samples)).StoreUnsafe(ref value, row * 8);
+            }
+
+            return Vector256.GreaterThanAny(covered, Vector256<float>.Zero);
+        }
+
+        /// <summary>The sums at the image's resolution to each sample's average: alpha scaled from 0-255 to 0-1.</summary>
+        private void Reduce()
+        {
+            var (across, share) = (_plan.Across, 1f / (_plan.Across * _plan.Down));
+            var sums = _buffer.AsSpan(0, 16 * _pixels);
+            var samples = _buffer.AsSpan(16 * _pixels, 16 * _samples);
+            for (var row = 0; row < 16; row++)
+            {
+                var scale = row < 8 ? share : share / 255f;
+                var from = sums.Slice(row * _pixels, _pixels);
+                var to = samples.Slice(row * _samples, _samples);
+                if (across == 1)
+                {
+                    // Whole blocks: the row is a multiple of 8 samples.
+                    for (var sample = 0; sample < _samples; sample += 8)
+                    {
+                        (Vector256.Create(from.Slice(sample, 8)) * scale).CopyTo(to.Slice(sample, 8));
+                    }
+
+                    continue;
+                }
+
+                if (across == 2)
+                {
+                    // Eight pixels to four samples: the even pixels beside the odd ones, then added.
+                    for (var sample = 0; sample < _samples; sample += 4)
+                    {
+                        var pairs = Vector256.Shuffle(Vector256.Create(from.Slice(sample * 2, 8)), Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7));
+                        ((pairs.GetLower() + pairs.GetUpper()) * scale).CopyTo(to.Slice(sample, 4));
+                    }
+
+                    continue;
+                }
+
+                for (var sample = 0; sample < _samples; sample++)
+                {
+                    var total = 0f;
+                    foreach (var pixel in from.Slice(sample * across, across))
+                    {
+                        total += pixel;
+                    }
+
+                    to[sample] = total * scale;
+                }
+            }
         }
     }
 
