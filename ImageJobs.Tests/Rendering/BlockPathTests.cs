@@ -58,6 +58,7 @@ public class BlockPathTests(RendererFixture fixture) : IClassFixture<RendererFix
 
         Assert.Equal(0, changedOutside);
         Assert.True(changedInside > 50, $"only {changedInside} blocks changed under the caption");
+        Assert.Equal(header.Process, JpegHeader.Read(result.Data.Span).Process);
     }
 
     [Theory]

@@ -79,7 +79,8 @@ internal static class BlockPath
             }
         }
 
-        var options = metadata == MetadataPolicy.StripAll ? TurboJpeg.CopyNone : 0;
+        // A progressive source stays progressive, as on the full path.
+        var options = (metadata == MetadataPolicy.StripAll ? TurboJpeg.CopyNone : 0) | (header.Process == JpegProcess.Progressive ? TurboJpeg.Progressive : 0);
         var result = TurboJpeg.Transform(TurboJpeg.Functions!, source, options, edit, out failure);
         return result is not null && metadata == MetadataPolicy.StripAll ? WithProfile(result, source, header) : result;
     }

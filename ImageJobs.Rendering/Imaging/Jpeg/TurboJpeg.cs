@@ -28,6 +28,9 @@ internal static unsafe class TurboJpeg
     /// <summary>TJXOPT_COPYNONE: no APPn or COM segment is copied.</summary>
     public const int CopyNone = 64;
 
+    /// <summary>TJXOPT_PROGRESSIVE: the result is progressive (libjpeg then optimises its Huffman tables).</summary>
+    public const int Progressive = 32;
+
     /// <summary>TJXOPT_NOOUTPUT: the coefficients are handed to the edit, no JPEG is written.</summary>
     public const int NoOutput = 16;
 
