@@ -7,7 +7,7 @@ namespace ImageJobs.Benchmarks;
 /// <summary>
 /// The Blocks path (only the blocks under the caption computed again, in the source's coefficients)
 /// against the full path and the libvips codec floor, on the same generated photographs at two sizes,
-/// with a one-line bottom caption and PhotoSet's three-line one; one thread, the runs interleaved in
+/// with a corner label, a one-line bottom caption and PhotoSet's three-line one; one thread, the runs interleaved in
 /// rounds (ABC, CBA, ...), best of the rounds, wall and CPU ms per image, result / source bytes, and how
 /// many Blocks results copied the source's entropy-coded data before the caption. The generated
 /// photographs carry optimised Huffman tables (Skia writes them); the same saved by libvips carry the
@@ -19,6 +19,11 @@ public static class BlocksBenchmark
     public const string OneLine = "Sunset over the old harbour, summer 2026";
 
     public static TextStyle OneLineStyle { get; } = PhotoSet.Style with { FontSizeRatio = 0.05, MaxLines = 1, Box = new TextBoxStyle { X = 5, Width = 90, Y = 85, Height = 12 } };
+
+    /// <summary>A watermark: a short line in the bottom right corner.</summary>
+    public const string Label = "\u00A9 ImageJobs 2026";
+
+    public static TextStyle LabelStyle { get; } = PhotoSet.Style with { FontSizeRatio = 0.025, MaxLines = 1, Align = TextAlignment.Right, Box = new TextBoxStyle { X = 70, Width = 28, Y = 93, Height = 5 } };
 
     public static int Run(string[] args)
     {
@@ -36,7 +41,7 @@ public static class BlocksBenchmark
             var sources = photos.Files.Select(File.ReadAllBytes).Select(s => standardTables ? Resaved(s) : s).ToArray();
             var set = string.Create(CultureInfo.InvariantCulture, $"{width}x{height} ({sources.Average(s => s.Length) / 1024:0} KiB{(standardTables ? ", standard tables" : "")})");
             var sourceBytes = (double)sources.Sum(s => (long)s.Length);
-            foreach (var (name, text, style) in new[] { ("one line", OneLine, OneLineStyle), ("three lines", PhotoSet.Caption, PhotoSet.Style) })
+            foreach (var (name, text, style) in new[] { ("corner label", Label, LabelStyle), ("one line", OneLine, OneLineStyle), ("three lines", PhotoSet.Caption, PhotoSet.Style) })
             {
                 var baselines = new CodecBaselines(renderer.Compose(text, style, width, height), style, width);
                 var runs = new (string Name, Func<byte[], byte[]> Render)[]
