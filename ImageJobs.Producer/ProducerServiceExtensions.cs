@@ -118,6 +118,7 @@ public static class ProducerServiceExtensions
         builder.Services.AddSingleton<MessageParker>();
         builder.Services.AddSingleton<PublishingRuns>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PublishingRuns>());
+        builder.Services.AddSingleton<PublisherLease>();
         builder.Services.AddSingleton<BatchSubmitter>();
         builder.Services.AddSingleton<DeadLetterRequeuer>();
         builder.Services.AddSingleton<ManifestSubmitter>();

@@ -71,15 +71,40 @@ public sealed partial class BatchStore(TableServiceClient tables, IOptions<Batch
     /// <summary>Stores the definition, and the batch's place in the newest-first order lists are paged in.</summary>
     public async Task SaveAsync(BatchDefinition batch, CancellationToken cancellationToken)
     {
-        await Table.UpsertEntityAsync(new TableEntity(DefinitionsPartition, batch.BatchId)
-        {
-            ["CreatedAt"] = batch.CreatedAt,
-            ["Total"] = batch.Total,
-            ["Published"] = batch.Published,
-            ["RequestHash"] = batch.RequestHash,
-        }, TableUpdateMode.Replace, cancellationToken);
-        await Table.UpsertEntityAsync(new TableEntity(OrderPartition, OrderKey(batch.CreatedAt, batch.BatchId)), TableUpdateMode.Replace, cancellationToken);
+        await Table.UpsertEntityAsync(DefinitionRow(batch), TableUpdateMode.Replace, cancellationToken);
+        await SaveOrderAsync(batch, cancellationToken);
     }
+
+    /// <summary>
+    /// Stores a new batch's definition and its place in the order, unless a batch of that id is
+    /// stored already: false then, and nothing written. Of two replicas given the same idempotency key
+    /// at once, one stores the batch and the other finds it (its creation time, so its place, is the first's).
+    /// </summary>
+    public async Task<bool> AddAsync(BatchDefinition batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Table.AddEntityAsync(DefinitionRow(batch), cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+
+        await SaveOrderAsync(batch, cancellationToken);
+        return true;
+    }
+
+    private static TableEntity DefinitionRow(BatchDefinition batch) => new(DefinitionsPartition, batch.BatchId)
+    {
+        ["CreatedAt"] = batch.CreatedAt,
+        ["Total"] = batch.Total,
+        ["Published"] = batch.Published,
+        ["RequestHash"] = batch.RequestHash,
+    };
+
+    private async Task SaveOrderAsync(BatchDefinition batch, CancellationToken cancellationToken) =>
+        await Table.UpsertEntityAsync(new TableEntity(OrderPartition, OrderKey(batch.CreatedAt, batch.BatchId)), TableUpdateMode.Replace, cancellationToken);
 
     /// <summary>The batch's record; null when there is none. Throws <see cref="DamagedBatchException"/> when it cannot be read.</summary>
     public async Task<BatchDefinition?> LoadAsync(string batchId, CancellationToken cancellationToken)

@@ -28,8 +28,9 @@ public sealed class BatchConflictException(string batchId)
 /// publish, and answered only once the broker has confirmed every job; publishing, once begun,
 /// runs to its end whether or not the client waits (<see cref="PublishingRuns"/>). With an idempotency key
 /// the batch id comes from the key: a repeated submission of an accepted batch publishes
-/// nothing, and one of a batch whose publishing was cut short publishes it again (same job ids,
-/// so workers and counts absorb the duplicates).
+/// nothing; one that arrives while a replica publishes the batch waits for it; and one of a batch
+/// whose publisher died mid-publish publishes it again (same job ids, so workers and counts absorb
+/// the duplicates).
 /// </summary>
 public sealed partial class BatchSubmitter(
     BlobServiceClient blobs,
@@ -40,6 +41,7 @@ public sealed partial class BatchSubmitter(
     InfrastructureInitializer infrastructure,
     ConfirmedPublisher publisher,
     PublishingRuns runs,
+    PublisherLease lease,
     TemplatedBatches templated,
     TimeProvider time,
     IOptions<StorageOptions> storage,
@@ -113,35 +115,88 @@ public sealed partial class BatchSubmitter(
             await templates.SaveAsync(batchId, plan.Contract, cancellationToken);
         }
 
-        await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: false, requestHash), cancellationToken);
+        var (batch, ours) = await RecordAsync(new BatchDefinition(batchId, now, jobs.Count, Published: false, requestHash),
+            keyed: idempotencyKey is not null, storedBefore: earlier is not null, cancellationToken);
+        if (!ours)
+        {
+            return new BatchAccepted(batchId, batch.Total, $"/api/batches/{batchId}", plan?.Name, plan?.Version);
+        }
 
         // Accepted: from here publishing completes even if the client goes away.
         await runs.RunAsync(batchId, async stoppingToken =>
         {
             var stopwatch = Stopwatch.StartNew();
             using var definition = new JobDefinitionWriter();
+            using var marking = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var marks = idempotencyKey is null ? Task.CompletedTask : lease.MarkWhilePublishingAsync(batchId, marking.Token);
             try
             {
-                await publisher.PublishAsync(JobTopology.JobsQueue, jobs, job =>
+                try
                 {
-                    var message = JobDefinitions.Message(job);
-                    definition.Add(message.Span);
-                    return new OutgoingMessage(job.JobId, message);
-                }, stoppingToken);
+                    await publisher.PublishAsync(JobTopology.JobsQueue, jobs, job =>
+                    {
+                        var message = JobDefinitions.Message(job);
+                        definition.Add(message.Span);
+                        return new OutgoingMessage(job.JobId, message);
+                    }, stoppingToken);
+                }
+                finally
+                {
+                    // Whole even when publishing is cut short: what the broker never had is republished from it.
+                    definition.AddFrom(jobs);
+                    await SaveDefinitionAsync(batchId, definition, stoppingToken);
+                }
+
+                metrics.Published(jobs.Count);
+                await tracker.StartAsync(batch with { Published = true }, stoppingToken);
             }
             finally
             {
-                // Whole even when publishing is cut short: what the broker never had is republished from it.
-                definition.AddFrom(jobs);
-                await SaveDefinitionAsync(batchId, definition, stoppingToken);
+                await marking.CancelAsync();
+                await marks;
             }
 
-            metrics.Published(jobs.Count);
-            await tracker.StartAsync(new BatchDefinition(batchId, now, jobs.Count, Published: true, requestHash), stoppingToken);
             LogPublished(logger, batchId, jobs.Count, stopwatch.ElapsedMilliseconds);
         }).WaitAsync(cancellationToken);
 
         return new BatchAccepted(batchId, jobs.Count, $"/api/batches/{batchId}", plan?.Name, plan?.Version);
+    }
+
+    /// <summary>
+    /// Stores the batch and says whether this replica publishes it. A keyed batch that another replica
+    /// stored (or that was stored before and never marked published) is that replica's to publish: this
+    /// one waits for it and publishes only if it falls silent (<see cref="PublisherLease"/>).
+    /// </summary>
+    /// <returns>The batch as stored, and whether to publish it here (false: it was published meanwhile).</returns>
+    private async Task<(BatchDefinition Batch, bool Ours)> RecordAsync(BatchDefinition batch, bool keyed, bool storedBefore, CancellationToken cancellationToken)
+    {
+        if (!keyed)
+        {
+            await tracker.StartAsync(batch, cancellationToken);
+            return (batch, true);
+        }
+
+        if (!storedBefore && await store.AddAsync(batch, cancellationToken))
+        {
+            tracker.Follow(batch);
+            return (batch, true);
+        }
+
+        var stored = await store.LoadAsync(batch.BatchId, cancellationToken);
+        if (stored is not null && stored.RequestHash != batch.RequestHash)
+        {
+            throw new BatchConflictException(batch.BatchId);
+        }
+
+        if (!await lease.AwaitTurnAsync(batch.BatchId, cancellationToken))
+        {
+            return (await store.LoadAsync(batch.BatchId, cancellationToken) ?? batch, false);
+        }
+
+        // Its record is stored already, and writing it again would clear the mark just taken.
+        var taken = batch with { CreatedAt = stored?.CreatedAt ?? batch.CreatedAt };
+        tracker.Follow(taken);
+        return (taken, true);
     }
 
     /// <summary>

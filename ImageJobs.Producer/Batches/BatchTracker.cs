@@ -42,6 +42,12 @@ public sealed partial class BatchTracker(BatchStore store, TimeProvider time, We
     public async Task StartAsync(BatchDefinition batch, CancellationToken cancellationToken)
     {
         await store.SaveAsync(batch, cancellationToken);
+        Follow(batch);
+    }
+
+    /// <summary>Follows a batch stored already (by this replica or another).</summary>
+    public void Follow(BatchDefinition batch)
+    {
         _definitions[batch.BatchId] = batch;
         if (!_active.ContainsKey(batch.BatchId))
         {

@@ -31,6 +31,38 @@ public sealed class BatchStoreTests(LocalInfrastructure infrastructure) : IAsync
     public Task DisposeAsync() => infrastructure.Tables().DeleteTableAsync(_options.Value.Table);
 
     [Fact]
+    public async Task Of_two_replicas_adding_the_same_batch_one_stores_it_and_the_other_finds_it()
+    {
+        var first = Definition(total: 3) with { Published = false, RequestHash = "hash" };
+        var second = first with { CreatedAt = first.CreatedAt.AddSeconds(1), Total = 5 };
+        var added = await Task.WhenAll(NewStore().AddAsync(first, CancellationToken.None), NewStore().AddAsync(second, CancellationToken.None));
+
+        Assert.Equal(1, added.Count(stored => stored));
+        Assert.Equal((added[0] ? first : second).Total, (await NewStore().LoadAsync(_batchId, CancellationToken.None))!.Total);
+        Assert.Equal([_batchId], (await NewStore().ListIdsAsync(10, null, CancellationToken.None)).Items);
+    }
+
+    [Fact]
+    public async Task Of_two_replicas_taking_over_a_silent_publish_one_does_and_a_mark_since_stops_both()
+    {
+        await NewStore().SaveAsync(Definition(total: 2) with { Published = false }, CancellationToken.None);
+        var silent = (await NewStore().ReadPublishingAsync(_batchId, CancellationToken.None))!;
+        Assert.Equal((false, Definition(total: 2).CreatedAt), (silent.Published, silent.MarkedAt));
+
+        var taken = await Task.WhenAll(
+            NewStore().TakeOverPublishingAsync(_batchId, silent.ETag, _time.GetUtcNow(), CancellationToken.None),
+            NewStore().TakeOverPublishingAsync(_batchId, silent.ETag, _time.GetUtcNow(), CancellationToken.None));
+        Assert.Equal(1, taken.Count(ours => ours));
+
+        // Its publisher marks it (alive after all): a state read before that takes nothing over.
+        var read = (await NewStore().ReadPublishingAsync(_batchId, CancellationToken.None))!;
+        _time.Advance(TimeSpan.FromSeconds(3));
+        await NewStore().MarkPublishingAsync(_batchId, _time.GetUtcNow(), CancellationToken.None);
+        Assert.False(await NewStore().TakeOverPublishingAsync(_batchId, read.ETag, _time.GetUtcNow(), CancellationToken.None));
+        Assert.Equal(_time.GetUtcNow(), (await NewStore().ReadPublishingAsync(_batchId, CancellationToken.None))!.MarkedAt);
+    }
+
+    [Fact]
     public async Task Reports_split_between_two_replicas_count_once_each_and_read_the_same_through_either()
     {
         var (a, b) = (new BatchTracker(NewStore(), _time), new BatchTracker(NewStore(), _time));

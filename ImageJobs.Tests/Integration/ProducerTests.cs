@@ -181,10 +181,12 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
         var request = new SubmitBatchRequest { Items = [new BatchItem("a.jpg", "A"), new BatchItem("b.jpg", "B")] };
         var key = "cut-short-" + _suffix;
 
-        // What a producer killed mid-publish leaves behind: the batch recorded, not marked published.
+        // What a producer killed mid-publish leaves behind: the batch recorded, not marked published,
+        // and no mark of a publisher since (as long as a resubmission waits for one to finish).
         var store = producer.App.Services.GetRequiredService<BatchStore>();
         var batchId = JobPlanner.BatchIdForKey(key);
-        await store.SaveAsync(new BatchDefinition(batchId, DateTimeOffset.UtcNow, 2, Published: false, JobPlanner.RequestHash(request)), CancellationToken.None);
+        var killedAt = DateTimeOffset.UtcNow - PublisherLease.Silence;
+        await store.SaveAsync(new BatchDefinition(batchId, killedAt, 2, Published: false, JobPlanner.RequestHash(request)), CancellationToken.None);
 
         var accepted = await SubmitAsync(producer.Http, request, key);
 

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using ImageJobs.Messaging;
 using ImageJobs.Producer.Batches;
@@ -6,12 +7,42 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ImageJobs.Tests.Integration;
 
-/// <summary>A submission the client gives up on, against a real RabbitMQ and Azurite.</summary>
+/// <summary>Submissions a client gives up on or repeats, against a real RabbitMQ and Azurite.</summary>
 [Trait("Category", "Integration")]
 [Collection(LocalInfrastructureGroup.Name)]
 public sealed class SubmissionTests(LocalInfrastructure infrastructure)
 {
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public async Task Two_replicas_given_the_same_key_at_once_store_and_publish_the_batch_once()
+    {
+        await ServiceHosts.ResetQueuesAsync(infrastructure);
+        await using var a = await InProcessProducer.StartAsync(infrastructure, _suffix);
+        await using var b = await InProcessProducer.StartAsync(infrastructure, _suffix);
+        const int Total = 2_000;
+        var key = "twice-" + _suffix;
+        var request = new SubmitBatchRequest { Items = Enumerable.Range(0, Total).Select(i => new BatchItem($"in/{i}.jpg", $"caption {i}")).ToList() };
+
+        // The same request through both at once: a client retrying through a load balancer, or each replica seeding the demo.
+        var answers = await Task.WhenAll(new[] { a, b }.Select(async producer =>
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Post, "/api/batches") { Content = JsonContent.Create(request) };
+            message.Headers.Add("Idempotency-Key", key);
+            using var response = await producer.Http.SendAsync(message);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            return (await response.Content.ReadFromJsonAsync<BatchAccepted>())!;
+        }));
+
+        var batchId = JobPlanner.BatchIdForKey(key);
+        Assert.All(answers, answer => Assert.Equal((batchId, Total), (answer.BatchId, answer.Total)));
+        var listed = (await a.Http.GetFromJsonAsync<List<BatchStatus>>("/api/batches"))!;
+        Assert.Single(listed, batch => batch.BatchId == batchId);
+        await using var connection = await infrastructure.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        Assert.Equal((uint)Total, await ServiceHosts.ReadyCountAsync(channel, JobTopology.JobsQueue));
+        await channel.QueuePurgeAsync(JobTopology.JobsQueue);
+    }
 
     [Fact]
     public async Task A_batch_whose_client_goes_away_mid_publish_is_still_published_in_full()
