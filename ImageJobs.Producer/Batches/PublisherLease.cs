@@ -7,7 +7,7 @@ namespace ImageJobs.Producer.Batches;
 /// publishes it, marking it every few seconds while it does. Another given the same key meanwhile
 /// (a client's retry through another replica, each replica seeding the demo) waits for it, since a
 /// 202 says every job is confirmed, and publishes the batch itself only once the marks stop: its
-/// publisher died mid-publish.
+/// publisher died mid-publish. Its timings are constants, not options: every replica must agree on them.
 /// </summary>
 public sealed partial class PublisherLease(BatchStore store, TimeProvider time, ILogger<PublisherLease> logger)
 {
