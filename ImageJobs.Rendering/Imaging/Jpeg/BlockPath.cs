@@ -67,7 +67,7 @@ internal static class BlockPath
         }
 
         var edit = new CaptionBlocks(header, regions);
-        if (metadata == MetadataPolicy.Keep && CodesEverySymbol(header) && ScanLayout.Read(source, out _) is { } layout)
+        if (metadata == MetadataPolicy.Keep && CodesEverySymbol(header) && ScanLayout.Read(source, header, out _) is { } layout)
         {
             // The scan's own MCU height: a one-component scan is not interleaved, its MCU is one block.
             var rows = layout.McuHeight;

@@ -31,9 +31,12 @@ public sealed record ScanLayout(
     public int McuCount => McusPerRow * McuRows;
 
     /// <summary>The layout of a baseline JPEG's only scan (<see cref="JpegHeader"/>'s markers, checked), or why there is none.</summary>
-    public static ScanLayout? Read(ReadOnlySpan<byte> jpeg, out ScanFailure? failure)
+    public static ScanLayout? Read(ReadOnlySpan<byte> jpeg, out ScanFailure? failure) => Read(jpeg, JpegHeader.Read(jpeg), out failure);
+
+    /// <summary>The same, with the markers of <paramref name="jpeg"/> read already.</summary>
+    public static ScanLayout? Read(ReadOnlySpan<byte> jpeg, JpegHeader header, out ScanFailure? failure)
     {
-        var header = JpegHeader.Read(jpeg);
+        ArgumentNullException.ThrowIfNull(header);
         failure = Check(header);
         if (failure is not null)
         {
