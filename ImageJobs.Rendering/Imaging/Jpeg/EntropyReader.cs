@@ -165,11 +165,10 @@ internal ref struct EntropyReader
             {
                 (_bits, _count) = (bits, count);
                 var symbol = Decode(table);
-                var (run, size) = (symbol >> 4, symbol & 0x0F);
-                advance = symbol switch { 0x00 => 0, 0xF0 => 16, _ => symbol < 0 || size is 0 or > 10 ? -1 : run + 1 };
+                advance = HuffmanTable.AcAdvance(symbol);
                 if (advance >= 0)
                 {
-                    Skip(size);
+                    Skip(symbol & 0x0F);
                 }
 
                 (bits, count) = (_bits, _count);

@@ -39,6 +39,18 @@ public sealed class HuffmanTable
 
     internal byte[] Lengths { get; } = new byte[256];
 
+    /// <summary>
+    /// How far an AC symbol moves the coefficient index: its run + 1 for a coefficient, 16 for a ZRL,
+    /// 0 for end of block; -1 for no AC symbol (a size of 0 or above 10, or -1: no code).
+    /// </summary>
+    internal static int AcAdvance(int symbol) => symbol switch
+    {
+        0x00 => 0,
+        0xF0 => 16,
+        < 0 => -1,
+        _ => (symbol & 0x0F) is 0 or > 10 ? -1 : (symbol >> 4) + 1,
+    };
+
     /// <summary>The table from a DHT's 16 counts and its symbols; null when the counts overfill the code space or a symbol repeats.</summary>
     public static HuffmanTable? Build(ReadOnlySpan<byte> counts, ReadOnlySpan<byte> symbols, string name)
     {
@@ -62,8 +74,7 @@ public sealed class HuffmanTable
                     table.Lookahead.AsSpan(code << shift, 1 << shift).Fill((ushort)((length << 8) | symbol));
                 }
 
-                var (run, size) = (symbol >> 4, symbol & 0x0F);
-                var advance = symbol switch { 0x00 => 0, 0xF0 => 16, _ => size is 0 or > 10 ? -1 : run + 1 };
+                var (size, advance) = (symbol & 0x0F, AcAdvance(symbol));
                 if (length + size <= SkipBits && advance >= 0)
                 {
                     var shift = SkipBits - length;
