@@ -49,23 +49,10 @@ internal sealed class EntropyWriter(int capacity)
     {
         bits = (bits << size) | value;
         count += size;
-        if (count < 32)
+        if (count >= 32)
         {
-            return;
+            Drain(buffer, ref length, bits, ref count);
         }
-
-        do
-        {
-            var next = (byte)(bits >> (count - 8));
-            buffer[length++] = next;
-            if (next == 0xFF)
-            {
-                buffer[length++] = 0x00;
-            }
-
-            count -= 8;
-        }
-        while (count >= 8);
     }
 
     /// <summary>Pads the last byte with one bits, writes every bit, then the marker (RSTn, or nothing for 0).</summary>
@@ -86,16 +73,23 @@ internal sealed class EntropyWriter(int capacity)
     private void Flush()
     {
         Reserve(16);
-        while (_count >= 8)
+        Drain(_buffer, ref _length, _bits, ref _count);
+    }
+
+    /// <summary>Writes every whole byte of the pending bits, a 0x00 after each 0xFF (T.81 F.1.2.3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Drain(byte[] buffer, ref int length, ulong bits, ref int count)
+    {
+        while (count >= 8)
         {
-            var value = (byte)(_bits >> (_count - 8));
-            _buffer[_length++] = value;
-            if (value == 0xFF)
+            var next = (byte)(bits >> (count - 8));
+            buffer[length++] = next;
+            if (next == 0xFF)
             {
-                _buffer[_length++] = 0x00;
+                buffer[length++] = 0x00;
             }
 
-            _count -= 8;
+            count -= 8;
         }
     }
 
