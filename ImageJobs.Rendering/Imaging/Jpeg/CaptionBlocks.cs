@@ -267,8 +267,6 @@ internal sealed class CaptionBlocks : IBlockRowEdit
     /// <summary>A component's quantisation table (natural order), its YCbCr weights, and the pixels one of its samples spans (powers of 2).</summary>
     private sealed record ComponentPlan(float[] Quant, Weights Weights, int Across, int Down)
     {
-        public int AcrossShift { get; } = BitOperations.Log2((uint)Across);
-
         public int DownShift { get; } = BitOperations.Log2((uint)Down);
     }
 }
