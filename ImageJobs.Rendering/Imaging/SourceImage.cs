@@ -244,11 +244,13 @@ public sealed partial class SourceImage : IDisposable
 /// <summary>How a JPEG source was saved: its quality (estimated), chroma subsampling and progressive scans, and its markers as read.</summary>
 public sealed record JpegTraits(int? Quality, bool Subsampled, bool Progressive, JpegHeader Header)
 {
-    public static JpegTraits Of(Image image, ReadOnlySpan<byte> bytes) => Of(image, JpegHeader.Read(bytes));
-
-    private static JpegTraits Of(Image image, JpegHeader header) => new(
-        JpegQuality.Estimate(header),
-        !(image.GetTypeOf("jpeg-chroma-subsample") != IntPtr.Zero && image.Get("jpeg-chroma-subsample") is "4:4:4"),
-        image.GetTypeOf("jpeg-multiscan") != IntPtr.Zero && image.Get("jpeg-multiscan") is 1,
-        header);
+    public static JpegTraits Of(Image image, ReadOnlySpan<byte> bytes)
+    {
+        var header = JpegHeader.Read(bytes);
+        return new(
+            JpegQuality.Estimate(header),
+            !(image.GetTypeOf("jpeg-chroma-subsample") != IntPtr.Zero && image.Get("jpeg-chroma-subsample") is "4:4:4"),
+            image.GetTypeOf("jpeg-multiscan") != IntPtr.Zero && image.Get("jpeg-multiscan") is 1,
+            header);
+    }
 }
