@@ -190,7 +190,8 @@ public sealed partial class BatchSubmitter(
 
         if (!await lease.AwaitTurnAsync(batch.BatchId, cancellationToken))
         {
-            return (await store.LoadAsync(batch.BatchId, cancellationToken) ?? batch, false);
+            // Published meanwhile: its total is the one read above (a batch's total never changes).
+            return (stored ?? batch, false);
         }
 
         // Its record is stored already, and writing it again would clear the mark just taken.
