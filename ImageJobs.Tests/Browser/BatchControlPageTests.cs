@@ -16,7 +16,9 @@ namespace ImageJobs.Tests.Browser;
 [Collection(LocalInfrastructureGroup.Name)]
 public sealed class BatchControlPageTests(LocalInfrastructure infrastructure, ITestOutputHelper output) : IAsyncLifetime
 {
-    private const int Jobs = 150;
+    // Enough that jobs are still queued when the cancel reaches the worker (up to CheckEvery +
+    // CacheFor after the click): on the Blocks path one worker could finish 150 before that.
+    private const int Jobs = 600;
     private readonly string _suffix = "ctlpage" + Guid.NewGuid().ToString("N")[..8];
 
     public Task InitializeAsync() => ServiceHosts.ResetQueuesAsync(infrastructure);
