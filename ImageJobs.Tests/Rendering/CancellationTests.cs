@@ -12,7 +12,7 @@ namespace ImageJobs.Tests.Rendering;
 public sealed class CancellationTests(RendererFixture fixture, ITestOutputHelper output) : IClassFixture<RendererFixture>
 {
     // Encoding 16 MP of noise as WebP takes several seconds here, while opening it (header only)
-    // and laying out the caption, warm, take milliseconds: a stop asked for after one second lands
+    // and laying out the caption, warm, take milliseconds: a stop asked for after half a second lands
     // inside the encode, and a renderer that only checked between stages would return a result.
     private static readonly TextStyle Webp = new() { Output = new OutputStyle { Format = OutputFormat.Webp } };
 
@@ -23,9 +23,19 @@ public sealed class CancellationTests(RendererFixture fixture, ITestOutputHelper
     {
         var source = TestImages.NoiseJpeg(4000, 4000, orientation);
         fixture.Renderer.Render(TestImages.NoiseJpeg(64, 64, orientation), "Stopped", Webp); // warm: JIT, shapers
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        // Cancelled from a thread of its own: a timer's callback waits for a pool thread, and with the
+        // suite's tests filling the pool it came only after the render had ended. Not disposed: the
+        // thread may still cancel it after a failed assertion, and without a timer it holds nothing.
+        var stop = new CancellationTokenSource();
+        var canceller = new Thread(() =>
+        {
+            Thread.Sleep(500);
+            stop.Cancel();
+        })
+        { IsBackground = true };
 
         var watch = Stopwatch.StartNew();
+        canceller.Start();
         var ex = Assert.ThrowsAny<OperationCanceledException>(() => fixture.Renderer.Render(source, "Stopped", Webp, stop.Token));
 
         output.WriteLine($"orientation {orientation}: stopped after {watch.ElapsedMilliseconds} ms");
