@@ -29,9 +29,6 @@ public sealed partial class OutcomeConsumer(
     private const ushort Prefetch = 500;
     private const int MaxGroup = 250;
     private static readonly TimeSpan GroupWindow = TimeSpan.FromMilliseconds(200);
-
-    /// <summary>A group is also stored once no report came for this long: a batch's last outcomes are not held for the whole window.</summary>
-    private static readonly TimeSpan Lull = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan StoreRetryDelay = TimeSpan.FromSeconds(1);
 
     /// <summary>One delivery as read: an outcome to count, or a message to park.</summary>
@@ -134,14 +131,12 @@ public sealed partial class OutcomeConsumer(
         }
     }
 
-    /// <summary>Whether more deliveries came before the group's window closed or a lull began (false: store what we have).</summary>
+    /// <summary>Whether more deliveries came before the group's window closed (false when it closed: store what we have).</summary>
     private static async Task<bool> WaitInWindowAsync(ChannelReader<Delivery> reader, CancellationToken window, CancellationToken stoppingToken)
     {
-        using var lull = CancellationTokenSource.CreateLinkedTokenSource(window);
-        lull.CancelAfter(Lull);
         try
         {
-            return await reader.WaitToReadAsync(lull.Token);
+            return await reader.WaitToReadAsync(window);
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
