@@ -135,6 +135,7 @@ public static class ProducerServiceExtensions
         builder.Services.AddSingleton<InfrastructureInitializer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InfrastructureInitializer>());
         builder.Services.AddHealthChecks().AddCheck<InfrastructureInitializer>("infrastructure", tags: ["ready"]);
+        builder.Services.AddOptions<OutcomeGroupOptions>().BindConfiguration(OutcomeGroupOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<OutcomeConsumer>();
         builder.Services.AddOptions<LostJobOptions>().BindConfiguration(LostJobOptions.SectionName).ValidateDataAnnotations()
             .Validate<IOptions<MessagingOptions>>((lost, messaging) => messaging.Value.AllowsQuietPeriod(lost.QuietFor), MessagingOptions.QuietPeriodRule)

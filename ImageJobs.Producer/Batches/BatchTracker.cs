@@ -185,6 +185,9 @@ public sealed partial class BatchTracker(BatchStore store, TimeProvider time, We
         return refused;
     }
 
+    /// <summary>The batch's total if this process has read its record already (no I/O); otherwise null.</summary>
+    public int? KnownTotal(string batchId) => _definitions.TryGetValue(batchId, out var batch) ? batch.Total : null;
+
     /// <summary>The batch's stored record; null when there is none. Throws <see cref="DamagedBatchException"/> when it cannot be read.</summary>
     public async Task<BatchDefinition?> DefinitionAsync(string batchId, CancellationToken cancellationToken)
     {

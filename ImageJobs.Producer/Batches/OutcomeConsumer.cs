@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Threading.Channels;
 using ImageJobs.Contracts;
@@ -8,6 +9,27 @@ using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
 namespace ImageJobs.Producer.Batches;
+
+/// <summary>How reports are gathered into groups before they are stored, bound from <c>Outcomes</c>.</summary>
+public sealed class OutcomeGroupOptions
+{
+    public const string SectionName = "Outcomes";
+
+    /// <summary>
+    /// How long a group gathers reports from its first: each group is one write per batch to the
+    /// store, so a longer window costs fewer writes and a later view of progress.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
+    public TimeSpan Window { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The most reports in one group.</summary>
+    [Range(1, 5000)]
+    public int MaxGroup { get; set; } = 250;
+
+    /// <summary>A group holding the end of one of a batch's last this many jobs is stored at once (<see cref="BatchTail"/>; 0: never).</summary>
+    [Range(0, 10_000)]
+    public int TailJobs { get; set; } = 16;
+}
 
 /// <summary>
 /// Follows every batch: consumes what workers report (started, retrying, succeeded) and the
@@ -24,11 +46,9 @@ public sealed partial class OutcomeConsumer(
     MessageParker parker,
     ProducerMetrics metrics,
     IOptions<MessagingOptions> options,
+    IOptions<OutcomeGroupOptions> groupOptions,
     ILogger<OutcomeConsumer> logger) : BackgroundService
 {
-    private const ushort Prefetch = 500;
-    private const int MaxGroup = 250;
-    private static readonly TimeSpan GroupWindow = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan StoreRetryDelay = TimeSpan.FromSeconds(1);
 
     /// <summary>One delivery as read: an outcome to count, or a message to park.</summary>
@@ -58,7 +78,9 @@ public sealed partial class OutcomeConsumer(
     {
         await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
         await JobTopology.DeclareAsync(channel, options.Value, stoppingToken);
-        await channel.BasicQosAsync(0, Prefetch, global: false, stoppingToken);
+        var (window, maxGroup, tailJobs) = (groupOptions.Value.Window, groupOptions.Value.MaxGroup, groupOptions.Value.TailJobs);
+        // Room for two groups: the next gathers while one is stored.
+        await channel.BasicQosAsync(0, (ushort)(2 * maxGroup), global: false, stoppingToken);
 
         var deliveries = Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions { SingleReader = true });
         channel.ChannelShutdownAsync += (_, _) =>
@@ -69,24 +91,26 @@ public sealed partial class OutcomeConsumer(
         await ConsumeAsync(channel, JobTopology.OutcomesQueue, deliveries.Writer, ReadOutcome, stoppingToken);
         await ConsumeAsync(channel, JobTopology.DeadLetterEventsQueue, deliveries.Writer, ReadDeadLetter, stoppingToken);
 
-        var group = new List<JobOutcome>(MaxGroup);
+        var group = new List<JobOutcome>(maxGroup);
         var parked = new List<ParkedMessage>();
         while (await deliveries.Reader.WaitToReadAsync(stoppingToken))
         {
             group.Clear();
             parked.Clear();
             ulong lastTag = 0;
-            using var window = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            window.CancelAfter(GroupWindow);
-            while (group.Count + parked.Count < MaxGroup && await WaitInWindowAsync(deliveries.Reader, window.Token, stoppingToken))
+            var endsTail = false;
+            using var open = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            open.CancelAfter(window);
+            while (!endsTail && group.Count + parked.Count < maxGroup && await WaitInWindowAsync(deliveries.Reader, open.Token, stoppingToken))
             {
-                while (group.Count + parked.Count < MaxGroup && deliveries.Reader.TryRead(out var delivery))
+                while (!endsTail && group.Count + parked.Count < maxGroup && deliveries.Reader.TryRead(out var delivery))
                 {
                     lastTag = Math.Max(lastTag, delivery.Tag);
                     if (delivery.Outcome is { } outcome)
                     {
                         group.Add(outcome);
                         metrics.OutcomeRecorded(outcome.Status);
+                        endsTail = BatchTail.Ends(outcome, tracker.KnownTotal(outcome.BatchId), tailJobs);
                     }
                     else if (delivery.Parked is { } message)
                     {

@@ -195,6 +195,42 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
         Assert.True((await store.LoadAsync(batchId, CancellationToken.None))!.Published);
     }
 
+    [Fact]
+    public async Task Reports_wait_in_their_group_but_the_end_of_a_batch_s_last_job_is_stored_at_once()
+    {
+        await ServiceHosts.ResetQueuesAsync(infrastructure);
+        await UploadSourcesAsync("grouped/", 3);
+        // A window longer than the test waits: only the last job's end can store its group in time.
+        await using var producer = await InProcessProducer.StartAsync(infrastructure, _suffix,
+            new Dictionary<string, string?> { ["Outcomes:Window"] = "00:01:00", ["Outcomes:TailJobs"] = "1" });
+        using var response = await producer.Http.PostAsJsonAsync("/api/batches", new { prefix = "grouped/", template = "{stem}" });
+        var batch = (await response.Content.ReadFromJsonAsync<BatchAccepted>())!;
+        var jobs = new List<RenderJob>();
+        await using (var connection = await infrastructure.ConnectAsync())
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            while (await channel.BasicGetAsync(JobTopology.JobsQueue, autoAck: true) is { } message)
+            {
+                jobs.Add(JsonSerializer.Deserialize(message.Body.Span, JobJson.Default.RenderJob)!);
+            }
+        }
+
+        var publish = ServiceHosts.Worker(infrastructure, _suffix, consume: false).Services.GetRequiredService<ConfirmedPublisher>();
+        async Task SucceedAsync(RenderJob job) => await publish.PublishAsync(JobTopology.OutcomesQueue, new OutgoingMessage(job.JobId, JsonSerializer.SerializeToUtf8Bytes(
+            new JobOutcome(1, job.JobId, job.BatchId, JobStatus.Succeeded, job.ResultBlob, 1, null, null, 1, false, "test", DateTimeOffset.UtcNow), JobJson.Default.JobOutcome)), CancellationToken.None);
+
+        Assert.Equal(3, jobs.Count(job => job.BatchId == batch.BatchId));
+        var ordered = jobs.Where(job => job.BatchId == batch.BatchId).OrderBy(job => job.Index).ToList();
+        await SucceedAsync(ordered[0]);
+        await SucceedAsync(ordered[1]);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(0, (await producer.Http.GetFromJsonAsync<BatchStatus>($"/api/batches/{batch.BatchId}"))!.Succeeded);
+
+        await SucceedAsync(ordered[2]);
+        var status = await BatchPolling.WaitForAsync(producer.Http, batch.BatchId, s => s.Done, TimeSpan.FromSeconds(20));
+        Assert.Equal((true, 3), (status.Done, status.Succeeded));
+    }
+
     private static async Task<BatchAccepted> SubmitAsync(HttpClient http, object request, string key)
     {
         using var response = await SendAsync(http, request, key);
