@@ -6,7 +6,7 @@
 # publisher, and a long batch with each worker's RSS sampled. Prints a table and writes it as the top of
 # docs/PERFORMANCE.md (with the machine and its load average).
 # Usage: scripts/bench/pipeline.sh [COUNT=200] [--replicas 3] [--prefetch P] [--publish 40000]
-#        [--long 10*COUNT] [--sweep 1,2,3,4 --sweep-prefetch 1,2] [--env NAME=VALUE]... [--apphost KEY=VALUE]... [--out FILE]
+#        [--long 10*COUNT] [--sweep 1,2,3,4 --sweep-prefetch 1,2] [--env NAME=VALUE]... [--producer-env NAME=VALUE]... [--apphost KEY=VALUE]... [--out FILE]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

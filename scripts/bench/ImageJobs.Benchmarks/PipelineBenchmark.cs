@@ -16,7 +16,7 @@ namespace ImageJobs.Benchmarks;
 /// then the producer's 40,000-job publish against a bare RabbitMQ.Client publisher, and a long
 /// batch with each worker's resident memory sampled. Prints a table and writes it as the top of docs/PERFORMANCE.md.
 /// Usage: pipeline [count=200] [--replicas 3] [--prefetch P] [--publish 40000] [--long N]
-///   [--sweep 1,2,3,4 --sweep-prefetch 1,2] [--env NAME=VALUE]... [--apphost KEY=VALUE]... [--out docs/PERFORMANCE.md] [--dir DIR]
+///   [--sweep 1,2,3,4 --sweep-prefetch 1,2] [--env NAME=VALUE]... [--producer-env NAME=VALUE]... [--apphost KEY=VALUE]... [--out docs/PERFORMANCE.md] [--dir DIR]
 /// </summary>
 public static class PipelineBenchmark
 {
@@ -55,7 +55,7 @@ public static class PipelineBenchmark
 
         var environment = options.WorkerEnvironment();
         Console.WriteLine($"Starting the AppHost: {options.Replicas} workers, {Describe(environment)}");
-        await using var pipeline = await RunningPipeline.StartAsync(options.Replicas, environment, options.AppHostSettings());
+        await using var pipeline = await RunningPipeline.StartAsync(options.Replicas, environment, options.ProducerEnvironment(), options.AppHostSettings());
         await UploadAsync(pipeline, bytes);
 
         // Publishing first, with the workers stopped; then the long run, which also brings the
@@ -75,6 +75,7 @@ public static class PipelineBenchmark
         var cpu = new Dictionary<string, double>();
         var cpuSys = new Dictionary<string, double>();
         var imagesSoFar = 0;
+        var roundEnds = new List<TimeSpan>();
         var (engineCpu, engineSys) = (0.0, 0.0);
         double Rate(int run) => imagesSoFar / elapsed[run].TotalSeconds;
         for (var round = 0; round < rounds; round++)
@@ -89,7 +90,11 @@ public static class PipelineBenchmark
             engineSys += selfAfter.System - selfBefore.System;
 
             var before = CpuByComponent(pipeline);
-            elapsed[1] += await RunBatchAsync(pipeline, Enumerable.Range(from, to - from));
+            var run = await RunBatchAsync(pipeline, Enumerable.Range(from, to - from));
+            elapsed[1] += run.Elapsed;
+            // A round's end: from its last job's end, as the worker reported it, to the status saying done.
+            var jobs = await pipeline.Batches.ReadJobsAsync(run.BatchId, CancellationToken.None);
+            roundEnds.Add(run.DoneSeenAt - jobs.Max(job => job.CompletedAt));
             foreach (var (component, seconds) in CpuSince(pipeline, before))
             {
                 cpu[component] = cpu.GetValueOrDefault(component) + seconds.Total;
@@ -122,6 +127,7 @@ public static class PipelineBenchmark
         Line($"- load average (1, 5, 15 min): {loadAtStart} at the start, {loadAtEnd} at the end");
         Line(string.Create(CultureInfo.InvariantCulture, $"- work: {photos.Count} photographs {photos.Width}x{photos.Height} JPEG ({bytes.Average(b => b.Length) / 1024:0} KiB on average), the same wrapped, outlined caption, JPEG out at the source's quality"));
         Line($"- pipeline: the real AppHost in local-process mode (RabbitMQ 3.10, Azurite, producer), {options.Replicas} workers, {Describe(environment)}" +
+            (options.ProducerEnvironment() is { Count: > 0 } producer ? $"; producers with {Describe(producer)}" : "") +
              (options.AppHostSettings() is { Length: > 0 } settings ? $"; AppHost settings {string.Join(", ", settings)}" : ""));
         Line($"- order: publishing (once each cold, then 2 rounds each, producer and bare alternating, ABBA), then the long run (which also warms the services up), then limit / pipeline / ImageMagick interleaved in {rounds} rounds");
         Line();
@@ -130,6 +136,7 @@ public static class PipelineBenchmark
         Line(Row("engine in-process, all cores (the limit)", $"{limit:0.0} images/s"));
         Line(Row("pipeline, submit to last outcome", $"{piped:0.0} images/s"));
         Line(Row("ImageMagick convert, all cores in parallel", $"{magick:0.0} images/s"));
+        Line(Row("a round's end: its last job's end to the status saying done, mean", $"{roundEnds.Average(e => e.TotalMilliseconds):0} ms ({roundEnds.Min().TotalMilliseconds:0}-{roundEnds.Max().TotalMilliseconds:0})"));
         Line(Row("pipeline / limit", $"{piped / limit:0.00}", ">= 0.80", piped / limit >= 0.8));
         Line(Row($"pipeline, the long run ({memory.Images:N0} images, cold services at its start)", $"{memory.Images / memory.Elapsed.TotalSeconds:0.0} images/s"));
         Line(Row("long run / limit", $"{memory.Images / memory.Elapsed.TotalSeconds / limit:0.00}"));
@@ -231,18 +238,22 @@ public static class PipelineBenchmark
         style = PhotoSet.Style,
     };
 
+    /// <summary>A batch run: how long from submit to its last outcome, and when its status said done.</summary>
+    private sealed record BatchRun(TimeSpan Elapsed, string BatchId, DateTimeOffset DoneSeenAt);
+
     /// <summary>One batch from submit to its last outcome; every job must succeed.</summary>
-    private static async Task<TimeSpan> RunBatchAsync(RunningPipeline pipeline, IEnumerable<int> indexes, Action<Progress>? onProgress = null)
+    private static async Task<BatchRun> RunBatchAsync(RunningPipeline pipeline, IEnumerable<int> indexes, Action<Progress>? onProgress = null)
     {
         var watch = Stopwatch.StartNew();
         var batch = await pipeline.SubmitAsync(BatchOf(indexes));
         var done = await pipeline.WaitUntilDoneAsync(batch.BatchId, TimeSpan.FromHours(2), onProgress);
+        var (elapsed, doneSeenAt) = (watch.Elapsed, DateTimeOffset.UtcNow);
         if (done.Failed > 0)
         {
             throw new InvalidOperationException($"Batch {batch.BatchId}: {done.Failed} jobs failed.");
         }
 
-        return watch.Elapsed;
+        return new BatchRun(elapsed, batch.BatchId, doneSeenAt);
     }
 
     private static Dictionary<string, (double User, double System)> CpuByComponent(RunningPipeline pipeline) => pipeline.Processes()
@@ -266,7 +277,7 @@ public static class PipelineBenchmark
         {
             var environment = new Dictionary<string, string>(options.WorkerEnvironment()) { ["Messaging__Prefetch"] = prefetch.ToString(CultureInfo.InvariantCulture) };
             Console.WriteLine($"Sweep: starting the AppHost with {options.Sweep.Max()} workers, {Describe(environment)}");
-            await using var pipeline = await RunningPipeline.StartAsync(options.Sweep.Max(), environment, options.AppHostSettings());
+            await using var pipeline = await RunningPipeline.StartAsync(options.Sweep.Max(), environment, options.ProducerEnvironment(), options.AppHostSettings());
             await UploadAsync(pipeline, bytes);
             await RunBatchAsync(pipeline, Enumerable.Range(0, Math.Min(photos.Count, 2 * options.Sweep.Max())));
             var elapsed = options.Sweep.ToDictionary(r => r, _ => TimeSpan.Zero);
@@ -280,7 +291,7 @@ public static class PipelineBenchmark
                     // A restarted worker is cold (tiered JIT goes on for its first tens of jobs, fonts,
                     // Skia): warm every one up before timing.
                     await RunBatchAsync(pipeline, Enumerable.Range(0, Math.Min(photos.Count, 40 * replicas)));
-                    elapsed[replicas] += await RunBatchAsync(pipeline, Enumerable.Range(from, to - from));
+                    elapsed[replicas] += (await RunBatchAsync(pipeline, Enumerable.Range(from, to - from))).Elapsed;
                 }
             }
 
@@ -383,7 +394,7 @@ public static class PipelineBenchmark
         Console.WriteLine($"Long run: {images:N0} images");
         var cpuBefore = CpuByComponent(pipeline);
         var lastReport = Stopwatch.StartNew();
-        var elapsed = await RunBatchAsync(pipeline, Enumerable.Range(0, images).Select(i => i % photos), progress =>
+        var elapsed = (await RunBatchAsync(pipeline, Enumerable.Range(0, images).Select(i => i % photos), progress =>
         {
             Volatile.Write(ref done, progress.Succeeded + progress.Failed);
             if (lastReport.Elapsed > TimeSpan.FromSeconds(30))
@@ -391,7 +402,7 @@ public static class PipelineBenchmark
                 Console.WriteLine($"  {done:N0} of {images:N0}; load {ProcFiles.LoadAverage()}");
                 lastReport.Restart();
             }
-        });
+        })).Elapsed;
         var cpu = CpuSince(pipeline, cpuBefore);
         await sampling.CancelAsync();
         await sampler;
@@ -448,25 +459,34 @@ public static class PipelineBenchmark
         /// <summary>--prefetch P and every --env NAME=VALUE, for the workers.</summary>
         public Dictionary<string, string> WorkerEnvironment()
         {
-            var environment = new Dictionary<string, string>();
+            var environment = Pairs("--env");
             if (Value("--prefetch") is { } prefetch)
             {
                 environment["Messaging__Prefetch"] = prefetch;
             }
 
-            foreach (var setting in Repeated("--env"))
-            {
-                if (setting.Split('=', 2) is [var name, var value])
-                {
-                    environment[name] = value;
-                }
-            }
-
             return environment;
         }
 
+        /// <summary>Every --producer-env NAME=VALUE, for the producers (Outcomes__TailJobs=0, say).</summary>
+        public Dictionary<string, string> ProducerEnvironment() => Pairs("--producer-env");
+
         /// <summary>Every --apphost KEY=VALUE: the AppHost's own settings (LocalInfrastructure:Azurite=..., say).</summary>
         public string[] AppHostSettings() => Repeated("--apphost").ToArray();
+
+        private Dictionary<string, string> Pairs(string option)
+        {
+            var pairs = new Dictionary<string, string>();
+            foreach (var setting in Repeated(option))
+            {
+                if (setting.Split('=', 2) is [var name, var value])
+                {
+                    pairs[name] = value;
+                }
+            }
+
+            return pairs;
+        }
 
         private IEnumerable<string> Repeated(string name) => _args.Zip(_args.Skip(1)).Where(pair => pair.First == name).Select(pair => pair.Second);
 

@@ -21,7 +21,7 @@ public static class PublishRateBenchmark
         var jobs = args.Length > 0 && int.TryParse(args[0], CultureInfo.InvariantCulture, out var n) ? n : 40_000;
         var rounds = args.SkipWhile(a => a != "--rounds").Skip(1).FirstOrDefault() is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 2;
         Console.WriteLine($"Starting the AppHost; {jobs:N0} jobs a batch, {rounds} rounds, load {ProcFiles.LoadAverage()}");
-        await using var pipeline = await RunningPipeline.StartAsync(1, new Dictionary<string, string>());
+        await using var pipeline = await RunningPipeline.StartAsync(1, new Dictionary<string, string>(), new Dictionary<string, string>());
         await pipeline.SetRunningWorkersAsync(0);
         var sources = pipeline.Blobs.GetBlobContainerClient("sources");
         await sources.CreateIfNotExistsAsync();
