@@ -23,7 +23,7 @@ public static class BlockMap
         var source = File.ReadAllBytes(args[0]);
         using var fonts = new FontLibrary();
         using var renderer = new ImageRenderer(fonts, new RenderLimits());
-        var rendered = renderer.Render(source, BlocksBenchmark.OneLine, BlocksBenchmark.OneLineStyle with { Output = new OutputStyle { Path = RenderPath.Blocks } });
+        var rendered = renderer.Render(source, PhotoSet.OneLine, PhotoSet.OneLineStyle with { Output = new OutputStyle { Path = RenderPath.Blocks } });
         var before = JpegCoefficients.Read(source)!;
         var after = JpegCoefficients.Read(rendered.Data.Span)!;
         var header = JpegHeader.Read(source);

@@ -16,15 +16,6 @@ namespace ImageJobs.Benchmarks;
 /// </summary>
 public static class BlocksBenchmark
 {
-    public const string OneLine = "Sunset over the old harbour, summer 2026";
-
-    public static TextStyle OneLineStyle { get; } = PhotoSet.Style with { FontSizeRatio = 0.05, MaxLines = 1, Box = new TextBoxStyle { X = 5, Width = 90, Y = 85, Height = 12 } };
-
-    /// <summary>A watermark: a short line in the bottom right corner.</summary>
-    public const string Label = "\u00A9 ImageJobs 2026";
-
-    public static TextStyle LabelStyle { get; } = PhotoSet.Style with { FontSizeRatio = 0.025, MaxLines = 1, Align = TextAlignment.Right, Box = new TextBoxStyle { X = 70, Width = 28, Y = 93, Height = 5 } };
-
     public static int Run(string[] args)
     {
         var count = args.Length > 0 && int.TryParse(args[0], CultureInfo.InvariantCulture, out var n) ? n : 30;
@@ -41,7 +32,7 @@ public static class BlocksBenchmark
             var sources = photos.Files.Select(File.ReadAllBytes).Select(s => standardTables ? Resaved(s) : s).ToArray();
             var set = string.Create(CultureInfo.InvariantCulture, $"{width}x{height} ({sources.Average(s => s.Length) / 1024:0} KiB{(standardTables ? ", standard tables" : "")})");
             var sourceBytes = (double)sources.Sum(s => (long)s.Length);
-            foreach (var (name, text, style) in new[] { ("corner label", Label, LabelStyle), ("one line", OneLine, OneLineStyle), ("three lines", PhotoSet.Caption, PhotoSet.Style) })
+            foreach (var (name, text, style) in PhotoSet.Captions)
             {
                 var baselines = new CodecBaselines(renderer.Compose(text, style, width, height), style, width);
                 var runs = new (string Name, Func<byte[], byte[]> Render)[]

@@ -12,7 +12,7 @@ namespace ImageJobs.Benchmarks;
 /// JPEGs. For each source: the re-encode alone (the floor), the engine's result, the caption's
 /// region encoded alone before and after drawing (the caption's own cost), and the engine's
 /// drawn pixels (rendered losslessly to PNG) encoded again with libvips' other JPEG options,
-/// with their encode time. Usage: ImageJobs.Benchmarks bytes [count=20] [--real DIR]...
+/// with their encode time; and the engine's result for each of <see cref="PhotoSet.Captions"/>. Usage: ImageJobs.Benchmarks bytes [count=20] [--real DIR]...
 /// </summary>
 public static class BytesBenchmark
 {
@@ -56,6 +56,7 @@ public static class BytesBenchmark
             new("progressive + optimize_scans + optimize_coding", (i, q, sub, _) => Save(i, q, sub, true, optimize: true, scans: true)),
         ];
         var (floor, engine, regionShare) = (new List<double>(), new List<double>(), new List<double>());
+        var byCaption = PhotoSet.Captions.Select(_ => new List<double>()).ToArray();
         Console.WriteLine();
         Console.WriteLine($"## {name}: {files.Length} JPEGs");
         Console.WriteLine("| source | size | quality | subsampling | KiB | re-encode | engine | caption region before -> after (KiB) | region's share of the growth |");
@@ -85,6 +86,11 @@ public static class BytesBenchmark
             var regionAfter = Save(after, quality, traits.Subsampled, traits.Progressive, keep: Enums.ForeignKeep.None).Length;
 
             floor.Add((double)reencoded / source.Length);
+            for (var c = 0; c < byCaption.Length; c++)
+            {
+                byCaption[c].Add((double)renderer.Render(source, PhotoSet.Captions[c].Text, PhotoSet.Captions[c].Style).Data.Length / source.Length);
+            }
+
             engine.Add((double)result / source.Length);
             var share = result > reencoded ? (double)(regionAfter - regionBefore) / (result - reencoded) : double.NaN;
             regionShare.Add(share);
@@ -101,6 +107,14 @@ public static class BytesBenchmark
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"median: re-encode {Median(floor):0.00}, engine {Median(engine):0.00} (max {engine.Max():0.00}), region's share of the growth {Median(regionShare):0.00}"));
+        Console.WriteLine();
+        Console.WriteLine("| the engine's result with | result / source bytes, median | max |");
+        Console.WriteLine("|---|---:|---:|");
+        for (var c = 0; c < byCaption.Length; c++)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {PhotoSet.Captions[c].Name} | {Median(byCaption[c]):0.000} | {byCaption[c].Max():0.000} |"));
+        }
+
         Console.WriteLine();
         Console.WriteLine("| the engine's drawn pixels encoded with | result / source bytes, median | max | encode CPU ms per megapixel |");
         Console.WriteLine("|---|---:|---:|---:|");

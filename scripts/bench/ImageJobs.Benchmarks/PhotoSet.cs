@@ -19,6 +19,19 @@ public sealed class PhotoSet
         Output = new OutputStyle { Format = OutputFormat.Jpeg },
     };
 
+    public const string OneLine = "Sunset over the old harbour, summer 2026";
+
+    public static TextStyle OneLineStyle { get; } = Style with { FontSizeRatio = 0.05, MaxLines = 1, Box = new TextBoxStyle { X = 5, Width = 90, Y = 85, Height = 12 } };
+
+    /// <summary>A watermark: a short line in the bottom right corner.</summary>
+    public const string Label = "\u00A9 ImageJobs 2026";
+
+    public static TextStyle LabelStyle { get; } = Style with { FontSizeRatio = 0.025, MaxLines = 1, Align = TextAlignment.Right, Box = new TextBoxStyle { X = 70, Width = 28, Y = 93, Height = 5 } };
+
+    /// <summary>The captions the codec modes compare: a corner label, a one-line bottom caption and <see cref="Caption"/>.</summary>
+    public static IReadOnlyList<(string Name, string Text, TextStyle Style)> Captions { get; } =
+        [("corner label", Label, LabelStyle), ("one line", OneLine, OneLineStyle), ("three lines", Caption, Style)];
+
     public PhotoSet(string directory, int count, int width, int height)
     {
         (Width, Height) = (width, height);
