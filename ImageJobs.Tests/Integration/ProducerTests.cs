@@ -80,8 +80,7 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
         var publish = ServiceHosts.Worker(infrastructure, _suffix, consume: false).Services.GetRequiredService<ConfirmedPublisher>();
         foreach (var (job, status) in new[] { (jobs[0], JobStatus.Succeeded), (jobs[0], JobStatus.Succeeded), (jobs[1], JobStatus.Succeeded), (jobs[2], JobStatus.Started), (jobs[2], JobStatus.Retrying) })
         {
-            var outcome = new JobOutcome(1, job.JobId, job.BatchId, status, job.ResultBlob, 1, null, null, 1, false, "test", DateTimeOffset.UtcNow);
-            await publish.PublishAsync(JobTopology.OutcomesQueue, new OutgoingMessage(job.JobId, JsonSerializer.SerializeToUtf8Bytes(outcome, JobJson.Default.JobOutcome)), CancellationToken.None);
+            await ReportAsync(publish, job, status);
         }
 
         await using (var restarted = await StartProducerAsync())
@@ -205,31 +204,24 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
             new Dictionary<string, string?> { ["Outcomes:Window"] = "00:01:00", ["Outcomes:TailJobs"] = "1" });
         using var response = await producer.Http.PostAsJsonAsync("/api/batches", new { prefix = "grouped/", template = "{stem}" });
         var batch = (await response.Content.ReadFromJsonAsync<BatchAccepted>())!;
-        var jobs = new List<RenderJob>();
-        await using (var connection = await infrastructure.ConnectAsync())
-        await using (var channel = await connection.CreateChannelAsync())
-        {
-            while (await channel.BasicGetAsync(JobTopology.JobsQueue, autoAck: true) is { } message)
-            {
-                jobs.Add(JsonSerializer.Deserialize(message.Body.Span, JobJson.Default.RenderJob)!);
-            }
-        }
+        var jobs = await QueuedJobs.TakeAsync(infrastructure, 3);
+        Assert.All(jobs, job => Assert.Equal(batch.BatchId, job.BatchId));
 
         var publish = ServiceHosts.Worker(infrastructure, _suffix, consume: false).Services.GetRequiredService<ConfirmedPublisher>();
-        async Task SucceedAsync(RenderJob job) => await publish.PublishAsync(JobTopology.OutcomesQueue, new OutgoingMessage(job.JobId, JsonSerializer.SerializeToUtf8Bytes(
-            new JobOutcome(1, job.JobId, job.BatchId, JobStatus.Succeeded, job.ResultBlob, 1, null, null, 1, false, "test", DateTimeOffset.UtcNow), JobJson.Default.JobOutcome)), CancellationToken.None);
-
-        Assert.Equal(3, jobs.Count(job => job.BatchId == batch.BatchId));
-        var ordered = jobs.Where(job => job.BatchId == batch.BatchId).OrderBy(job => job.Index).ToList();
-        await SucceedAsync(ordered[0]);
-        await SucceedAsync(ordered[1]);
+        await ReportAsync(publish, jobs[0], JobStatus.Succeeded);
+        await ReportAsync(publish, jobs[1], JobStatus.Succeeded);
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.Equal(0, (await producer.Http.GetFromJsonAsync<BatchStatus>($"/api/batches/{batch.BatchId}"))!.Succeeded);
 
-        await SucceedAsync(ordered[2]);
+        await ReportAsync(publish, jobs[2], JobStatus.Succeeded);
         var status = await BatchPolling.WaitForAsync(producer.Http, batch.BatchId, s => s.Done, TimeSpan.FromSeconds(20));
         Assert.Equal((true, 3), (status.Done, status.Succeeded));
     }
+
+    /// <summary>What a worker reports of <paramref name="job"/>, published as a worker does.</summary>
+    private static Task ReportAsync(ConfirmedPublisher publish, RenderJob job, JobStatus status) =>
+        publish.PublishAsync(JobTopology.OutcomesQueue, new OutgoingMessage(job.JobId, JsonSerializer.SerializeToUtf8Bytes(
+            new JobOutcome(1, job.JobId, job.BatchId, status, job.ResultBlob, 1, null, null, 1, false, "test", DateTimeOffset.UtcNow), JobJson.Default.JobOutcome)), CancellationToken.None);
 
     private static async Task<BatchAccepted> SubmitAsync(HttpClient http, object request, string key)
     {
@@ -273,15 +265,8 @@ public sealed class ProducerTests(LocalInfrastructure infrastructure, ITestOutpu
     }
 
     /// <summary>Placeholder sources (their bytes are never read here): p0.jpg, p1.jpg... under <paramref name="prefix"/>.</summary>
-    private async Task UploadSourcesAsync(string prefix, int count)
-    {
-        var sources = infrastructure.Blobs().GetBlobContainerClient($"sources-{_suffix}");
-        await sources.CreateIfNotExistsAsync();
-        for (var i = 0; i < count; i++)
-        {
-            await sources.UploadBlobAsync($"{prefix}p{i}.jpg", BinaryData.FromBytes([1]));
-        }
-    }
+    private Task UploadSourcesAsync(string prefix, int count) =>
+        QueuedJobs.UploadPlaceholdersAsync(infrastructure, _suffix, [.. Enumerable.Range(0, count).Select(i => $"{prefix}p{i}.jpg")]);
 
     private async Task<InProcessProducer> StartProducerAsync()
     {
