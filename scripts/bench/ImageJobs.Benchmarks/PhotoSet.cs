@@ -28,7 +28,7 @@ public sealed class PhotoSet
 
     public static TextStyle LabelStyle { get; } = Style with { FontSizeRatio = 0.025, MaxLines = 1, Align = TextAlignment.Right, Box = new TextBoxStyle { X = 70, Width = 28, Y = 93, Height = 5 } };
 
-    /// <summary>The captions the codec modes compare: a corner label, a one-line bottom caption and <see cref="Caption"/>.</summary>
+    /// <summary>The captions the codec modes compare: a corner label, a one-line bottom caption and, last, <see cref="Caption"/>.</summary>
     public static IReadOnlyList<(string Name, string Text, TextStyle Style)> Captions { get; } =
         [("corner label", Label, LabelStyle), ("one line", OneLine, OneLineStyle), ("three lines", Caption, Style)];
 

@@ -92,14 +92,16 @@ public static class PipelineBenchmark
             var before = CpuByComponent(pipeline);
             var run = await RunBatchAsync(pipeline, Enumerable.Range(from, to - from));
             elapsed[1] += run.Elapsed;
-            // A round's end: from its last job's end, as the worker reported it, to the status saying done.
-            var jobs = await pipeline.Batches.ReadJobsAsync(run.BatchId, CancellationToken.None);
-            roundEnds.Add(run.DoneSeenAt - jobs.Max(job => job.CompletedAt));
             foreach (var (component, seconds) in CpuSince(pipeline, before))
             {
                 cpu[component] = cpu.GetValueOrDefault(component) + seconds.Total;
                 cpuSys[component] = cpuSys.GetValueOrDefault(component) + seconds.System;
             }
+
+            // A round's end: from its last job's end, as the worker reported it, to the status saying
+            // done. Read after the round's CPU is counted: the scan is the harness's, not the pipeline's.
+            var jobs = await pipeline.Batches.ReadJobsAsync(run.BatchId, CancellationToken.None);
+            roundEnds.Add(run.DoneSeenAt - jobs.Max(job => job.CompletedAt));
 
             watch.Restart();
             await Parallel.ForAsync(from, to, new ParallelOptions { MaxDegreeOfParallelism = cores },
