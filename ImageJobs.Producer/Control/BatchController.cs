@@ -75,7 +75,9 @@ public sealed partial class BatchController(
             if (move.To is not null || stored.ETag is not null)
             {
                 await blobs.GetBlobContainerClient(storage.Value.ControlsContainer).WriteControlAsync(control, cancellationToken);
-                await webhooks.ControlledAsync(batch, control, cancellationToken);
+                // The counts the change was decided on: read again now, a resumed batch's held jobs may
+                // already be released by a sweep that saw the new control first.
+                await webhooks.ControlledAsync(batch, control, counts, cancellationToken);
             }
 
             await held.SettleAsync(batch, control.State, cancellationToken);

@@ -76,8 +76,11 @@ public sealed class WebhookEvents(WebhookStore webhooks, BatchStore batches, Tim
         }
     }
 
-    /// <summary>After the batch's control was changed to <paramref name="control"/>: batch.cancelled, batch.paused or batch.resumed, once per change.</summary>
-    public async Task ControlledAsync(BatchDefinition batch, BatchControl control, CancellationToken cancellationToken)
+    /// <summary>
+    /// After the batch's control was changed to <paramref name="control"/>: batch.cancelled, batch.paused
+    /// or batch.resumed, once per change, with the batch's <paramref name="counts"/> as read for the change.
+    /// </summary>
+    public async Task ControlledAsync(BatchDefinition batch, BatchControl control, BatchCounts counts, CancellationToken cancellationToken)
     {
         var (type, state) = control.State switch
         {
@@ -85,7 +88,6 @@ public sealed class WebhookEvents(WebhookStore webhooks, BatchStore batches, Tim
             BatchControlState.Paused => (WebhookEventTypes.BatchPaused, BatchStates.Paused),
             _ => (WebhookEventTypes.BatchResumed, BatchStates.Running),
         };
-        var counts = (await batches.ReadCountsAsync(batch.BatchId, cancellationToken)).Counts;
         await RaiseAsync(batch.BatchId, type, string.Create(CultureInfo.InvariantCulture, $"control.{state}.{control.ChangedAt.UtcTicks}"),
             new BatchControlledData(batch.BatchId, state, batch.Total, counts.Succeeded, counts.Failed, counts.Cancelled, counts.Held, $"/api/batches/{batch.BatchId}"),
             control.ChangedAt, cancellationToken);
