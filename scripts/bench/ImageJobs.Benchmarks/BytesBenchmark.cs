@@ -133,9 +133,5 @@ public static class BytesBenchmark
         image.JpegsaveBuffer(q: quality, subsampleMode: subsampled ? Enums.ForeignSubsample.On : Enums.ForeignSubsample.Off, interlace: progressive,
             optimizeCoding: optimize, trellisQuant: trellis, optimizeScans: scans, keep: keep);
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray();
-        return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
-    }
+    private static double Median(List<double> values) => Medians.Of(values.Where(v => !double.IsNaN(v))) ?? double.NaN;
 }

@@ -414,11 +414,8 @@ public static class PipelineBenchmark
 
         // Quarters by work done, not time; medians, because a single sample lands before or after a
         // collection by chance.
-        static long? MedianWhile(List<(int Done, long Rss)> taken, int from, int to)
-        {
-            var rss = taken.Where(x => x.Done >= from && x.Done < to).Select(x => x.Rss).Order().ToList();
-            return rss.Count == 0 ? null : rss[rss.Count / 2];
-        }
+        static long? MedianWhile(List<(int Done, long Rss)> taken, int from, int to) =>
+            Medians.Of(taken.Where(x => x.Done >= from && x.Done < to).Select(x => x.Rss));
 
         var workers = samples
             .Select(s => (Pid: s.Key, Second: MedianWhile(s.Value, images / 4, images / 2), Last: MedianWhile(s.Value, images * 3 / 4, int.MaxValue), Peak: s.Value.Max(x => x.Rss)))

@@ -178,7 +178,7 @@ public static class StateBenchmark
         return (sorted[sorted.Count / 2], sorted[(int)Math.Ceiling(0.95 * sorted.Count) - 1]);
     }
 
-    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+    private static double Median(List<double> values) => Medians.Of(values) ?? throw new InvalidOperationException("No values to take the median of.");
 
     private static async Task WaitForAsync(string connectionString)
     {
